@@ -1,0 +1,1 @@
+//! Planar f32 rasters. Placeholder.

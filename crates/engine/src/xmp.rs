@@ -1,0 +1,1 @@
+//! XMP provenance packet. Placeholder.
