@@ -27,6 +27,7 @@ in sub-folders of a PHOTO folder go to the same sub-folders under DIR). An exist
 the same name is replaced; a photo itself is never overwritten. Folders are walked
 recursively for .jpg, .jpeg, .png and .webp files (any case), skipping hidden entries and
 earlier results (names like photo.anime.png); files named explicitly are always tried.
+JPEG results end in .jpg.
 
 Each written path is printed on stdout, one a line. Warnings (no face found, several faces)
 and errors (`error: PATH: REASON`) go to stderr; a failed photo does not stop the others.
