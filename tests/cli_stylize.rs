@@ -399,3 +399,33 @@ fn crop_face_keeps_the_full_photo_with_a_warning_when_no_face_is_found() {
         .unwrap_or_else(|err| panic!("{err}"));
     assert_eq!(size, (64, 48));
 }
+
+#[test]
+fn a_photo_named_explicitly_is_tried_whatever_its_extension() {
+    let dir = temp_dir();
+    write_photo(&dir.path().join("scan.dat"), ImageFormat::Png);
+
+    let output = stylize(&["scan.dat", "--style", "detailed-sketch"], dir.path());
+
+    assert!(output.status.success(), "stderr: {}", stderr(&output));
+    assert!(dir.path().join("scan.detailed-sketch.png").is_file());
+}
+
+#[test]
+fn a_result_never_overwrites_another_photo_of_the_same_run() {
+    let dir = temp_dir();
+    write_photo(&dir.path().join("me.png"), ImageFormat::Png);
+    write_photo(&dir.path().join("me.anime.png"), ImageFormat::Png);
+    let before = read(&dir.path().join("me.anime.png"));
+
+    let output = stylize(&["me.png", "me.anime.png", "--style", "anime"], dir.path());
+
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("error: me.png: "),
+        "stderr: {}",
+        stderr(&output)
+    );
+    assert_eq!(read(&dir.path().join("me.anime.png")), before);
+    assert!(dir.path().join("me.anime.anime.png").is_file());
+}
