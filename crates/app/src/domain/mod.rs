@@ -1,0 +1,14 @@
+//! Domain types: typed ids, parsed e-mail addresses and passwords, timestamps, the caller's
+//! scope. Everything here is built by parsing; nothing here does I/O.
+
+mod email;
+mod ids;
+mod password;
+mod scope;
+mod timestamp;
+
+pub use email::{Email, EmailError};
+pub use ids::{JobId, LotId, ResultId, UploadId, UserId};
+pub use password::{Password, PasswordError};
+pub use scope::{Role, UserScope};
+pub use timestamp::Timestamp;

@@ -1,0 +1,8 @@
+//! `atelier-app`: the Atelier service. Accounts, tokens, uploads, jobs, results, retention
+//! and the HTTP API, over a store (SQLite now) and an encrypted blob store.
+//!
+//! Data flows one way: http → services → store/blobs. The engine knows nothing of this crate.
+
+pub mod config;
+pub mod domain;
+pub mod store;

@@ -1,0 +1,210 @@
+//! The store: every table behind traits split by concern, one implementation per back-end
+//! (SQLite now, PostgreSQL later), chosen at runtime from the URL.
+//!
+//! Owns all SQL. User-scoped calls take a [`UserScope`]; calls without one are for the
+//! system (sign-in lookup, workers, the sweeper) and say so in their names and docs.
+
+mod records;
+pub mod sqlite;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+pub use records::*;
+
+use crate::domain::{Email, JobId, LotId, ResultId, Timestamp, UploadId, UserId, UserScope};
+
+/// Why a store call failed. Only `Internal` is the store's fault.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    #[error("already exists")]
+    Conflict,
+    #[error("not enough tokens")]
+    InsufficientTokens,
+    #[error("the item is not in a state that allows this")]
+    WrongState,
+    #[error("database error: {0}")]
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl StoreError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            StoreError::NotFound => "not-found",
+            StoreError::Conflict => "conflict",
+            StoreError::InsufficientTokens => "insufficient-tokens",
+            StoreError::WrongState => "wrong-state",
+            StoreError::Internal(_) => "internal",
+        }
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Accounts and sessions.
+#[async_trait]
+pub trait AccountStore: Send + Sync {
+    /// Inserts the user and, in the same transaction, their welcome lot (if any).
+    /// A taken e-mail address is `Conflict`.
+    async fn create_user(&self, user: NewUser, welcome: Option<NewLot>) -> StoreResult<User>;
+    /// System: the account behind an e-mail address, for sign-in and operator commands.
+    async fn find_user_by_email(&self, email: &Email) -> StoreResult<Option<UserCredentials>>;
+    async fn user(&self, scope: UserScope) -> StoreResult<User>;
+    /// System: the wrapped data key of a user (`None` once shredded).
+    async fn wrapped_key(&self, user: UserId) -> StoreResult<Option<Vec<u8>>>;
+    /// System: counts a failed sign-in; at `max` failures the account locks until `until`.
+    async fn record_failed_login(
+        &self,
+        user: UserId,
+        max: u32,
+        until: Timestamp,
+    ) -> StoreResult<()>;
+    async fn clear_failed_logins(&self, user: UserId) -> StoreResult<()>;
+    async fn create_session(&self, session: NewSession) -> StoreResult<()>;
+    /// The scope of a live session, refreshing its idle deadline; `None` when unknown or expired.
+    async fn session_scope(
+        &self,
+        token_hash: &str,
+        now: Timestamp,
+        idle: Duration,
+    ) -> StoreResult<Option<UserScope>>;
+    async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
+}
+
+/// Token lots and the append-only ledger (C5).
+#[async_trait]
+pub trait TokenStore: Send + Sync {
+    /// System/operator: adds a lot and its `grant` ledger entry.
+    async fn grant_tokens(&self, user: UserId, lot: NewLot) -> StoreResult<LotId>;
+    /// Spends `amount` from the lots expiring first, charged to `job`; all or nothing.
+    async fn spend_tokens(
+        &self,
+        scope: UserScope,
+        amount: u32,
+        job: JobId,
+        now: Timestamp,
+    ) -> StoreResult<()>;
+    /// Puts back what `job` spent into the lots it came from; a second call does nothing.
+    async fn refund_job_tokens(&self, job: JobId, now: Timestamp) -> StoreResult<u32>;
+    /// System: zeroes lots past their expiry, with `expire` entries; returns tokens expired.
+    async fn expire_lots(&self, now: Timestamp) -> StoreResult<u64>;
+    /// Operator: takes back up to `amount` unspent tokens of a lot.
+    async fn revoke_tokens(
+        &self,
+        user: UserId,
+        lot: LotId,
+        amount: u32,
+        now: Timestamp,
+    ) -> StoreResult<u32>;
+    /// Spendable tokens: the remainders of lots not yet expired.
+    async fn balance(&self, scope: UserScope, now: Timestamp) -> StoreResult<i64>;
+    async fn lots(&self, scope: UserScope) -> StoreResult<Vec<Lot>>;
+    async fn ledger(&self, scope: UserScope, limit: u32) -> StoreResult<Vec<LedgerEntry>>;
+    /// System: the sums that DESIGN §3's invariant relates, for audits and tests.
+    async fn token_totals(&self, user: UserId) -> StoreResult<TokenTotals>;
+}
+
+/// Uploads and results, the rows behind the blobs.
+#[async_trait]
+pub trait MediaStore: Send + Sync {
+    async fn insert_upload(&self, scope: UserScope, upload: &Upload) -> StoreResult<()>;
+    async fn upload(&self, scope: UserScope, id: UploadId) -> StoreResult<Option<Upload>>;
+    async fn delete_upload(&self, scope: UserScope, id: UploadId) -> StoreResult<bool>;
+    async fn result(&self, scope: UserScope, id: ResultId) -> StoreResult<Option<ResultRecord>>;
+    async fn delete_result(&self, scope: UserScope, id: ResultId) -> StoreResult<bool>;
+}
+
+/// The job queue (C7).
+#[async_trait]
+pub trait JobStore: Send + Sync {
+    /// Debits the job's cost and inserts it, in one transaction.
+    async fn enqueue_job(&self, scope: UserScope, job: NewJob, now: Timestamp) -> StoreResult<Job>;
+    async fn job(&self, scope: UserScope, id: JobId) -> StoreResult<Option<JobView>>;
+    /// Cancels a queued job and refunds it; a job already running or done is `WrongState`.
+    async fn cancel_job(&self, scope: UserScope, id: JobId, now: Timestamp) -> StoreResult<Job>;
+    /// System: leases the next runnable job in fair order, or `None`. Also fails, with a
+    /// refund, jobs whose lease ran out on their last attempt.
+    async fn claim_next_job(&self, claim: &Claim, now: Timestamp) -> StoreResult<Option<Job>>;
+    /// System: extends the lease and records progress; `false` when the lease was lost.
+    async fn heartbeat_job(
+        &self,
+        id: JobId,
+        worker: &str,
+        progress: f32,
+        lease_until: Timestamp,
+    ) -> StoreResult<bool>;
+    /// System: inserts the result (once per job) and marks the job succeeded, in one transaction.
+    async fn complete_job(
+        &self,
+        id: JobId,
+        worker: &str,
+        result: &ResultRecord,
+        now: Timestamp,
+    ) -> StoreResult<ResultId>;
+    /// System: back to the queue after a transient fault, runnable from `run_after`.
+    async fn retry_job(
+        &self,
+        id: JobId,
+        worker: &str,
+        error: &str,
+        run_after: Timestamp,
+    ) -> StoreResult<()>;
+    /// System: marks the job failed and refunds it, in one transaction.
+    async fn fail_job(
+        &self,
+        id: JobId,
+        worker: Option<&str>,
+        error: &str,
+        now: Timestamp,
+    ) -> StoreResult<()>;
+    async fn queue_depth(&self) -> StoreResult<i64>;
+}
+
+/// Retention (C8): what the sweeper may delete.
+#[async_trait]
+pub trait RetentionStore: Send + Sync {
+    async fn expired_uploads(&self, now: Timestamp, limit: u32) -> StoreResult<Vec<BlobRow>>;
+    async fn expired_results(&self, now: Timestamp, limit: u32) -> StoreResult<Vec<BlobRow>>;
+    async fn forget_upload(&self, id: &str) -> StoreResult<()>;
+    async fn forget_result(&self, id: &str) -> StoreResult<()>;
+    /// Whether any upload or result row still points at `blob_key`.
+    async fn blob_key_in_use(&self, blob_key: &str) -> StoreResult<bool>;
+}
+
+/// The e-mail outbox and the access log.
+#[async_trait]
+pub trait AuditStore: Send + Sync {
+    async fn enqueue_mail(&self, mail: &Mail, now: Timestamp) -> StoreResult<()>;
+    async fn pending_mail(&self, limit: u32) -> StoreResult<Vec<(i64, Mail)>>;
+    async fn mark_mail_sent(&self, id: i64, now: Timestamp) -> StoreResult<()>;
+    async fn record_access(&self, entry: &AccessEntry) -> StoreResult<()>;
+    async fn purge_access_log(&self, before: Timestamp) -> StoreResult<u64>;
+}
+
+/// Everything the service needs from one back-end.
+#[async_trait]
+pub trait Store:
+    AccountStore + TokenStore + MediaStore + JobStore + RetentionStore + AuditStore
+{
+    /// Whether the database answers (for `/readyz`).
+    async fn ping(&self) -> StoreResult<()>;
+}
+
+/// Opens the store for `url`, running its migrations.
+pub async fn connect(url: &str) -> StoreResult<Arc<dyn Store>> {
+    if url.starts_with("sqlite:") {
+        Ok(Arc::new(sqlite::SqliteStore::open(url).await?))
+    } else {
+        Err(StoreError::Internal(
+            format!("unsupported database URL scheme in `{}`", scheme_of(url)).into(),
+        ))
+    }
+}
+
+fn scheme_of(url: &str) -> &str {
+    url.split(':').next().unwrap_or_default()
+}

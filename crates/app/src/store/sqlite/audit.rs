@@ -1,0 +1,82 @@
+//! The e-mail outbox and the access log on SQLite.
+
+use async_trait::async_trait;
+
+use super::{SqliteStore, internal};
+use crate::domain::Timestamp;
+use crate::store::{AccessEntry, AuditStore, Mail, StoreResult};
+
+#[async_trait]
+impl AuditStore for SqliteStore {
+    async fn enqueue_mail(&self, mail: &Mail, now: Timestamp) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO outbox (recipient, subject, body, created_at) VALUES (?, ?, ?, ?)",
+        )
+        .bind(&mail.recipient)
+        .bind(&mail.subject)
+        .bind(&mail.body)
+        .bind(now.millis())
+        .execute(&self.writer)
+        .await
+        .map_err(internal)?;
+        Ok(())
+    }
+
+    async fn pending_mail(&self, limit: u32) -> StoreResult<Vec<(i64, Mail)>> {
+        let rows: Vec<(i64, String, String, String)> =
+            sqlx::query_as("SELECT id, recipient, subject, body FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT ?")
+                .bind(i64::from(limit))
+                .fetch_all(&self.reader)
+                .await
+                .map_err(internal)?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, recipient, subject, body)| {
+                (
+                    id,
+                    Mail {
+                        recipient,
+                        subject,
+                        body,
+                    },
+                )
+            })
+            .collect())
+    }
+
+    async fn mark_mail_sent(&self, id: i64, now: Timestamp) -> StoreResult<()> {
+        sqlx::query("UPDATE outbox SET sent_at = ? WHERE id = ?")
+            .bind(now.millis())
+            .bind(id)
+            .execute(&self.writer)
+            .await
+            .map_err(internal)?;
+        Ok(())
+    }
+
+    async fn record_access(&self, entry: &AccessEntry) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO access_log (at, ip, user_agent, method, route, status, user_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(entry.at.millis())
+        .bind(&entry.ip)
+        .bind(&entry.user_agent)
+        .bind(&entry.method)
+        .bind(&entry.route)
+        .bind(i64::from(entry.status))
+        .bind(entry.user_id.map(|id| id.to_string()))
+        .execute(&self.writer)
+        .await
+        .map_err(internal)?;
+        Ok(())
+    }
+
+    async fn purge_access_log(&self, before: Timestamp) -> StoreResult<u64> {
+        let done = sqlx::query("DELETE FROM access_log WHERE at < ?")
+            .bind(before.millis())
+            .execute(&self.writer)
+            .await
+            .map_err(internal)?;
+        Ok(done.rows_affected())
+    }
+}

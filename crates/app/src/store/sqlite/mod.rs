@@ -1,0 +1,169 @@
+//! The SQLite store: one file, WAL mode, embedded migrations.
+//!
+//! Writes go through a pool of one connection and `BEGIN IMMEDIATE`, so writers in this
+//! process queue on the pool instead of failing with `SQLITE_BUSY`, and writers in other
+//! processes (`atelier worker`) wait on the busy timeout. Reads use a separate pool.
+
+mod accounts;
+mod audit;
+mod jobs;
+mod media;
+mod retention;
+mod tokens;
+
+use std::borrow::Cow;
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
+    SqliteSynchronous,
+};
+use sqlx::{Row, Sqlite, Transaction};
+use uuid::Uuid;
+
+use super::{Store, StoreError, StoreResult};
+use crate::domain::Timestamp;
+
+/// Migrations are compiled in, so the binary needs no files beside it.
+const MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "core",
+    include_str!("../../../../../migrations/sqlite/0001_core.sql"),
+)];
+
+pub struct SqliteStore {
+    reader: SqlitePool,
+    writer: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `url` and brings its schema up to date.
+    pub async fn open(url: &str) -> StoreResult<SqliteStore> {
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(internal)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
+            .await
+            .map_err(internal)?;
+        migrator().run(&writer).await.map_err(internal)?;
+        let reader = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await
+            .map_err(internal)?;
+        Ok(SqliteStore { reader, writer })
+    }
+
+    /// A write transaction that holds SQLite's write lock from its first statement, so a
+    /// read-then-write inside it (spending tokens, claiming a job) cannot interleave.
+    async fn write(&self) -> StoreResult<Transaction<'static, Sqlite>> {
+        self.writer
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(internal)
+    }
+}
+
+fn migrator() -> Migrator {
+    let migrations = MIGRATIONS
+        .iter()
+        .map(|(version, description, sql)| {
+            Migration::new(
+                *version,
+                Cow::Borrowed(*description),
+                MigrationType::Simple,
+                sqlx::SqlStr::from_static(sql),
+                false,
+            )
+        })
+        .collect();
+    Migrator::with_migrations(migrations)
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1")
+            .execute(&self.reader)
+            .await
+            .map_err(internal)?;
+        Ok(())
+    }
+}
+
+/// Maps a driver error: unique violations become `Conflict`, the rest stay internal.
+pub(crate) fn internal(error: impl Into<SqlxOrOther>) -> StoreError {
+    match error.into() {
+        SqlxOrOther::Sqlx(sqlx::Error::RowNotFound) => StoreError::NotFound,
+        SqlxOrOther::Sqlx(sqlx::Error::Database(db)) if db.is_unique_violation() => {
+            StoreError::Conflict
+        }
+        SqlxOrOther::Sqlx(other) => StoreError::Internal(Box::new(other)),
+        SqlxOrOther::Other(other) => StoreError::Internal(other),
+    }
+}
+
+pub(crate) enum SqlxOrOther {
+    Sqlx(sqlx::Error),
+    Other(Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl From<sqlx::Error> for SqlxOrOther {
+    fn from(error: sqlx::Error) -> Self {
+        SqlxOrOther::Sqlx(error)
+    }
+}
+
+impl From<sqlx::migrate::MigrateError> for SqlxOrOther {
+    fn from(error: sqlx::migrate::MigrateError) -> Self {
+        SqlxOrOther::Other(Box::new(error))
+    }
+}
+
+/// Reads a UUID column stored as text into a typed id.
+fn get_id<T: From<Uuid>>(row: &SqliteRow, column: &str) -> StoreResult<T> {
+    let text: String = row.try_get(column).map_err(internal)?;
+    Uuid::parse_str(&text)
+        .map(T::from)
+        .map_err(|e| StoreError::Internal(Box::new(e)))
+}
+
+fn get_opt_id<T: From<Uuid>>(row: &SqliteRow, column: &str) -> StoreResult<Option<T>> {
+    let text: Option<String> = row.try_get(column).map_err(internal)?;
+    text.map(|t| {
+        Uuid::parse_str(&t)
+            .map(T::from)
+            .map_err(|e| StoreError::Internal(Box::new(e)))
+    })
+    .transpose()
+}
+
+fn get_time(row: &SqliteRow, column: &str) -> StoreResult<Timestamp> {
+    row.try_get::<i64, _>(column)
+        .map(Timestamp::from_millis)
+        .map_err(internal)
+}
+
+fn get_u32(row: &SqliteRow, column: &str) -> StoreResult<u32> {
+    let value: i64 = row.try_get(column).map_err(internal)?;
+    u32::try_from(value).map_err(|e| StoreError::Internal(Box::new(e)))
+}
+
+fn get<'r, T: sqlx::Decode<'r, Sqlite> + sqlx::Type<Sqlite>>(
+    row: &'r SqliteRow,
+    column: &str,
+) -> StoreResult<T> {
+    row.try_get(column).map_err(internal)
+}
+
+#[cfg(test)]
+pub(crate) mod test_support;

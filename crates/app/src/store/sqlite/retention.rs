@@ -1,0 +1,76 @@
+//! What the sweeper reads and deletes on SQLite. System calls: no user scope.
+
+use async_trait::async_trait;
+
+use super::{SqliteStore, get, get_id, internal};
+use crate::domain::Timestamp;
+use crate::store::{BlobRow, RetentionStore, StoreResult};
+
+#[async_trait]
+impl RetentionStore for SqliteStore {
+    async fn expired_uploads(&self, now: Timestamp, limit: u32) -> StoreResult<Vec<BlobRow>> {
+        let rows = sqlx::query("SELECT id, user_id, blob_key FROM uploads WHERE expires_at <= ? ORDER BY expires_at LIMIT ?")
+            .bind(now.millis())
+            .bind(i64::from(limit))
+            .fetch_all(&self.reader)
+            .await
+            .map_err(internal)?;
+        rows.iter()
+            .map(|row| {
+                Ok(BlobRow {
+                    id: get(row, "id")?,
+                    user_id: get_id(row, "user_id")?,
+                    blob_key: get(row, "blob_key")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn expired_results(&self, now: Timestamp, limit: u32) -> StoreResult<Vec<BlobRow>> {
+        let rows = sqlx::query("SELECT id, user_id, blob_key FROM results WHERE expires_at <= ? ORDER BY expires_at LIMIT ?")
+            .bind(now.millis())
+            .bind(i64::from(limit))
+            .fetch_all(&self.reader)
+            .await
+            .map_err(internal)?;
+        rows.iter()
+            .map(|row| {
+                Ok(BlobRow {
+                    id: get(row, "id")?,
+                    user_id: get_id(row, "user_id")?,
+                    blob_key: get(row, "blob_key")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn forget_upload(&self, id: &str) -> StoreResult<()> {
+        sqlx::query("DELETE FROM uploads WHERE id = ?")
+            .bind(id)
+            .execute(&self.writer)
+            .await
+            .map_err(internal)?;
+        Ok(())
+    }
+
+    async fn forget_result(&self, id: &str) -> StoreResult<()> {
+        sqlx::query("DELETE FROM results WHERE id = ?")
+            .bind(id)
+            .execute(&self.writer)
+            .await
+            .map_err(internal)?;
+        Ok(())
+    }
+
+    async fn blob_key_in_use(&self, blob_key: &str) -> StoreResult<bool> {
+        let found: Option<i64> = sqlx::query_scalar(
+            "SELECT 1 FROM uploads WHERE blob_key = ? UNION ALL SELECT 1 FROM results WHERE blob_key = ? LIMIT 1",
+        )
+        .bind(blob_key)
+        .bind(blob_key)
+        .fetch_optional(&self.reader)
+        .await
+        .map_err(internal)?;
+        Ok(found.is_some())
+    }
+}
