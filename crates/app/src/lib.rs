@@ -3,6 +3,8 @@
 //!
 //! Data flows one way: http → services → store/blobs. The engine knows nothing of this crate.
 
+pub mod accounts;
+pub mod blobs;
 pub mod config;
 pub mod domain;
 pub mod store;

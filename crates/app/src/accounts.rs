@@ -1,0 +1,281 @@
+//! Accounts (C4): sign-up with the age gate, sign-in with per-account throttling, sessions,
+//! sign-out, password-reset mail through the outbox.
+//!
+//! Owns password hashing (argon2id, off the async runtime) and session tokens (128 random
+//! bits, only their SHA-256 stored). It must not know about HTTP: cookies live in `http`.
+
+use std::sync::Arc;
+
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use argon2::{Algorithm, Argon2, Params, Version};
+use sha2::{Digest, Sha256};
+
+use crate::blobs::{BlobError, Blobs};
+use crate::config::{AccountsConfig, TokensConfig};
+use crate::domain::{Email, LotId, Password, PasswordError, Timestamp, UserId, UserScope};
+use crate::store::{Mail, NewLot, NewSession, NewUser, Store, StoreError, User};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error("not a valid e-mail address")]
+    InvalidEmail,
+    #[error("{0}")]
+    Password(PasswordError),
+    #[error("users under 14 need the consent of a parent or guardian")]
+    GuardianConsentRequired,
+    #[error("an account with this e-mail address already exists")]
+    EmailTaken,
+    #[error("wrong e-mail address or password")]
+    InvalidCredentials,
+    #[error("too many failed sign-ins; try again later")]
+    Locked,
+    #[error("sign in first")]
+    Unauthenticated,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Blob(#[from] BlobError),
+    #[error("password hashing failed: {0}")]
+    Hashing(String),
+}
+
+impl AccountError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            AccountError::InvalidEmail => "invalid-email",
+            AccountError::Password(e) => e.code(),
+            AccountError::GuardianConsentRequired => "guardian-consent-required",
+            AccountError::EmailTaken => "email-taken",
+            AccountError::InvalidCredentials => "invalid-credentials",
+            AccountError::Locked => "too-many-attempts",
+            AccountError::Unauthenticated => "unauthenticated",
+            AccountError::Store(e) => e.code(),
+            AccountError::Blob(e) => e.code(),
+            AccountError::Hashing(_) => "internal",
+        }
+    }
+}
+
+/// What a person fills in to sign up.
+#[derive(Clone, Debug, serde::Deserialize)]
+pub struct SignUp {
+    pub email: String,
+    pub password: String,
+    #[serde(default)]
+    pub age_over_14: bool,
+    #[serde(default)]
+    pub guardian_consent: bool,
+}
+
+/// A session token as handed to the client, once. Only its hash is stored.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SessionToken(String);
+
+impl SessionToken {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for SessionToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SessionToken([redacted])")
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The stored form of a session token.
+fn token_hash(token: &str) -> String {
+    hex(&Sha256::digest(token.as_bytes()))
+}
+
+#[derive(Clone)]
+pub struct Accounts {
+    store: Arc<dyn Store>,
+    blobs: Blobs,
+    config: AccountsConfig,
+    tokens: TokensConfig,
+}
+
+impl Accounts {
+    pub fn new(
+        store: Arc<dyn Store>,
+        blobs: Blobs,
+        config: AccountsConfig,
+        tokens: TokensConfig,
+    ) -> Accounts {
+        Accounts {
+            store,
+            blobs,
+            config,
+            tokens,
+        }
+    }
+
+    fn argon2(&self) -> Result<Argon2<'static>, AccountError> {
+        let params = Params::new(
+            self.config.argon2_memory_kib,
+            self.config.argon2_iterations,
+            self.config.argon2_parallelism,
+            None,
+        )
+        .map_err(|e| AccountError::Hashing(e.to_string()))?;
+        Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
+    }
+
+    /// Creates an account with its welcome tokens. Parsing comes first so bad input never
+    /// costs a hash.
+    pub async fn sign_up(&self, form: SignUp) -> Result<User, AccountError> {
+        let email = Email::parse(&form.email).map_err(|_| AccountError::InvalidEmail)?;
+        let password = Password::parse(&form.password).map_err(AccountError::Password)?;
+        if !form.age_over_14 && !form.guardian_consent {
+            return Err(AccountError::GuardianConsentRequired);
+        }
+        if self.store.find_user_by_email(&email).await?.is_some() {
+            return Err(AccountError::EmailTaken);
+        }
+        let argon2 = self.argon2()?;
+        let password_hash = tokio::task::spawn_blocking(move || {
+            argon2
+                .hash_password(password.expose().as_bytes())
+                .map(|h| h.to_string())
+        })
+        .await
+        .map_err(|e| AccountError::Hashing(e.to_string()))?
+        .map_err(|e| AccountError::Hashing(e.to_string()))?;
+        let id = UserId::new();
+        let now = Timestamp::now();
+        let user = NewUser {
+            id,
+            email,
+            password_hash,
+            guardian_consent: !form.age_over_14 && form.guardian_consent,
+            wrapped_key: self.blobs.new_wrapped_key(id)?,
+            created_at: now,
+        };
+        let welcome = (self.tokens.welcome > 0).then(|| NewLot {
+            id: LotId::new(),
+            quantity: self.tokens.welcome,
+            source: "welcome".into(),
+            created_at: now,
+            expires_at: now.plus(self.tokens.lot_validity),
+        });
+        match self.store.create_user(user, welcome).await {
+            Err(StoreError::Conflict) => Err(AccountError::EmailTaken),
+            other => Ok(other?),
+        }
+    }
+
+    /// Checks the password and opens a new session. Unknown addresses cost the same hash
+    /// as known ones, so timing does not reveal who has an account.
+    pub async fn sign_in(
+        &self,
+        email: &str,
+        password: &str,
+    ) -> Result<(User, SessionToken), AccountError> {
+        let password = Password::for_sign_in(password).ok_or(AccountError::InvalidCredentials)?;
+        let found = match Email::parse(email) {
+            Ok(email) => self.store.find_user_by_email(&email).await?,
+            Err(_) => None,
+        };
+        let now = Timestamp::now();
+        if found
+            .as_ref()
+            .and_then(|f| f.locked_until)
+            .is_some_and(|until| until > now)
+        {
+            return Err(AccountError::Locked);
+        }
+        let stored_hash = found.as_ref().map(|f| f.password_hash.clone());
+        let argon2 = self.argon2()?;
+        let verified = tokio::task::spawn_blocking(move || match stored_hash {
+            Some(hash) => argon2
+                .verify_password(password.expose().as_bytes(), hash.as_str())
+                .is_ok(),
+            None => {
+                let _ = argon2.hash_password(password.expose().as_bytes());
+                false
+            }
+        })
+        .await
+        .map_err(|e| AccountError::Hashing(e.to_string()))?;
+        let Some(found) = found else {
+            return Err(AccountError::InvalidCredentials);
+        };
+        if !verified {
+            let until = now.plus(self.config.lockout);
+            self.store
+                .record_failed_login(found.user.id, self.config.max_failed_logins, until)
+                .await?;
+            return Err(AccountError::InvalidCredentials);
+        }
+        if !matches!(found.user.status.as_str(), "active" | "restricted") {
+            return Err(AccountError::InvalidCredentials);
+        }
+        self.store.clear_failed_logins(found.user.id).await?;
+        let token = self.open_session(found.user.id, now).await?;
+        Ok((found.user, token))
+    }
+
+    async fn open_session(
+        &self,
+        user: UserId,
+        now: Timestamp,
+    ) -> Result<SessionToken, AccountError> {
+        let mut raw = [0u8; 16];
+        getrandom::fill(&mut raw).map_err(|e| AccountError::Hashing(e.to_string()))?;
+        let token = SessionToken(hex(&raw));
+        self.store
+            .create_session(NewSession {
+                token_hash: token_hash(token.as_str()),
+                user_id: user,
+                created_at: now,
+                expires_at: now.plus(self.config.session_absolute),
+            })
+            .await?;
+        Ok(token)
+    }
+
+    /// The scope of a session token, or `Unauthenticated`.
+    pub async fn authenticate(&self, token: &str) -> Result<UserScope, AccountError> {
+        if token.len() != 32 {
+            return Err(AccountError::Unauthenticated);
+        }
+        self.store
+            .session_scope(
+                &token_hash(token),
+                Timestamp::now(),
+                self.config.session_idle,
+            )
+            .await?
+            .ok_or(AccountError::Unauthenticated)
+    }
+
+    pub async fn sign_out(&self, token: &str) -> Result<(), AccountError> {
+        Ok(self.store.delete_session(&token_hash(token)).await?)
+    }
+
+    /// Queues a password-reset mail when the address has an account; says nothing either way.
+    /// TODO(issue 3): store the single-use reset token and add the reset route.
+    pub async fn request_password_reset(&self, email: &str) -> Result<(), AccountError> {
+        let Ok(email) = Email::parse(email) else {
+            return Ok(());
+        };
+        if self.store.find_user_by_email(&email).await?.is_some() {
+            let mail = Mail {
+                recipient: email.to_string(),
+                subject: "Reset your Atelier password".into(),
+                body: "Someone asked to reset the password of this account.".into(),
+            };
+            self.store.enqueue_mail(&mail, Timestamp::now()).await?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+#[path = "accounts_tests.rs"]
+mod tests;

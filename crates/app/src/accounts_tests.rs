@@ -1,0 +1,204 @@
+use super::*;
+use crate::store::sqlite::SqliteStore;
+use crate::store::{AuditStore, TokenStore};
+
+struct Fixture {
+    accounts: Accounts,
+    store: Arc<SqliteStore>,
+    _dir: tempfile::TempDir,
+}
+
+/// Cheap argon2 so the suite stays fast; production keeps the OWASP default.
+pub(crate) fn fast_accounts_config() -> AccountsConfig {
+    AccountsConfig {
+        argon2_memory_kib: 64,
+        argon2_iterations: 1,
+        max_failed_logins: 3,
+        ..AccountsConfig::default()
+    }
+}
+
+async fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = format!("sqlite://{}", dir.path().join("a.db").display());
+    let store = Arc::new(SqliteStore::open(&url).await.expect("store"));
+    let blobs = Blobs::in_memory().expect("blobs");
+    let accounts = Accounts::new(
+        store.clone(),
+        blobs,
+        fast_accounts_config(),
+        TokensConfig::default(),
+    );
+    Fixture {
+        accounts,
+        store,
+        _dir: dir,
+    }
+}
+
+fn form(email: &str) -> SignUp {
+    SignUp {
+        email: email.into(),
+        password: "a sturdy passphrase".into(),
+        age_over_14: true,
+        guardian_consent: false,
+    }
+}
+
+#[tokio::test]
+async fn sign_up_grants_the_welcome_tokens() {
+    let f = fixture().await;
+
+    let user = f
+        .accounts
+        .sign_up(form("ada@example.org"))
+        .await
+        .expect("sign up");
+
+    let totals = f.store.token_totals(user.id).await.expect("totals");
+    assert_eq!(totals.remaining, 3);
+}
+
+#[tokio::test]
+async fn under_fourteen_needs_guardian_consent() {
+    let f = fixture().await;
+    let child = SignUp {
+        age_over_14: false,
+        ..form("kid@example.org")
+    };
+    let with_consent = SignUp {
+        age_over_14: false,
+        guardian_consent: true,
+        ..form("kid2@example.org")
+    };
+
+    let refused = f.accounts.sign_up(child).await;
+    let accepted = f.accounts.sign_up(with_consent).await;
+
+    assert!(matches!(
+        refused,
+        Err(AccountError::GuardianConsentRequired)
+    ));
+    assert!(accepted.is_ok());
+}
+
+#[tokio::test]
+async fn an_address_can_sign_up_once() {
+    let f = fixture().await;
+    f.accounts
+        .sign_up(form("ada@example.org"))
+        .await
+        .expect("first");
+
+    let again = f.accounts.sign_up(form("ADA@example.org")).await;
+
+    assert!(matches!(again, Err(AccountError::EmailTaken)));
+}
+
+#[tokio::test]
+async fn sign_in_opens_a_session_that_sign_out_closes() {
+    let f = fixture().await;
+    let user = f
+        .accounts
+        .sign_up(form("ada@example.org"))
+        .await
+        .expect("sign up");
+
+    let (signed_in, token) = f
+        .accounts
+        .sign_in("ada@example.org", "a sturdy passphrase")
+        .await
+        .expect("sign in");
+    let scope = f
+        .accounts
+        .authenticate(token.as_str())
+        .await
+        .expect("session works");
+    f.accounts.sign_out(token.as_str()).await.expect("sign out");
+    let after = f.accounts.authenticate(token.as_str()).await;
+
+    assert_eq!(signed_in.id, user.id);
+    assert_eq!(scope.user_id(), user.id);
+    assert!(matches!(after, Err(AccountError::Unauthenticated)));
+}
+
+#[tokio::test]
+async fn each_sign_in_gets_a_new_session_token() {
+    let f = fixture().await;
+    f.accounts
+        .sign_up(form("ada@example.org"))
+        .await
+        .expect("sign up");
+
+    let (_, first) = f
+        .accounts
+        .sign_in("ada@example.org", "a sturdy passphrase")
+        .await
+        .expect("first");
+    let (_, second) = f
+        .accounts
+        .sign_in("ada@example.org", "a sturdy passphrase")
+        .await
+        .expect("second");
+
+    assert_ne!(first, second);
+}
+
+#[tokio::test]
+async fn repeated_failures_lock_the_account_even_for_the_right_password() {
+    let f = fixture().await;
+    f.accounts
+        .sign_up(form("ada@example.org"))
+        .await
+        .expect("sign up");
+
+    for _ in 0..3 {
+        let wrong = f
+            .accounts
+            .sign_in("ada@example.org", "not the passphrase")
+            .await;
+        assert!(matches!(wrong, Err(AccountError::InvalidCredentials)));
+    }
+    let right = f
+        .accounts
+        .sign_in("ada@example.org", "a sturdy passphrase")
+        .await;
+
+    assert!(matches!(right, Err(AccountError::Locked)));
+}
+
+#[tokio::test]
+async fn unknown_addresses_and_garbage_tokens_are_refused() {
+    let f = fixture().await;
+
+    let unknown = f
+        .accounts
+        .sign_in("nobody@example.org", "whatever123")
+        .await;
+    let garbage = f.accounts.authenticate("not a token").await;
+
+    assert!(matches!(unknown, Err(AccountError::InvalidCredentials)));
+    assert!(matches!(garbage, Err(AccountError::Unauthenticated)));
+}
+
+#[tokio::test]
+async fn password_reset_goes_to_the_outbox_only_for_known_addresses() {
+    let f = fixture().await;
+    f.accounts
+        .sign_up(form("ada@example.org"))
+        .await
+        .expect("sign up");
+
+    f.accounts
+        .request_password_reset("ada@example.org")
+        .await
+        .expect("known");
+    f.accounts
+        .request_password_reset("nobody@example.org")
+        .await
+        .expect("unknown");
+
+    let mail = f.store.pending_mail(10).await.expect("outbox");
+    assert_eq!(mail.len(), 1);
+    assert_eq!(mail[0].1.recipient, "ada@example.org");
+}
