@@ -14,8 +14,9 @@ use crate::geometry::gray_fit_max_edge;
 static MODEL: &[u8] = include_bytes!("../models/seeta_fd_frontal_v1.0.bin");
 
 /// Longer edge of the image the detector sees. Faces smaller than rustface's 40 px window at
-/// this scale (5% of the longer edge) are background faces we do not want anyway.
-const DETECT_MAX_EDGE: u32 = 800;
+/// this scale (6% of the longer edge) are background faces we do not want anyway. Measured on
+/// a 2 MP photo (release, 2 cores): 640 px takes ~155 ms, 800 px ~205 ms, same boxes.
+const DETECT_MAX_EDGE: u32 = 640;
 /// rustface's fixed detection window; it cannot see anything in a smaller image.
 const WINDOW: u32 = 40;
 /// Score below which a detection is more often a false positive than a face.

@@ -41,6 +41,10 @@ pub fn fit_max_edge(image: &RgbImage, max_edge: u32) -> RgbImage {
 
 /// Grey copy of `image` with its longer edge at most `max_edge`: what face detection reads.
 pub(crate) fn gray_fit_max_edge(image: &RgbImage, max_edge: u32) -> GrayImage {
+    if image.width() == 0 || image.height() == 0 {
+        // image's `grayscale` panics on a zero-width image of non-zero height.
+        return GrayImage::new(0, 0);
+    }
     let gray = image::imageops::grayscale(image);
     let (width, height) = gray.dimensions();
     let Some((new_width, new_height)) = fitted_size(width, height, max_edge) else {
