@@ -68,6 +68,8 @@ CREATE INDEX uploads_expiry ON uploads (expires_at);
 
 CREATE TABLE jobs (
     id TEXT PRIMARY KEY,
+    -- Arrival order, for fair ordering; ties of created_at are common.
+    seq BIGINT NOT NULL UNIQUE,
     user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     upload_id TEXT,
     style TEXT NOT NULL,

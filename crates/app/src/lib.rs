@@ -7,4 +7,11 @@ pub mod accounts;
 pub mod blobs;
 pub mod config;
 pub mod domain;
+pub mod jobs;
+pub mod media;
+pub mod services;
 pub mod store;
+pub mod sweeper;
+
+#[cfg(test)]
+pub(crate) mod testing;

@@ -83,8 +83,8 @@ impl JobStore for SqliteStore {
         let mut tx = self.write().await?;
         spend_in(&mut tx, scope.user_id(), job.cost, job.id, now).await?;
         sqlx::query(
-            "INSERT INTO jobs (id, user_id, upload_id, style, intensity, seed, cost, status, run_after, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?)",
+            "INSERT INTO jobs (id, seq, user_id, upload_id, style, intensity, seed, cost, status, run_after, created_at, updated_at)
+             VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM jobs), ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?)",
         )
         .bind(job.id.to_string())
         .bind(scope.user_id().to_string())
@@ -120,11 +120,11 @@ impl JobStore for SqliteStore {
             // Same order as the claim: each user's n-th queued job takes turn n.
             let position: i64 = sqlx::query_scalar(
                 "WITH ranked AS (
-                     SELECT id, created_at,
-                            ROW_NUMBER() OVER (PARTITION BY user_id ORDER BY created_at, id) AS turn
+                     SELECT id, seq,
+                            ROW_NUMBER() OVER (PARTITION BY user_id ORDER BY seq) AS turn
                      FROM jobs WHERE status = 'queued')
                  SELECT COUNT(*) + 1 FROM ranked r, ranked me
-                 WHERE me.id = ? AND (r.turn, r.created_at, r.id) < (me.turn, me.created_at, me.id)",
+                 WHERE me.id = ? AND (r.turn, r.seq) < (me.turn, me.seq)",
             )
             .bind(id.to_string())
             .fetch_one(&self.reader)
@@ -200,15 +200,15 @@ impl JobStore for SqliteStore {
                              error = NULL, updated_at = ?3
              WHERE id = (
                  SELECT c.id FROM (
-                     SELECT j.id, j.user_id, j.created_at,
-                            ROW_NUMBER() OVER (PARTITION BY j.user_id ORDER BY j.created_at, j.id) AS turn
+                     SELECT j.id, j.user_id, j.seq,
+                            ROW_NUMBER() OVER (PARTITION BY j.user_id ORDER BY j.seq) AS turn
                      FROM jobs j
                      WHERE (j.status = 'queued' AND j.run_after <= ?3)
                         OR (j.status = 'running' AND j.lease_until < ?3)
                  ) c
                  WHERE (SELECT COUNT(*) FROM jobs r
                         WHERE r.user_id = c.user_id AND r.status = 'running' AND r.lease_until >= ?3) < ?4
-                 ORDER BY c.turn, c.created_at, c.id
+                 ORDER BY c.turn, c.seq
                  LIMIT 1)
              RETURNING {JOB_COLUMNS}"
         ));

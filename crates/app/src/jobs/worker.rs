@@ -1,0 +1,230 @@
+//! Workers: claim a job, run the engine off the async runtime, store the result. At least
+//! once: a job whose worker dies is claimed again when its lease runs out, and the result
+//! row is keyed by job id so a second run never writes a second result.
+
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use atelier_engine::{EncodeOptions, Format, Limits, Params, Style};
+use tokio::sync::watch;
+
+use crate::blobs::{BlobError, Blobs, result_key};
+use crate::config::JobsConfig;
+use crate::domain::{ResultId, Role, Timestamp, UserScope};
+use crate::store::{Claim, Job, ResultRecord, Store, StoreError};
+
+/// How a run ended, deciding between retry and failure.
+enum RunError {
+    /// Worth another attempt: storage or database hiccups.
+    Transient(String),
+    /// Will fail again: the input is gone or the engine refused it.
+    Permanent(String),
+    /// Another worker owns the job now; leave it alone.
+    LeaseLost,
+}
+
+impl From<StoreError> for RunError {
+    fn from(error: StoreError) -> Self {
+        RunError::Transient(error.to_string())
+    }
+}
+
+impl From<BlobError> for RunError {
+    fn from(error: BlobError) -> Self {
+        match error {
+            BlobError::NotFound | BlobError::KeyShredded | BlobError::Tampered => {
+                RunError::Permanent(error.to_string())
+            }
+            other => RunError::Transient(other.to_string()),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Worker {
+    store: Arc<dyn Store>,
+    blobs: Blobs,
+    config: JobsConfig,
+    result_ttl: Duration,
+    name: String,
+}
+
+impl Worker {
+    pub fn new(
+        store: Arc<dyn Store>,
+        blobs: Blobs,
+        config: JobsConfig,
+        result_ttl: Duration,
+        name: String,
+    ) -> Worker {
+        Worker {
+            store,
+            blobs,
+            config,
+            result_ttl,
+            name,
+        }
+    }
+
+    fn claim(&self) -> Claim {
+        Claim {
+            worker: self.name.clone(),
+            lease: self.config.lease,
+            per_user_concurrency: self.config.per_user_concurrency,
+            max_attempts: self.config.max_attempts,
+        }
+    }
+
+    /// Claims and runs jobs until `shutdown` turns true; waits `poll_interval` when idle.
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        while !*shutdown.borrow() {
+            let worked = match self.run_once().await {
+                Ok(worked) => worked,
+                Err(e) => {
+                    tracing::warn!(worker = %self.name, error = %e, "claiming a job failed");
+                    false
+                }
+            };
+            if !worked {
+                tokio::select! {
+                    _ = tokio::time::sleep(self.config.poll_interval) => {}
+                    _ = shutdown.changed() => {}
+                }
+            }
+        }
+    }
+
+    /// Claims one job and runs it to an end; `false` when the queue had nothing runnable.
+    pub async fn run_once(&self) -> Result<bool, StoreError> {
+        let Some(job) = self
+            .store
+            .claim_next_job(&self.claim(), Timestamp::now())
+            .await?
+        else {
+            return Ok(false);
+        };
+        let outcome = self.run_job(&job).await;
+        let now = Timestamp::now();
+        let label = match outcome {
+            Ok(()) => "succeeded",
+            Err(RunError::LeaseLost) => "lease-lost",
+            Err(RunError::Transient(error)) if job.attempts < self.config.max_attempts => {
+                let exponent = job.attempts.saturating_sub(1).min(10);
+                let backoff = self.config.retry_backoff.saturating_mul(1 << exponent);
+                tracing::warn!(job = %job.id, attempt = job.attempts, %error, "job failed; will retry");
+                self.store
+                    .retry_job(job.id, &self.name, &error, now.plus(backoff))
+                    .await?;
+                "retried"
+            }
+            Err(RunError::Transient(error) | RunError::Permanent(error)) => {
+                tracing::warn!(job = %job.id, %error, "job failed; refunding");
+                self.store
+                    .fail_job(job.id, Some(&self.name), &error, now)
+                    .await?;
+                "failed"
+            }
+        };
+        metrics::counter!("atelier_jobs_finished_total", "outcome" => label).increment(1);
+        Ok(true)
+    }
+
+    async fn run_job(&self, job: &Job) -> Result<(), RunError> {
+        let scope = UserScope::trusted(job.user_id, Role::User);
+        let style = Style::from_str(&job.style).map_err(|e| RunError::Permanent(e.to_string()))?;
+        let upload_id = job
+            .upload_id
+            .ok_or_else(|| RunError::Permanent("the job has no upload".into()))?;
+        let upload = self
+            .store
+            .upload(scope, upload_id)
+            .await?
+            .ok_or_else(|| RunError::Permanent("the upload was deleted or expired".into()))?;
+        let wrapped = self.store.wrapped_key(job.user_id).await?;
+        let photo = self
+            .blobs
+            .get(job.user_id, wrapped.as_deref(), &upload.blob_key)
+            .await?;
+        self.beat(job, 0.1).await?;
+
+        let params = Params {
+            intensity: job.intensity,
+            seed: job.seed,
+        };
+        let heartbeat = self.keep_lease(job);
+        let rendered = tokio::task::spawn_blocking(move || {
+            let decoded =
+                atelier_engine::decode(&photo, &Limits::default()).map_err(|e| e.to_string())?;
+            let styled = atelier_engine::stylize(&decoded.image, style, &params);
+            let bytes = atelier_engine::encode(&styled, &EncodeOptions::new(Format::Png, style))
+                .map_err(|e| e.to_string())?;
+            Ok::<_, String>((styled.width(), styled.height(), bytes))
+        })
+        .await;
+        heartbeat.abort();
+        let (width, height, bytes) = rendered
+            .map_err(|e| RunError::Transient(e.to_string()))?
+            .map_err(RunError::Permanent)?;
+        self.beat(job, 0.9).await?;
+
+        let now = Timestamp::now();
+        let record = ResultRecord {
+            id: ResultId::new(),
+            job_id: job.id,
+            user_id: job.user_id,
+            // Keyed by job: a rerun overwrites its own blob instead of leaving an orphan.
+            blob_key: result_key(job.user_id, job.id),
+            width,
+            height,
+            created_at: now,
+            expires_at: now.plus(self.result_ttl),
+        };
+        self.blobs
+            .put(job.user_id, wrapped.as_deref(), &record.blob_key, &bytes)
+            .await?;
+        match self
+            .store
+            .complete_job(job.id, &self.name, &record, now)
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(StoreError::WrongState) => Err(RunError::LeaseLost),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn beat(&self, job: &Job, progress: f32) -> Result<(), RunError> {
+        let lease_until = Timestamp::now().plus(self.config.lease);
+        if self
+            .store
+            .heartbeat_job(job.id, &self.name, progress, lease_until)
+            .await?
+        {
+            Ok(())
+        } else {
+            Err(RunError::LeaseLost)
+        }
+    }
+
+    /// Renews the lease every third of its length while the engine runs.
+    fn keep_lease(&self, job: &Job) -> tokio::task::JoinHandle<()> {
+        let (store, name, id, lease) = (
+            Arc::clone(&self.store),
+            self.name.clone(),
+            job.id,
+            self.config.lease,
+        );
+        tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(lease / 3);
+            ticks.tick().await;
+            loop {
+                ticks.tick().await;
+                let until = Timestamp::now().plus(lease);
+                if !matches!(store.heartbeat_job(id, &name, 0.5, until).await, Ok(true)) {
+                    break;
+                }
+            }
+        })
+    }
+}

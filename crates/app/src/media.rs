@@ -1,0 +1,187 @@
+//! Uploads and results (C7, C9): safe ingest through the engine, encrypted storage, reads and
+//! deletes that cascade through storage at once.
+//!
+//! Owns the order "blob first, then row" on delete and "blob first, then row" on insert (a
+//! blob without a row is an orphan the sweeper removes; a row without a blob would be a lie).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use atelier_engine::{DecodeError, Limits, RgbImage};
+
+use crate::blobs::{BlobError, Blobs, upload_key};
+use crate::domain::{ResultId, Timestamp, UploadId, UserScope};
+use crate::store::{ResultRecord, Store, StoreError, Upload};
+
+/// Decoding a hostile file must not hold a request forever.
+const DECODE_TIME_LIMIT: Duration = Duration::from_secs(30);
+
+#[derive(Debug, thiserror::Error)]
+pub enum MediaError {
+    #[error("{0}")]
+    Decode(DecodeError),
+    #[error("the file is larger than {max} bytes")]
+    TooLarge { max: usize },
+    #[error("decoding took too long")]
+    DecodeTimeout,
+    #[error("not found")]
+    NotFound,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Blob(#[from] BlobError),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl MediaError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            MediaError::Decode(e) => e.code(),
+            MediaError::TooLarge { .. } => "too-large",
+            MediaError::DecodeTimeout => "decode-timeout",
+            MediaError::NotFound => "not-found",
+            MediaError::Store(e) => e.code(),
+            MediaError::Blob(e) => e.code(),
+            MediaError::Internal(_) => "internal",
+        }
+    }
+}
+
+/// Re-encodes decoded pixels as a plain PNG: no metadata of the original survives.
+pub(crate) fn encode_png(image: &RgbImage) -> Result<Vec<u8>, MediaError> {
+    let mut out = std::io::Cursor::new(Vec::new());
+    image
+        .write_to(&mut out, image::ImageFormat::Png)
+        .map_err(|e| MediaError::Internal(e.to_string()))?;
+    Ok(out.into_inner())
+}
+
+#[derive(Clone)]
+pub struct Media {
+    store: Arc<dyn Store>,
+    blobs: Blobs,
+    limits: Limits,
+    upload_ttl: Duration,
+}
+
+impl Media {
+    pub fn new(store: Arc<dyn Store>, blobs: Blobs, limits: Limits, upload_ttl: Duration) -> Media {
+        Media {
+            store,
+            blobs,
+            limits,
+            upload_ttl,
+        }
+    }
+
+    pub fn max_bytes(&self) -> usize {
+        self.limits.max_bytes
+    }
+
+    /// Decodes `bytes` off the runtime (sniffing, caps, orientation, sRGB), counts faces,
+    /// re-encodes as PNG and stores it encrypted.
+    pub async fn ingest_upload(
+        &self,
+        scope: UserScope,
+        bytes: Vec<u8>,
+    ) -> Result<Upload, MediaError> {
+        if bytes.len() > self.limits.max_bytes {
+            return Err(MediaError::TooLarge {
+                max: self.limits.max_bytes,
+            });
+        }
+        let limits = self.limits.clone();
+        let work = tokio::task::spawn_blocking(move || {
+            let decoded = atelier_engine::decode(&bytes, &limits).map_err(MediaError::Decode)?;
+            let faces = atelier_engine::detect_faces(&decoded.image).len();
+            let png = encode_png(&decoded.image)?;
+            Ok::<_, MediaError>((decoded.image.width(), decoded.image.height(), faces, png))
+        });
+        let (width, height, faces, png) = tokio::time::timeout(DECODE_TIME_LIMIT, work)
+            .await
+            .map_err(|_| MediaError::DecodeTimeout)?
+            .map_err(|e| MediaError::Internal(e.to_string()))??;
+        let now = Timestamp::now();
+        let id = UploadId::new();
+        let upload = Upload {
+            id,
+            user_id: scope.user_id(),
+            blob_key: upload_key(scope.user_id(), id),
+            width,
+            height,
+            faces: u32::try_from(faces).unwrap_or(u32::MAX),
+            created_at: now,
+            expires_at: now.plus(self.upload_ttl),
+        };
+        let wrapped = self.store.wrapped_key(scope.user_id()).await?;
+        self.blobs
+            .put(scope.user_id(), wrapped.as_deref(), &upload.blob_key, &png)
+            .await?;
+        if let Err(e) = self.store.insert_upload(scope, &upload).await {
+            // Best effort: the orphan scan removes the blob if this fails too.
+            let _ = self.blobs.delete(&upload.blob_key).await;
+            return Err(e.into());
+        }
+        Ok(upload)
+    }
+
+    pub async fn upload(&self, scope: UserScope, id: UploadId) -> Result<Upload, MediaError> {
+        self.store
+            .upload(scope, id)
+            .await?
+            .ok_or(MediaError::NotFound)
+    }
+
+    /// The decrypted PNG of an upload.
+    pub async fn upload_bytes(
+        &self,
+        scope: UserScope,
+        id: UploadId,
+    ) -> Result<(Upload, Vec<u8>), MediaError> {
+        let upload = self.upload(scope, id).await?;
+        let wrapped = self.store.wrapped_key(scope.user_id()).await?;
+        let bytes = self
+            .blobs
+            .get(scope.user_id(), wrapped.as_deref(), &upload.blob_key)
+            .await?;
+        Ok((upload, bytes))
+    }
+
+    /// Removes the blob, then the row.
+    pub async fn delete_upload(&self, scope: UserScope, id: UploadId) -> Result<(), MediaError> {
+        let upload = self.upload(scope, id).await?;
+        self.blobs.delete(&upload.blob_key).await?;
+        self.store.delete_upload(scope, id).await?;
+        Ok(())
+    }
+
+    pub async fn result(&self, scope: UserScope, id: ResultId) -> Result<ResultRecord, MediaError> {
+        self.store
+            .result(scope, id)
+            .await?
+            .ok_or(MediaError::NotFound)
+    }
+
+    /// The decrypted image of a result (PNG).
+    pub async fn result_bytes(
+        &self,
+        scope: UserScope,
+        id: ResultId,
+    ) -> Result<(ResultRecord, Vec<u8>), MediaError> {
+        let result = self.result(scope, id).await?;
+        let wrapped = self.store.wrapped_key(scope.user_id()).await?;
+        let bytes = self
+            .blobs
+            .get(scope.user_id(), wrapped.as_deref(), &result.blob_key)
+            .await?;
+        Ok((result, bytes))
+    }
+
+    pub async fn delete_result(&self, scope: UserScope, id: ResultId) -> Result<(), MediaError> {
+        let result = self.result(scope, id).await?;
+        self.blobs.delete(&result.blob_key).await?;
+        self.store.delete_result(scope, id).await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,98 @@
+//! The service graph: opens the store and blob storage from the config and builds each
+//! domain service once. Passed to HTTP handlers, workers and CLI commands.
+
+use std::sync::Arc;
+
+use atelier_engine::Limits;
+
+use crate::accounts::Accounts;
+use crate::blobs::{Blobs, MasterKey};
+use crate::config::Config;
+use crate::jobs::Jobs;
+use crate::jobs::worker::Worker;
+use crate::media::Media;
+use crate::store::{self, Store};
+use crate::sweeper::Sweeper;
+
+#[derive(Clone)]
+pub struct Services {
+    pub config: Arc<Config>,
+    pub store: Arc<dyn Store>,
+    pub blobs: Blobs,
+    pub accounts: Accounts,
+    pub media: Media,
+    pub jobs: Jobs,
+}
+
+impl Services {
+    /// Creates the data folder and master key if needed, opens (and migrates) the database
+    /// and the blob store.
+    pub async fn open(config: Config) -> anyhow::Result<Services> {
+        std::fs::create_dir_all(&config.data_dir).map_err(|e| {
+            anyhow::anyhow!(
+                "cannot create data folder {}: {e}",
+                config.data_dir.display()
+            )
+        })?;
+        let master = MasterKey::load_or_create(&config.data_dir.join("master.key"))?;
+        let store = store::connect(config.database_url().expose()).await?;
+        let blobs = Blobs::open(&config.storage_url(), master)?;
+        Ok(Services::assemble(config, store, blobs))
+    }
+
+    pub fn assemble(config: Config, store: Arc<dyn Store>, blobs: Blobs) -> Services {
+        let limits = Limits {
+            max_bytes: config.uploads.max_bytes,
+            max_pixels: config.uploads.max_pixels,
+            ..Limits::default()
+        };
+        let accounts = Accounts::new(
+            store.clone(),
+            blobs.clone(),
+            config.accounts.clone(),
+            config.tokens.clone(),
+        );
+        let media = Media::new(
+            store.clone(),
+            blobs.clone(),
+            limits,
+            config.retention.upload_ttl,
+        );
+        let jobs = Jobs::new(store.clone(), config.tokens.default_cost);
+        Services {
+            config: Arc::new(config),
+            store,
+            blobs,
+            accounts,
+            media,
+            jobs,
+        }
+    }
+
+    /// A worker named `name`, sharing this process's store.
+    pub fn worker(&self, name: String) -> Worker {
+        Worker::new(
+            self.store.clone(),
+            self.blobs.clone(),
+            self.config.jobs.clone(),
+            self.config.retention.result_ttl,
+            name,
+        )
+    }
+
+    pub fn sweeper(&self) -> Sweeper {
+        Sweeper::new(
+            self.store.clone(),
+            self.blobs.clone(),
+            self.config.retention.clone(),
+        )
+    }
+
+    /// How many in-process workers to start: the configured number, or one per core.
+    pub fn worker_count(&self) -> usize {
+        match self.config.jobs.workers {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            n => n,
+        }
+    }
+}

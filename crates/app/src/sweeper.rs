@@ -1,0 +1,245 @@
+//! The sweeper (C8): deletes expired uploads and results (blob first, then row), removes
+//! orphan blobs, expires token lots and purges old access-log rows, every `sweep_interval`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::watch;
+
+use crate::blobs::{BlobError, Blobs};
+use crate::config::RetentionConfig;
+use crate::domain::Timestamp;
+use crate::store::{Store, StoreError};
+
+/// A blob younger than this is never an orphan: its row may be about to be inserted.
+const ORPHAN_GRACE: Duration = Duration::from_secs(600);
+const BATCH: u32 = 500;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SweepError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Blob(#[from] BlobError),
+}
+
+/// What one sweep removed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SweepReport {
+    pub uploads: u64,
+    pub results: u64,
+    pub orphans: u64,
+    pub tokens_expired: u64,
+    pub access_rows: u64,
+}
+
+#[derive(Clone)]
+pub struct Sweeper {
+    store: Arc<dyn Store>,
+    blobs: Blobs,
+    config: RetentionConfig,
+}
+
+impl Sweeper {
+    pub fn new(store: Arc<dyn Store>, blobs: Blobs, config: RetentionConfig) -> Sweeper {
+        Sweeper {
+            store,
+            blobs,
+            config,
+        }
+    }
+
+    /// Sweeps every `sweep_interval` until `shutdown` turns true.
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        let mut ticks = tokio::time::interval(self.config.sweep_interval);
+        loop {
+            tokio::select! {
+                _ = ticks.tick() => {}
+                _ = shutdown.changed() => {}
+            }
+            if *shutdown.borrow() {
+                break;
+            }
+            match self.sweep_once(Timestamp::now()).await {
+                Ok(report) if report != SweepReport::default() => tracing::info!(?report, "sweep"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "sweep failed; retrying next interval"),
+            }
+        }
+    }
+
+    pub async fn sweep_once(&self, now: Timestamp) -> Result<SweepReport, SweepError> {
+        let mut report = SweepReport::default();
+        loop {
+            let expired = self.store.expired_uploads(now, BATCH).await?;
+            for row in &expired {
+                self.blobs.delete(&row.blob_key).await?;
+                self.store.forget_upload(&row.id).await?;
+                report.uploads += 1;
+            }
+            if expired.len() < BATCH as usize {
+                break;
+            }
+        }
+        loop {
+            let expired = self.store.expired_results(now, BATCH).await?;
+            for row in &expired {
+                self.blobs.delete(&row.blob_key).await?;
+                self.store.forget_result(&row.id).await?;
+                report.results += 1;
+            }
+            if expired.len() < BATCH as usize {
+                break;
+            }
+        }
+        report.orphans = self.remove_orphans(now).await?;
+        report.tokens_expired = self.store.expire_lots(now).await?;
+        report.access_rows = self
+            .store
+            .purge_access_log(now.minus(self.config.access_log_ttl))
+            .await?;
+        for (kind, count) in [
+            ("upload", report.uploads),
+            ("result", report.results),
+            ("orphan", report.orphans),
+        ] {
+            metrics::counter!("atelier_sweeper_deleted_total", "kind" => kind).increment(count);
+        }
+        Ok(report)
+    }
+
+    async fn remove_orphans(&self, now: Timestamp) -> Result<u64, SweepError> {
+        let cutoff = now.minus(ORPHAN_GRACE);
+        let mut removed = 0;
+        for (key, written) in self.blobs.list().await? {
+            if written < cutoff && !self.store.blob_key_in_use(&key).await? {
+                self.blobs.delete(&key).await?;
+                removed += 1;
+            }
+        }
+        Ok(removed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::jobs::JobRequest;
+    use crate::testing::{photo_png, test_app};
+
+    #[tokio::test]
+    async fn expired_uploads_and_results_lose_blob_and_row() {
+        let app = test_app().await;
+        let alice = app.user("alice").await;
+        let upload = app
+            .services
+            .media
+            .ingest_upload(alice, photo_png(16, 16))
+            .await
+            .expect("upload");
+        let request = JobRequest {
+            upload_id: Some(upload.id),
+            style: "rough-sketch".into(),
+            ..JobRequest::default()
+        };
+        let job = app.services.jobs.create(alice, request).await.expect("job");
+        app.services
+            .worker("w".into())
+            .run_once()
+            .await
+            .expect("run");
+        let result_id = app
+            .services
+            .jobs
+            .get(alice, job.id)
+            .await
+            .expect("job")
+            .job
+            .result_id
+            .expect("result");
+        let before = app
+            .services
+            .sweeper()
+            .sweep_once(Timestamp::now())
+            .await
+            .expect("early sweep");
+
+        let after_deadline = Timestamp::now().plus(Duration::from_secs(25 * 3600));
+        let report = app
+            .services
+            .sweeper()
+            .sweep_once(after_deadline)
+            .await
+            .expect("sweep");
+
+        assert_eq!((before.uploads, before.results), (0, 0));
+        assert_eq!((report.uploads, report.results), (1, 1));
+        assert!(
+            app.services
+                .store
+                .upload(alice, upload.id)
+                .await
+                .expect("read")
+                .is_none()
+        );
+        assert!(
+            app.services
+                .store
+                .result(alice, result_id)
+                .await
+                .expect("read")
+                .is_none()
+        );
+        assert!(app.services.blobs.list().await.expect("list").is_empty());
+    }
+
+    #[tokio::test]
+    async fn orphan_blobs_are_removed_after_a_grace_period() {
+        let app = test_app().await;
+        let alice = app.user("alice").await;
+        let kept = app
+            .services
+            .media
+            .ingest_upload(alice, photo_png(16, 16))
+            .await
+            .expect("upload");
+        let wrapped = app
+            .services
+            .store
+            .wrapped_key(alice.user_id())
+            .await
+            .expect("key");
+        let orphan = format!("users/{}/uploads/orphan", alice.user_id());
+        app.services
+            .blobs
+            .put(alice.user_id(), wrapped.as_deref(), &orphan, b"left behind")
+            .await
+            .expect("put");
+
+        let fresh = app
+            .services
+            .sweeper()
+            .sweep_once(Timestamp::now())
+            .await
+            .expect("sweep");
+        let later = app
+            .services
+            .sweeper()
+            .sweep_once(Timestamp::now().plus(Duration::from_secs(3600)))
+            .await
+            .expect("sweep");
+
+        assert_eq!(fresh.orphans, 0);
+        assert_eq!(later.orphans, 1);
+        let keys: Vec<String> = app
+            .services
+            .blobs
+            .list()
+            .await
+            .expect("list")
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect();
+        assert_eq!(keys, vec![kept.blob_key]);
+    }
+}

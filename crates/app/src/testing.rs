@@ -1,0 +1,90 @@
+//! Test fixtures shared by the unit tests: a service graph on a fresh SQLite file and
+//! in-memory blobs, cheap argon2, users to act as, and small photos.
+
+use std::sync::Arc;
+
+use crate::accounts::SignUp;
+use crate::blobs::Blobs;
+use crate::config::{AccountsConfig, Config};
+use crate::domain::UserScope;
+use crate::services::Services;
+use crate::store::sqlite::SqliteStore;
+
+pub(crate) struct TestApp {
+    pub services: Services,
+    _dir: tempfile::TempDir,
+}
+
+/// A config for tests: cheap password hashing, instant retries, one job at a time per user.
+pub(crate) fn test_config() -> Config {
+    let mut config = Config {
+        accounts: AccountsConfig {
+            argon2_memory_kib: 64,
+            argon2_iterations: 1,
+            ..AccountsConfig::default()
+        },
+        ..Config::default()
+    };
+    config.jobs.retry_backoff = std::time::Duration::ZERO;
+    config.jobs.per_user_concurrency = 1;
+    config
+}
+
+pub(crate) async fn test_app_with(config: Config) -> TestApp {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = format!("sqlite://{}", dir.path().join("app.db").display());
+    let sqlite = Arc::new(SqliteStore::open(&url).await.expect("store"));
+    let blobs = Blobs::in_memory().expect("blobs");
+    let services = Services::assemble(config, sqlite, blobs);
+    TestApp {
+        services,
+        _dir: dir,
+    }
+}
+
+pub(crate) async fn test_app() -> TestApp {
+    test_app_with(test_config()).await
+}
+
+impl TestApp {
+    /// Signs up `name@example.org` and returns the scope its session gives.
+    pub async fn user(&self, name: &str) -> UserScope {
+        let (_, token) = self.session(name).await;
+        self.services
+            .accounts
+            .authenticate(&token)
+            .await
+            .expect("authenticate")
+    }
+
+    /// Signs up and signs in `name@example.org`; returns the user id and session token.
+    pub async fn session(&self, name: &str) -> (crate::domain::UserId, String) {
+        let email = format!("{name}@example.org");
+        let form = SignUp {
+            email: email.clone(),
+            password: "a sturdy passphrase".into(),
+            age_over_14: true,
+            guardian_consent: false,
+        };
+        let user = self.services.accounts.sign_up(form).await.expect("sign up");
+        let (_, token) = self
+            .services
+            .accounts
+            .sign_in(&email, "a sturdy passphrase")
+            .await
+            .expect("sign in");
+        (user.id, token.as_str().to_owned())
+    }
+}
+
+/// A small PNG photo: a smooth gradient, enough for the engine to work on.
+pub(crate) fn photo_png(width: u32, height: u32) -> Vec<u8> {
+    let image = image::RgbImage::from_fn(width, height, |x, y| {
+        image::Rgb([
+            (x * 255 / width.max(1)) as u8,
+            (y * 255 / height.max(1)) as u8,
+            128,
+        ])
+    });
+    crate::media::encode_png(&image).expect("encode test photo")
+}
