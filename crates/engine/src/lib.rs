@@ -20,11 +20,12 @@ mod decode;
 mod encode;
 mod error;
 mod face;
+mod filter;
 mod geometry;
 mod style;
 mod xmp;
 
-pub mod raster;
+mod raster;
 
 pub use decode::{Decoded, Format, Limits, decode, sniff};
 pub use encode::{EncodeOptions, encode};

@@ -1,10 +1,18 @@
 //! The six built-in styles and their shared parameters. Each style lives in its own module and
 //! works on planar f32 rasters (`crate::raster`); this module only names them and dispatches.
 
+mod anime;
+mod artistic;
+mod clay;
+mod detailed_sketch;
+mod light_color;
+mod rough_sketch;
+
 use std::fmt;
 use std::str::FromStr;
 
 use crate::RgbImage;
+use crate::raster::to_rgb8;
 
 /// A built-in portrait style.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -61,7 +69,9 @@ impl fmt::Display for Style {
 
 /// The reason a style name was not understood.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown style `{0}` (known: rough-sketch, detailed-sketch, light-color, artistic, anime, clay-3d)")]
+#[error(
+    "unknown style `{0}` (known: rough-sketch, detailed-sketch, light-color, artistic, anime, clay-3d)"
+)]
 pub struct UnknownStyle(pub String);
 
 impl FromStr for Style {
@@ -86,13 +96,20 @@ pub struct Params {
 
 impl Default for Params {
     fn default() -> Self {
-        Params { intensity: 0.5, seed: 0 }
+        Params {
+            intensity: 0.5,
+            seed: 0,
+        }
     }
 }
 
 impl Params {
     pub(crate) fn intensity(&self) -> f32 {
-        if self.intensity.is_finite() { self.intensity.clamp(0.0, 1.0) } else { 0.5 }
+        if self.intensity.is_finite() {
+            self.intensity.clamp(0.0, 1.0)
+        } else {
+            0.5
+        }
     }
 }
 
@@ -102,7 +119,20 @@ pub fn stylize(image: &RgbImage, style: Style, params: &Params) -> RgbImage {
     if image.width() == 0 || image.height() == 0 {
         return image.clone();
     }
-    // Placeholder until each style lands; replaced style by style.
-    let _ = (style, params);
-    image.clone()
+    let styled = match style {
+        Style::RoughSketch => rough_sketch::render(image, params),
+        Style::DetailedSketch => detailed_sketch::render(image, params),
+        Style::LightColor => light_color::render(image, params),
+        Style::Artistic => artistic::render(image, params),
+        Style::Anime => anime::render(image, params),
+        Style::Clay3d => clay::render(image, params),
+    };
+    to_rgb8(&styled)
+}
+
+/// How much larger than a 512×512 portrait the image is, as a length ratio: the published
+/// parameter values are tuned for images of about that size, so sizes in pixels scale by it.
+pub(crate) fn feature_scale(image: &RgbImage) -> f32 {
+    let pixels = image.width() as f32 * image.height() as f32;
+    (pixels.sqrt() / 512.0).clamp(0.25, 6.0)
 }
