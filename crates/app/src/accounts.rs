@@ -220,7 +220,8 @@ impl Accounts {
         Ok((found.user, token))
     }
 
-    async fn open_session(
+    /// Opens a new session for `user`; the token is returned once and stored only hashed.
+    pub async fn open_session(
         &self,
         user: UserId,
         now: Timestamp,

@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod blobs;
 pub mod config;
 pub mod domain;
+pub mod http;
 pub mod jobs;
 pub mod media;
 pub mod services;

@@ -1,0 +1,175 @@
+//! The HTTP edge's one error type: every failure becomes `{"error":{"code","message"}}` with
+//! a stable kebab-case code and the right status. Internal errors are logged here and sent
+//! as an opaque 500; their text never reaches a client.
+
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, Request};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::de::DeserializeOwned;
+use serde_json::json;
+
+use crate::accounts::AccountError;
+use crate::jobs::JobError;
+use crate::media::MediaError;
+use crate::store::StoreError;
+
+#[derive(Debug)]
+pub enum ApiError {
+    /// The client's fault (or an expected refusal): shown as is.
+    Client {
+        status: StatusCode,
+        code: &'static str,
+        message: String,
+    },
+    /// Ours: logged with its detail, shown as "internal".
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn client(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError::Client {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn not_found() -> ApiError {
+        ApiError::client(StatusCode::NOT_FOUND, "not-found", "not found")
+    }
+
+    pub fn unauthenticated() -> ApiError {
+        ApiError::client(StatusCode::UNAUTHORIZED, "unauthenticated", "sign in first")
+    }
+
+    pub fn internal(detail: impl std::fmt::Display) -> ApiError {
+        ApiError::Internal(detail.to_string())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code, message) = match self {
+            ApiError::Client {
+                status,
+                code,
+                message,
+            } => (status, code, message),
+            ApiError::Internal(detail) => {
+                tracing::error!(%detail, "internal error");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "something went wrong on our side".to_owned(),
+                )
+            }
+        };
+        (
+            status,
+            Json(json!({ "error": { "code": code, "message": message } })),
+        )
+            .into_response()
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::NotFound => ApiError::not_found(),
+            StoreError::Conflict => {
+                ApiError::client(StatusCode::CONFLICT, "conflict", "already exists")
+            }
+            StoreError::InsufficientTokens => ApiError::client(
+                StatusCode::PAYMENT_REQUIRED,
+                "insufficient-tokens",
+                "not enough tokens",
+            ),
+            StoreError::WrongState => {
+                ApiError::client(StatusCode::CONFLICT, "wrong-state", error.to_string())
+            }
+            StoreError::Internal(_) => ApiError::internal(error),
+        }
+    }
+}
+
+impl From<AccountError> for ApiError {
+    fn from(error: AccountError) -> Self {
+        let status = match &error {
+            AccountError::InvalidEmail
+            | AccountError::Password(_)
+            | AccountError::GuardianConsentRequired => StatusCode::UNPROCESSABLE_ENTITY,
+            AccountError::EmailTaken => StatusCode::CONFLICT,
+            AccountError::InvalidCredentials | AccountError::Unauthenticated => {
+                StatusCode::UNAUTHORIZED
+            }
+            AccountError::Locked => StatusCode::TOO_MANY_REQUESTS,
+            AccountError::Store(_) | AccountError::Blob(_) | AccountError::Hashing(_) => {
+                return ApiError::internal(error);
+            }
+        };
+        ApiError::client(status, error.code(), error.to_string())
+    }
+}
+
+impl From<MediaError> for ApiError {
+    fn from(error: MediaError) -> Self {
+        let status = match &error {
+            MediaError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            MediaError::Decode(e) => match e.code() {
+                "too-large" | "too-many-pixels" => StatusCode::PAYLOAD_TOO_LARGE,
+                "unsupported-format" => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                _ => StatusCode::UNPROCESSABLE_ENTITY,
+            },
+            MediaError::DecodeTimeout => StatusCode::UNPROCESSABLE_ENTITY,
+            MediaError::NotFound | MediaError::Store(StoreError::NotFound) => {
+                return ApiError::not_found();
+            }
+            MediaError::Store(_) | MediaError::Blob(_) | MediaError::Internal(_) => {
+                return ApiError::internal(error);
+            }
+        };
+        ApiError::client(status, error.code(), error.to_string())
+    }
+}
+
+impl From<JobError> for ApiError {
+    fn from(error: JobError) -> Self {
+        let status = match &error {
+            JobError::UnknownStyle(_) | JobError::PromptsUnsupported | JobError::InvalidParams => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            JobError::UploadNotFound | JobError::NotFound => StatusCode::NOT_FOUND,
+            JobError::InsufficientTokens => StatusCode::PAYMENT_REQUIRED,
+            JobError::NotCancelable => StatusCode::CONFLICT,
+            JobError::Store(_) => return ApiError::internal(error),
+        };
+        ApiError::client(status, error.code(), error.to_string())
+    }
+}
+
+/// `Json<T>` whose rejections speak our error format.
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(request, state).await {
+            Ok(Json(value)) => Ok(ApiJson(value)),
+            Err(rejection) => Err(json_rejection(&rejection)),
+        }
+    }
+}
+
+fn json_rejection(rejection: &JsonRejection) -> ApiError {
+    let status = rejection.status();
+    let code = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => "too-large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "expected-json",
+        StatusCode::UNPROCESSABLE_ENTITY => "invalid-body",
+        _ => "invalid-json",
+    };
+    ApiError::client(status, code, rejection.body_text())
+}

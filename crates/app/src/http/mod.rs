@@ -1,0 +1,86 @@
+//! HTTP (axum): the JSON API under `/api/v1`, health and metrics. `app(state)` builds the
+//! router without serving it, so tests drive it with `tower::ServiceExt::oneshot`.
+//!
+//! Handlers parse, call one service, and shape the answer; no SQL and no business rules here.
+
+mod auth;
+mod error;
+mod jobs;
+mod media;
+mod ops;
+mod session;
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::middleware;
+use axum::routing::{get, post};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+pub use error::ApiError;
+pub use session::Caller;
+
+use crate::services::Services;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub services: Services,
+}
+
+impl AppState {
+    pub fn new(services: Services) -> AppState {
+        ops::install_metrics_recorder();
+        AppState { services }
+    }
+}
+
+/// The whole HTTP surface.
+pub fn app(state: AppState) -> Router {
+    let config = &state.services.config;
+    // Multipart framing adds a little to the file itself.
+    let upload_limit = config.uploads.max_bytes.saturating_add(64 * 1024);
+    let uploads = Router::new()
+        .route("/uploads", post(media::create_upload))
+        .layer(DefaultBodyLimit::max(upload_limit));
+    let api = Router::new()
+        .route("/auth/register", post(auth::register))
+        .route("/auth/login", post(auth::login))
+        .route("/auth/logout", post(auth::logout))
+        .route("/me", get(auth::me))
+        .route("/tokens", get(auth::tokens))
+        .route("/styles", get(jobs::styles))
+        .route(
+            "/uploads/{id}",
+            get(media::get_upload).delete(media::delete_upload),
+        )
+        .route("/jobs", post(jobs::create_job))
+        .route("/jobs/{id}", get(jobs::get_job))
+        .route("/jobs/{id}/cancel", post(jobs::cancel_job))
+        .route(
+            "/results/{id}",
+            get(media::get_result).delete(media::delete_result),
+        )
+        .route("/results/{id}/download", get(media::download_result))
+        .layer(DefaultBodyLimit::max(config.server.max_body_bytes))
+        .merge(uploads)
+        .fallback(|| async { ApiError::not_found() });
+    Router::new()
+        .nest("/api/v1", api)
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::metrics))
+        .layer(middleware::from_fn_with_state(state.clone(), ops::observe))
+        .layer(TraceLayer::new_for_http())
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .with_state(state)
+}
+
+/// How long a graceful shutdown waits for requests in flight.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+#[cfg(test)]
+mod tests;

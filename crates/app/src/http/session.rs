@@ -1,0 +1,99 @@
+//! Who is calling: the session token from `Authorization: Bearer …` or the session cookie,
+//! checked against the store. Cookie-authenticated writes must come from our own origin
+//! (CSRF): browsers send `Sec-Fetch-Site`/`Origin`, which a cross-site form cannot forge.
+
+use std::sync::{Arc, OnceLock};
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, Method, header};
+
+use super::{ApiError, AppState};
+use crate::domain::{UserId, UserScope};
+
+pub const COOKIE_PLAIN: &str = "atelier_session";
+/// Over TLS the `__Host-` prefix pins the cookie to this exact host, path `/`, `Secure`.
+pub const COOKIE_TLS: &str = "__Host-atelier_session";
+
+/// The authenticated caller of a request.
+pub struct Caller {
+    pub scope: UserScope,
+}
+
+/// Filled by the caller extractor so the access log can record who made the request.
+#[derive(Clone, Default)]
+pub struct AccessUser(pub Arc<OnceLock<UserId>>);
+
+pub fn cookie_name(tls: bool) -> &'static str {
+    if tls { COOKIE_TLS } else { COOKIE_PLAIN }
+}
+
+/// The session cookie's value, if the request carries one.
+pub fn session_cookie(headers: &HeaderMap, tls: bool) -> Option<String> {
+    let wanted = cookie_name(tls);
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == wanted)
+        .map(|(_, value)| value.to_owned())
+}
+
+pub fn bearer(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_owned())
+}
+
+/// Whether a cookie-authenticated request may change state.
+fn same_origin(parts: &Parts) -> bool {
+    if matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
+        return true;
+    }
+    let header_text = |name| parts.headers.get(name).and_then(|v| v.to_str().ok());
+    if let Some(site) = header_text("sec-fetch-site") {
+        return matches!(site, "same-origin" | "none");
+    }
+    match (header_text("origin"), header_text("host")) {
+        (Some(origin), Some(host)) => origin
+            .split_once("://")
+            .is_some_and(|(_, rest)| rest == host),
+        (Some(_), None) => false,
+        // Non-browser clients send neither; browsers always send one of them on a POST.
+        (None, _) => true,
+    }
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let tls = state.services.config.server.tls;
+        let (token, from_cookie) = match bearer(&parts.headers) {
+            Some(token) => (token, false),
+            None => (
+                session_cookie(&parts.headers, tls).ok_or_else(ApiError::unauthenticated)?,
+                true,
+            ),
+        };
+        if from_cookie && !same_origin(parts) {
+            return Err(ApiError::client(
+                axum::http::StatusCode::FORBIDDEN,
+                "cross-site-request",
+                "this request must come from the Atelier site itself",
+            ));
+        }
+        let scope = state.services.accounts.authenticate(&token).await?;
+        if let Some(slot) = parts.extensions.get::<AccessUser>() {
+            let _ = slot.0.set(scope.user_id());
+        }
+        Ok(Caller { scope })
+    }
+}
