@@ -19,11 +19,26 @@ struct Cli {
 enum Command {
     /// Turn photos into styled portraits on this machine, without the service.
     Stylize(stylize::Args),
+    /// Run the web service (JSON API) with job workers in process.
+    Serve(atelier_app::cli::ServeArgs),
+    /// Run job workers only, against the same database and storage as `serve`.
+    Worker(atelier_app::cli::WorkerArgs),
+    /// Create or upgrade the database schema, then exit.
+    Migrate(atelier_app::cli::CommonArgs),
+    /// Delete expired uploads, results and orphan blobs once, then exit.
+    Sweep(atelier_app::cli::CommonArgs),
+    /// Manage accounts (grant tokens).
+    User(atelier_app::cli::UserArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Stylize(args) => stylize::run(args),
+        Command::Serve(args) => atelier_app::cli::serve(args),
+        Command::Worker(args) => atelier_app::cli::worker(args),
+        Command::Migrate(args) => atelier_app::cli::migrate(args),
+        Command::Sweep(args) => atelier_app::cli::sweep(args),
+        Command::User(args) => atelier_app::cli::user(args),
     }
 }

@@ -5,11 +5,13 @@
 
 pub mod accounts;
 pub mod blobs;
+pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod http;
 pub mod jobs;
 pub mod media;
+pub mod server;
 pub mod services;
 pub mod store;
 pub mod sweeper;

@@ -1,0 +1,205 @@
+//! The service's subcommands for the `atelier` binary: `serve`, `worker`, `migrate`, `sweep`
+//! and `user`. The binary only declares them; parsing of settings and the work happen here.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand};
+
+use crate::config::{Config, Overrides};
+use crate::domain::{Email, LotId, Timestamp};
+use crate::services::Services;
+use crate::store::NewLot;
+
+const CONFIG_HELP: &str = "\
+Settings come from, in order (later wins): built-in defaults, the config file (--config, or
+./atelier.toml if present), environment variables ATELIER__SECTION__KEY, then flags.
+
+Common settings (file key / environment variable, default):
+  server.listen            ATELIER__SERVER__LISTEN            127.0.0.1:8080
+  server.tls               ATELIER__SERVER__TLS               false (true behind HTTPS)
+  data_dir                 ATELIER__DATA_DIR                  ./atelier-data
+  database.url             ATELIER__DATABASE__URL             sqlite://{data_dir}/atelier.db
+  storage.url              ATELIER__STORAGE__URL              file://{data_dir}/blobs
+  retention.upload_ttl     ATELIER__RETENTION__UPLOAD_TTL     24h
+  retention.result_ttl     ATELIER__RETENTION__RESULT_TTL     24h
+  retention.sweep_interval ATELIER__RETENTION__SWEEP_INTERVAL 1m
+  tokens.welcome           ATELIER__TOKENS__WELCOME           3
+  jobs.workers             ATELIER__JOBS__WORKERS             0 (one per core)
+  uploads.max_bytes        ATELIER__UPLOADS__MAX_BYTES        20000000
+  smtp.url                 ATELIER__SMTP__URL                 unset (outbox is logged)
+Durations are humantime strings: 30s, 15m, 24h, 7days.";
+
+/// Where to find the settings.
+#[derive(Args, Clone, Debug)]
+pub struct CommonArgs {
+    /// Folder for the database, blobs and master key.
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Config file (TOML); default ./atelier.toml when present.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+/// Run the web service with its workers in process.
+#[derive(Args, Clone, Debug)]
+#[command(after_long_help = CONFIG_HELP)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<std::net::SocketAddr>,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+/// Run job workers only (scale-out machines).
+#[derive(Args, Clone, Debug)]
+#[command(after_long_help = CONFIG_HELP)]
+pub struct WorkerArgs {
+    /// Number of workers; default from jobs.workers (one per core).
+    #[arg(long)]
+    pub workers: Option<usize>,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+/// Manage accounts from the command line.
+#[derive(Args, Clone, Debug)]
+pub struct UserArgs {
+    #[command(subcommand)]
+    pub action: UserAction,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+#[derive(Subcommand, Clone, Debug)]
+pub enum UserAction {
+    /// Grant N tokens (one lot, valid tokens.lot_validity) to the account of EMAIL.
+    Grant { email: String, tokens: u32 },
+}
+
+fn load(common: &CommonArgs, listen: Option<std::net::SocketAddr>) -> anyhow::Result<Config> {
+    let overrides = Overrides {
+        listen,
+        data_dir: common.data_dir.clone(),
+    };
+    Ok(Config::load(
+        common.config.as_deref(),
+        std::env::vars(),
+        &overrides,
+    )?)
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).try_init();
+}
+
+/// Runs `work` on a fresh multi-threaded runtime and turns its outcome into an exit code.
+fn block_on(work: impl Future<Output = anyhow::Result<()>>) -> ExitCode {
+    init_tracing();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(work) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+pub fn serve(args: ServeArgs) -> ExitCode {
+    block_on(async move {
+        let config = load(&args.common, args.listen)?;
+        let listen = config.server.listen;
+        let services = Services::open(config).await?;
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
+        tracing::info!("Atelier is listening on http://{}", listener.local_addr()?);
+        crate::server::run(services, listener, crate::server::shutdown_signal()).await
+    })
+}
+
+pub fn worker(args: WorkerArgs) -> ExitCode {
+    block_on(async move {
+        let config = load(&args.common, None)?;
+        let services = Services::open(config).await?;
+        let count = args.workers.unwrap_or_else(|| services.worker_count());
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let mut tasks = crate::server::spawn_background(&services, count, false, &stop_rx);
+        tracing::info!(workers = count, "workers running");
+        crate::server::shutdown_signal().await;
+        let _ = stop_tx.send(true);
+        while tasks.join_next().await.is_some() {}
+        Ok(())
+    })
+}
+
+pub fn migrate(args: CommonArgs) -> ExitCode {
+    block_on(async move {
+        // Opening the store applies every pending migration.
+        Services::open(load(&args, None)?).await?;
+        println!("database is up to date");
+        Ok(())
+    })
+}
+
+pub fn sweep(args: CommonArgs) -> ExitCode {
+    block_on(async move {
+        let services = Services::open(load(&args, None)?).await?;
+        let report = services.sweeper().sweep_once(Timestamp::now()).await?;
+        println!(
+            "deleted {} uploads, {} results, {} orphan blobs; expired {} tokens; purged {} access-log rows",
+            report.uploads,
+            report.results,
+            report.orphans,
+            report.tokens_expired,
+            report.access_rows
+        );
+        Ok(())
+    })
+}
+
+pub fn user(args: UserArgs) -> ExitCode {
+    block_on(async move {
+        let services = Services::open(load(&args.common, None)?).await?;
+        match args.action {
+            UserAction::Grant { email, tokens } => {
+                anyhow::ensure!(tokens > 0, "grant at least one token");
+                let email = Email::parse(&email)?;
+                let user = services
+                    .store
+                    .find_user_by_email(&email)
+                    .await?
+                    .ok_or_else(|| anyhow::anyhow!("no account for {email}"))?;
+                let now = Timestamp::now();
+                let validity = services.config.tokens.lot_validity;
+                let lot = NewLot {
+                    id: LotId::new(),
+                    quantity: tokens,
+                    source: "operator".into(),
+                    created_at: now,
+                    expires_at: now.plus(validity),
+                };
+                let expires_at = lot.expires_at;
+                services.store.grant_tokens(user.user.id, lot).await?;
+                println!(
+                    "granted {tokens} tokens to {email}, valid until {}",
+                    expires_at.rfc3339()
+                );
+            }
+        }
+        Ok(())
+    })
+}

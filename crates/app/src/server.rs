@@ -1,0 +1,113 @@
+//! Running the service: the HTTP listener plus in-process workers, the sweeper and the
+//! outbox relay, all stopped together by one shutdown signal.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+use crate::domain::Timestamp;
+use crate::http::{AppState, SHUTDOWN_GRACE, app};
+use crate::services::Services;
+
+/// A name for this process's workers that no other process shares (lease owners).
+fn process_tag() -> String {
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    format!("{}-{}", std::process::id(), &id[..8])
+}
+
+/// Starts `workers` job runners (and, with `background`, the sweeper and outbox relay).
+pub fn spawn_background(
+    services: &Services,
+    workers: usize,
+    background: bool,
+    stop: &watch::Receiver<bool>,
+) -> JoinSet<()> {
+    let mut tasks = JoinSet::new();
+    let tag = process_tag();
+    for i in 0..workers {
+        tasks.spawn(services.worker(format!("{tag}-{i}")).run(stop.clone()));
+    }
+    if background {
+        tasks.spawn(services.sweeper().run(stop.clone()));
+        tasks.spawn(relay_outbox(services.clone(), stop.clone()));
+    }
+    tasks
+}
+
+/// Serves HTTP on `listener` with workers in process until `shutdown` resolves.
+pub async fn run(
+    services: Services,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let mut tasks = spawn_background(&services, services.worker_count(), true, &stop_rx);
+    let router = app(AppState::new(services));
+    let served = axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await;
+    let _ = stop_tx.send(true);
+    if tokio::time::timeout(SHUTDOWN_GRACE, async {
+        while tasks.join_next().await.is_some() {}
+    })
+    .await
+    .is_err()
+    {
+        tracing::warn!("background tasks did not stop in time; leased jobs will be retried");
+    }
+    Ok(served?)
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+    tracing::info!("shutting down");
+}
+
+/// Without SMTP (not built yet) the outbox is written to the log and marked sent.
+async fn relay_outbox(services: Services, mut stop: watch::Receiver<bool>) {
+    if services.config.smtp.url.is_some() {
+        tracing::warn!("SMTP delivery is not implemented yet; the outbox is logged instead");
+    }
+    while !*stop.borrow() {
+        match services.store.pending_mail(50).await {
+            Ok(mails) => {
+                for (id, mail) in mails {
+                    tracing::info!(to = %mail.recipient, subject = %mail.subject, body = %mail.body, "outbox mail (SMTP off)");
+                    if let Err(e) = services.store.mark_mail_sent(id, Timestamp::now()).await {
+                        tracing::warn!(error = %e, "outbox update failed");
+                    }
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "outbox read failed"),
+        }
+        tokio::select! {
+            () = tokio::time::sleep(Duration::from_secs(5)) => {}
+            _ = stop.changed() => {}
+        }
+    }
+}
