@@ -268,6 +268,39 @@ fn a_jpeg_header_claiming_65535_squared_pixels_is_refused_fast() {
 }
 
 #[test]
+fn a_webp_header_claiming_16383_squared_pixels_is_refused_fast() {
+    // Simple lossless file: "VP8L" at 12, its length at 16, signature 0x2F at 20, then
+    // 14 bits width − 1, 14 bits height − 1, alpha and version bits. (16384 itself wraps to
+    // 0 in image-webp 0.2.4's header parser, which we refuse as "no pixels" anyway.)
+    let mut webp = webp_of(&quadrants(8, 8));
+    assert_eq!((&webp[12..16], webp[20]), (&b"VP8L"[..], 0x2F));
+    webp[21..25].copy_from_slice(&0x0FFF_BFFEu32.to_le_bytes());
+    let started = Instant::now();
+    let err = decode(&webp, &Limits::default()).unwrap_err();
+    assert!(
+        started.elapsed() < Duration::from_millis(200),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(err.code(), "too-many-pixels", "{err}");
+}
+
+#[test]
+fn a_webp_canvas_claiming_sixteen_million_pixels_a_side_is_refused_fast() {
+    let mut webp = b"RIFF\0\0\0\0WEBPVP8X\x0a\0\0\0\0\0\0\0\xff\xff\xff\xff\xff\xff".to_vec();
+    webp.extend_from_slice(b"VP8L\x05\0\0\0\x2f\0\0\0\0\0");
+    let riff_size = (webp.len() - 8) as u32;
+    webp[4..8].copy_from_slice(&riff_size.to_le_bytes());
+    let started = Instant::now();
+    assert_clean_refusal("huge canvas", decode(&webp, &Limits::default()));
+    assert!(
+        started.elapsed() < Duration::from_millis(200),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
 fn a_zero_width_png_is_refused() {
     let png = with_png_size(png_of(&quadrants(8, 8)), 0, 8);
     assert_clean_refusal("zero width", decode(&png, &Limits::default()));
