@@ -437,6 +437,29 @@ fn a_display_p3_photo_is_converted_to_srgb() {
 }
 
 #[test]
+fn a_grey_photo_with_a_grey_profile_becomes_grey_rgb() {
+    // Gamma 1.0 grey: linear 50% must come out as sRGB's 50% grey, about 188.
+    let linear = moxcms::ColorProfile::new_gray_with_gamma(1.0)
+        .encode()
+        .unwrap();
+    let grey = image::GrayImage::from_pixel(6, 6, image::Luma([128]));
+    let mut png = Vec::new();
+    let mut encoder = image::codecs::png::PngEncoder::new(&mut png);
+    encoder.set_icc_profile(linear).unwrap();
+    encoder
+        .write_image(grey.as_raw(), 6, 6, image::ExtendedColorType::L8)
+        .unwrap();
+    let decoded = decode(&png, &Limits::default()).unwrap();
+    assert!(decoded.color_converted);
+    let [r, g, b] = decoded.image.get_pixel(3, 3).0;
+    assert!(
+        r == g && g == b && (184..=192).contains(&r),
+        "{:?}",
+        [r, g, b]
+    );
+}
+
+#[test]
 fn a_broken_icc_profile_is_ignored_not_fatal() {
     let photo = RgbImage::from_pixel(8, 8, image::Rgb([40, 200, 60]));
     let garbage = pseudo_random_bytes(7, 600);
