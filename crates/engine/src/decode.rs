@@ -97,7 +97,6 @@ impl Default for Limits {
 }
 
 /// A decoded upload: upright, 8-bit sRGB, no alpha, no metadata.
-#[derive(Debug)]
 pub struct Decoded {
     /// The pixels, rotated upright per EXIF.
     pub image: RgbImage,
@@ -109,6 +108,22 @@ pub struct Decoded {
     pub reoriented: bool,
     /// Whether an embedded ICC profile was used to convert the colours to sRGB.
     pub color_converted: bool,
+}
+
+impl fmt::Debug for Decoded {
+    /// Shows the size, not megabytes of pixel values (what the derived `Debug` would print).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Decoded")
+            .field(
+                "image",
+                &format_args!("{}x{}", self.image.width(), self.image.height()),
+            )
+            .field("format", &self.format)
+            .field("stored_size", &self.stored_size)
+            .field("reoriented", &self.reoriented)
+            .field("color_converted", &self.color_converted)
+            .finish()
+    }
 }
 
 /// Names the format from the first bytes alone; `None` for anything but JPEG, PNG or WebP.
@@ -137,7 +152,8 @@ fn recognise_refused(bytes: &[u8]) -> Option<&'static str> {
         match &b[4..8] {
             b"avif" | b"avis" => Some("AVIF"),
             b"heic" | b"heix" | b"hevc" | b"heim" | b"heis" | b"mif1" | b"msf1" => Some("HEIC"),
-            _ => Some("Video and ISO media"),
+            // Videos and other ISO media files: "not an image we accept" says it best.
+            _ => None,
         }
     } else if bytes.starts_with(&[0xFF, 0x0A]) || bytes.starts_with(b"\0\0\0\x0CJXL \r\n\x87\n") {
         Some("JPEG XL")
@@ -149,8 +165,6 @@ fn recognise_refused(bytes: &[u8]) -> Option<&'static str> {
         Some("QOI")
     } else if bytes.starts_with(&[0, 0, 1, 0]) {
         Some("ICO")
-    } else if bytes.starts_with(b"RIFF") {
-        Some("Non-WebP RIFF")
     } else {
         let head = &bytes[..bytes.len().min(256)];
         let text = String::from_utf8_lossy(head).to_ascii_lowercase();
