@@ -51,7 +51,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Almost all of this is reading the model, paid on every call.
     let tiny = RgbImage::new(64, 64);
     let t = median_of(9, || detect_faces(&tiny));
-    println!("detect_faces 64x64 (model load): {:.1} ms", t.as_secs_f64() * 1e3);
+    println!(
+        "detect_faces 64x64 (model load): {:.1} ms",
+        t.as_secs_f64() * 1e3
+    );
 
     let big = image::imageops::resize(
         &astronaut,
