@@ -184,6 +184,9 @@ pub struct AccountsConfig {
     pub max_failed_logins: u32,
     #[serde(deserialize_with = "human_duration")]
     pub lockout: Duration,
+    /// How long an e-mailed password-reset or e-mail-change link works.
+    #[serde(deserialize_with = "human_duration")]
+    pub email_token_ttl: Duration,
     /// Argon2id cost (OWASP: 19 MiB, 2 passes, 1 lane). Tests lower it; production must not.
     pub argon2_memory_kib: u32,
     pub argon2_iterations: u32,
@@ -197,6 +200,7 @@ impl Default for AccountsConfig {
             session_absolute: Duration::from_secs(30 * 24 * 3600),
             max_failed_logins: 5,
             lockout: Duration::from_secs(15 * 60),
+            email_token_ttl: Duration::from_secs(3600),
             argon2_memory_kib: 19_456,
             argon2_iterations: 2,
             argon2_parallelism: 1,

@@ -100,6 +100,7 @@ impl From<AccountError> for ApiError {
             AccountError::InvalidEmail
             | AccountError::Password(_)
             | AccountError::GuardianConsentRequired => StatusCode::UNPROCESSABLE_ENTITY,
+            AccountError::InvalidToken => StatusCode::BAD_REQUEST,
             AccountError::EmailTaken => StatusCode::CONFLICT,
             AccountError::InvalidCredentials | AccountError::Unauthenticated => {
                 StatusCode::UNAUTHORIZED

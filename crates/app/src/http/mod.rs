@@ -3,6 +3,7 @@
 //!
 //! Handlers parse, call one service, and shape the answer; no SQL and no business rules here.
 
+mod account;
 mod auth;
 mod error;
 mod jobs;
@@ -49,7 +50,17 @@ pub fn app(state: AppState) -> Router {
         .route("/auth/register", post(auth::register))
         .route("/auth/login", post(auth::login))
         .route("/auth/logout", post(auth::logout))
+        .route(
+            "/auth/password-reset",
+            post(account::request_password_reset),
+        )
+        .route(
+            "/auth/password-reset/confirm",
+            post(account::reset_password),
+        )
         .route("/me", get(auth::me))
+        .route("/me/email", post(account::request_email_change))
+        .route("/me/email/confirm", post(account::confirm_email_change))
         .route("/tokens", get(auth::tokens))
         .route("/styles", get(jobs::styles))
         .route(

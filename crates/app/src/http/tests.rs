@@ -600,3 +600,54 @@ async fn health_readiness_metrics_and_request_ids() {
     let text = String::from_utf8_lossy(&metrics.body);
     assert!(text.contains("atelier_http_requests_total"), "{text}");
 }
+
+#[tokio::test]
+async fn password_reset_answers_alike_for_any_address_and_refuses_bad_tokens() {
+    let test = test_app().await;
+    let router = router(&test);
+    register(&router, "ada").await;
+
+    let known = json!({"email": "ada@example.org"});
+    let unknown = json!({"email": "nobody@example.org"});
+    let known = send(
+        &router,
+        request(
+            Method::POST,
+            "/api/v1/auth/password-reset",
+            None,
+            Some(known),
+        ),
+    )
+    .await;
+    let unknown = send(
+        &router,
+        request(
+            Method::POST,
+            "/api/v1/auth/password-reset",
+            None,
+            Some(unknown),
+        ),
+    )
+    .await;
+    let confirm =
+        json!({"token": "0123456789abcdef0123456789abcdef", "password": "a brand new passphrase"});
+    let bad = send(
+        &router,
+        request(
+            Method::POST,
+            "/api/v1/auth/password-reset/confirm",
+            None,
+            Some(confirm),
+        ),
+    )
+    .await;
+
+    assert_eq!(
+        (known.status, unknown.status),
+        (StatusCode::ACCEPTED, StatusCode::ACCEPTED)
+    );
+    assert_eq!(
+        (bad.status, bad.code()),
+        (StatusCode::BAD_REQUEST, "invalid-token".into())
+    );
+}

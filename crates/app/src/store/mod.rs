@@ -73,6 +73,19 @@ pub trait AccountStore: Send + Sync {
         idle: Duration,
     ) -> StoreResult<Option<UserScope>>;
     async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
+    async fn create_account_token(&self, token: &NewAccountToken) -> StoreResult<()>;
+    /// Marks a live token of `purpose` used and returns its user and new e-mail; `None` when
+    /// unknown, expired or already used. Single use holds under concurrency.
+    async fn consume_account_token(
+        &self,
+        token_hash: &str,
+        purpose: TokenPurpose,
+        now: Timestamp,
+    ) -> StoreResult<Option<(UserId, Option<String>)>>;
+    /// Replaces the password hash and closes every session of the user, in one transaction.
+    async fn set_password_hash(&self, user: UserId, password_hash: &str) -> StoreResult<()>;
+    /// A taken address is `Conflict`.
+    async fn set_email(&self, user: UserId, email: &Email) -> StoreResult<()>;
 }
 
 /// Token lots and the append-only ledger (C5).

@@ -44,6 +44,32 @@ pub struct NewSession {
     pub expires_at: Timestamp,
 }
 
+/// What an e-mailed single-use token is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TokenPurpose {
+    PasswordReset,
+    EmailChange,
+}
+
+impl TokenPurpose {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenPurpose::PasswordReset => "password-reset",
+            TokenPurpose::EmailChange => "email-change",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct NewAccountToken {
+    pub token_hash: String,
+    pub user_id: UserId,
+    pub purpose: TokenPurpose,
+    pub new_email: Option<Email>,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+}
+
 /// A lot about to be granted.
 #[derive(Clone, Debug)]
 pub struct NewLot {

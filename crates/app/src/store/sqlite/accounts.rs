@@ -8,7 +8,8 @@ use sqlx::sqlite::SqliteRow;
 use super::{SqliteStore, get, get_id, get_time, internal, tokens::grant_in};
 use crate::domain::{Email, Role, Timestamp, UserId, UserScope};
 use crate::store::{
-    AccountStore, NewLot, NewSession, NewUser, StoreError, StoreResult, User, UserCredentials,
+    AccountStore, NewAccountToken, NewLot, NewSession, NewUser, StoreError, StoreResult,
+    TokenPurpose, User, UserCredentials,
 };
 
 fn user_from_row(row: &SqliteRow) -> StoreResult<User> {
@@ -178,5 +179,77 @@ impl AccountStore for SqliteStore {
             .await
             .map_err(internal)?;
         Ok(())
+    }
+
+    async fn create_account_token(&self, token: &NewAccountToken) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO account_tokens (token_hash, user_id, purpose, new_email, created_at, expires_at)
+             VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&token.token_hash)
+        .bind(token.user_id.to_string())
+        .bind(token.purpose.as_str())
+        .bind(token.new_email.as_ref().map(|e| e.as_str().to_owned()))
+        .bind(token.created_at.millis())
+        .bind(token.expires_at.millis())
+        .execute(&self.writer)
+        .await
+        .map_err(internal)?;
+        Ok(())
+    }
+
+    async fn consume_account_token(
+        &self,
+        token_hash: &str,
+        purpose: TokenPurpose,
+        now: Timestamp,
+    ) -> StoreResult<Option<(UserId, Option<String>)>> {
+        let row = sqlx::query(
+            "UPDATE account_tokens SET used_at = ?
+             WHERE token_hash = ? AND purpose = ? AND used_at IS NULL AND expires_at > ?
+             RETURNING user_id, new_email",
+        )
+        .bind(now.millis())
+        .bind(token_hash)
+        .bind(purpose.as_str())
+        .bind(now.millis())
+        .fetch_optional(&self.writer)
+        .await
+        .map_err(internal)?;
+        row.map(|row| Ok((get_id(&row, "user_id")?, get(&row, "new_email")?)))
+            .transpose()
+    }
+
+    async fn set_password_hash(&self, user: UserId, password_hash: &str) -> StoreResult<()> {
+        let mut tx = self.write().await?;
+        let done = sqlx::query("UPDATE users SET password_hash = ?, failed_logins = 0, locked_until = NULL WHERE id = ?")
+            .bind(password_hash)
+            .bind(user.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(internal)?;
+        if done.rows_affected() != 1 {
+            return Err(StoreError::NotFound);
+        }
+        sqlx::query("DELETE FROM sessions WHERE user_id = ?")
+            .bind(user.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(internal)?;
+        tx.commit().await.map_err(internal)
+    }
+
+    async fn set_email(&self, user: UserId, email: &Email) -> StoreResult<()> {
+        let done = sqlx::query("UPDATE users SET email = ? WHERE id = ?")
+            .bind(email.as_str())
+            .bind(user.to_string())
+            .execute(&self.writer)
+            .await
+            .map_err(internal)?;
+        if done.rows_affected() == 1 {
+            Ok(())
+        } else {
+            Err(StoreError::NotFound)
+        }
     }
 }

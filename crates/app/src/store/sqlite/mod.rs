@@ -28,11 +28,18 @@ use super::{Store, StoreError, StoreResult};
 use crate::domain::Timestamp;
 
 /// Migrations are compiled in, so the binary needs no files beside it.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "core",
-    include_str!("../../../../../migrations/sqlite/0001_core.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "core",
+        include_str!("../../../../../migrations/sqlite/0001_core.sql"),
+    ),
+    (
+        2,
+        "account tokens",
+        include_str!("../../../../../migrations/sqlite/0002_account_tokens.sql"),
+    ),
+];
 
 pub struct SqliteStore {
     reader: SqlitePool,

@@ -202,3 +202,133 @@ async fn password_reset_goes_to_the_outbox_only_for_known_addresses() {
     assert_eq!(mail.len(), 1);
     assert_eq!(mail[0].1.recipient, "ada@example.org");
 }
+
+/// The token in the latest mail to `recipient`.
+async fn mailed_token(f: &Fixture, recipient: &str) -> String {
+    let mail = f.store.pending_mail(100).await.expect("outbox");
+    let (_, last) = mail
+        .iter()
+        .rev()
+        .find(|(_, m)| m.recipient == recipient)
+        .expect("a mail to the recipient");
+    let start = last.body.find("token=").expect("token in body") + "token=".len();
+    last.body[start..start + 32].to_owned()
+}
+
+#[tokio::test]
+async fn a_reset_token_sets_a_new_password_once_and_closes_sessions() {
+    let f = fixture().await;
+    f.accounts
+        .sign_up(form("ada@example.org"))
+        .await
+        .expect("sign up");
+    let (_, session) = f
+        .accounts
+        .sign_in("ada@example.org", "a sturdy passphrase")
+        .await
+        .expect("sign in");
+    f.accounts
+        .request_password_reset("ada@example.org")
+        .await
+        .expect("request");
+    let token = mailed_token(&f, "ada@example.org").await;
+
+    f.accounts
+        .reset_password(&token, "a brand new passphrase")
+        .await
+        .expect("reset");
+    let reused = f
+        .accounts
+        .reset_password(&token, "yet another passphrase")
+        .await;
+
+    assert!(matches!(reused, Err(AccountError::InvalidToken)));
+    assert!(matches!(
+        f.accounts.authenticate(session.as_str()).await,
+        Err(AccountError::Unauthenticated)
+    ));
+    assert!(
+        f.accounts
+            .sign_in("ada@example.org", "a brand new passphrase")
+            .await
+            .is_ok()
+    );
+    let old = f
+        .accounts
+        .sign_in("ada@example.org", "a sturdy passphrase")
+        .await;
+    assert!(matches!(old, Err(AccountError::InvalidCredentials)));
+}
+
+#[tokio::test]
+async fn a_reset_with_a_made_up_token_changes_nothing() {
+    let f = fixture().await;
+    f.accounts
+        .sign_up(form("ada@example.org"))
+        .await
+        .expect("sign up");
+
+    let reset = f
+        .accounts
+        .reset_password("0123456789abcdef0123456789abcdef", "a brand new passphrase")
+        .await;
+
+    assert!(matches!(reset, Err(AccountError::InvalidToken)));
+    assert!(
+        f.accounts
+            .sign_in("ada@example.org", "a sturdy passphrase")
+            .await
+            .is_ok()
+    );
+}
+
+#[tokio::test]
+async fn an_email_change_applies_with_the_token_sent_to_the_new_address() {
+    let f = fixture().await;
+    f.accounts
+        .sign_up(form("ada@example.org"))
+        .await
+        .expect("sign up");
+    let (_, session) = f
+        .accounts
+        .sign_in("ada@example.org", "a sturdy passphrase")
+        .await
+        .expect("sign in");
+    let scope = f
+        .accounts
+        .authenticate(session.as_str())
+        .await
+        .expect("scope");
+
+    let wrong_password = f
+        .accounts
+        .request_email_change(scope, "ada@new.example", "guess work")
+        .await;
+    f.accounts
+        .request_email_change(scope, "ada@new.example", "a sturdy passphrase")
+        .await
+        .expect("request");
+    let token = mailed_token(&f, "ada@new.example").await;
+    f.accounts
+        .confirm_email_change(&token)
+        .await
+        .expect("confirm");
+
+    assert!(matches!(
+        wrong_password,
+        Err(AccountError::InvalidCredentials)
+    ));
+    assert!(
+        f.accounts
+            .sign_in("ada@new.example", "a sturdy passphrase")
+            .await
+            .is_ok()
+    );
+    let notices = f.store.pending_mail(100).await.expect("outbox");
+    assert!(
+        notices
+            .iter()
+            .any(|(_, m)| m.recipient == "ada@example.org"),
+        "the old address is told"
+    );
+}

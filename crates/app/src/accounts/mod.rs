@@ -10,10 +10,12 @@ use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use argon2::{Algorithm, Argon2, Params, Version};
 use sha2::{Digest, Sha256};
 
+mod recovery;
+
 use crate::blobs::{BlobError, Blobs};
 use crate::config::{AccountsConfig, TokensConfig};
 use crate::domain::{Email, LotId, Password, PasswordError, Timestamp, UserId, UserScope};
-use crate::store::{Mail, NewLot, NewSession, NewUser, Store, StoreError, User};
+use crate::store::{NewLot, NewSession, NewUser, Store, StoreError, User};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AccountError {
@@ -31,6 +33,8 @@ pub enum AccountError {
     Locked,
     #[error("sign in first")]
     Unauthenticated,
+    #[error("this link is invalid, expired or already used")]
+    InvalidToken,
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -49,6 +53,7 @@ impl AccountError {
             AccountError::InvalidCredentials => "invalid-credentials",
             AccountError::Locked => "too-many-attempts",
             AccountError::Unauthenticated => "unauthenticated",
+            AccountError::InvalidToken => "invalid-token",
             AccountError::Store(e) => e.code(),
             AccountError::Blob(e) => e.code(),
             AccountError::Hashing(_) => "internal",
@@ -81,6 +86,13 @@ impl std::fmt::Debug for SessionToken {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("SessionToken([redacted])")
     }
+}
+
+/// 128 random bits as 32 hex digits: session and e-mailed tokens.
+fn random_token() -> Result<String, AccountError> {
+    let mut raw = [0u8; 16];
+    getrandom::fill(&mut raw).map_err(|e| AccountError::Hashing(e.to_string()))?;
+    Ok(hex(&raw))
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -126,6 +138,40 @@ impl Accounts {
         Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
     }
 
+    /// Hashes a new password off the async runtime.
+    async fn hash_password(&self, password: Password) -> Result<String, AccountError> {
+        let argon2 = self.argon2()?;
+        tokio::task::spawn_blocking(move || {
+            argon2
+                .hash_password(password.expose().as_bytes())
+                .map(|h| h.to_string())
+        })
+        .await
+        .map_err(|e| AccountError::Hashing(e.to_string()))?
+        .map_err(|e| AccountError::Hashing(e.to_string()))
+    }
+
+    /// Checks `password` against `stored` off the runtime; with no stored hash it still does
+    /// the work of one, so the caller's timing says nothing.
+    async fn verify_password(
+        &self,
+        stored: Option<String>,
+        password: Password,
+    ) -> Result<bool, AccountError> {
+        let argon2 = self.argon2()?;
+        tokio::task::spawn_blocking(move || match stored {
+            Some(hash) => argon2
+                .verify_password(password.expose().as_bytes(), hash.as_str())
+                .is_ok(),
+            None => {
+                let _ = argon2.hash_password(password.expose().as_bytes());
+                false
+            }
+        })
+        .await
+        .map_err(|e| AccountError::Hashing(e.to_string()))
+    }
+
     /// Creates an account with its welcome tokens. Parsing comes first so bad input never
     /// costs a hash.
     pub async fn sign_up(&self, form: SignUp) -> Result<User, AccountError> {
@@ -137,15 +183,7 @@ impl Accounts {
         if self.store.find_user_by_email(&email).await?.is_some() {
             return Err(AccountError::EmailTaken);
         }
-        let argon2 = self.argon2()?;
-        let password_hash = tokio::task::spawn_blocking(move || {
-            argon2
-                .hash_password(password.expose().as_bytes())
-                .map(|h| h.to_string())
-        })
-        .await
-        .map_err(|e| AccountError::Hashing(e.to_string()))?
-        .map_err(|e| AccountError::Hashing(e.to_string()))?;
+        let password_hash = self.hash_password(password).await?;
         let id = UserId::new();
         let now = Timestamp::now();
         let user = NewUser {
@@ -189,19 +227,9 @@ impl Accounts {
         {
             return Err(AccountError::Locked);
         }
-        let stored_hash = found.as_ref().map(|f| f.password_hash.clone());
-        let argon2 = self.argon2()?;
-        let verified = tokio::task::spawn_blocking(move || match stored_hash {
-            Some(hash) => argon2
-                .verify_password(password.expose().as_bytes(), hash.as_str())
-                .is_ok(),
-            None => {
-                let _ = argon2.hash_password(password.expose().as_bytes());
-                false
-            }
-        })
-        .await
-        .map_err(|e| AccountError::Hashing(e.to_string()))?;
+        let verified = self
+            .verify_password(found.as_ref().map(|f| f.password_hash.clone()), password)
+            .await?;
         let Some(found) = found else {
             return Err(AccountError::InvalidCredentials);
         };
@@ -226,9 +254,7 @@ impl Accounts {
         user: UserId,
         now: Timestamp,
     ) -> Result<SessionToken, AccountError> {
-        let mut raw = [0u8; 16];
-        getrandom::fill(&mut raw).map_err(|e| AccountError::Hashing(e.to_string()))?;
-        let token = SessionToken(hex(&raw));
+        let token = SessionToken(random_token()?);
         self.store
             .create_session(NewSession {
                 token_hash: token_hash(token.as_str()),
@@ -258,25 +284,7 @@ impl Accounts {
     pub async fn sign_out(&self, token: &str) -> Result<(), AccountError> {
         Ok(self.store.delete_session(&token_hash(token)).await?)
     }
-
-    /// Queues a password-reset mail when the address has an account; says nothing either way.
-    /// TODO(issue 3): store the single-use reset token and add the reset route.
-    pub async fn request_password_reset(&self, email: &str) -> Result<(), AccountError> {
-        let Ok(email) = Email::parse(email) else {
-            return Ok(());
-        };
-        if self.store.find_user_by_email(&email).await?.is_some() {
-            let mail = Mail {
-                recipient: email.to_string(),
-                subject: "Reset your Atelier password".into(),
-                body: "Someone asked to reset the password of this account.".into(),
-            };
-            self.store.enqueue_mail(&mail, Timestamp::now()).await?;
-        }
-        Ok(())
-    }
 }
 
 #[cfg(test)]
-#[path = "accounts_tests.rs"]
 mod tests;
