@@ -45,23 +45,25 @@ impl Raster {
         &self.data[y * s..(y + 1) * s]
     }
 
-    /// Bilinear sample of channel `ch` at a real-valued position, clamped at the borders.
+    /// Bilinear sample of all `C` channels at a real-valued position, clamped at the borders.
     #[inline]
-    pub fn sample(&self, x: f32, y: f32, ch: usize) -> f32 {
+    pub fn sample_px<const C: usize>(&self, x: f32, y: f32) -> [f32; C] {
         let xf = x.clamp(0.0, (self.w - 1) as f32);
         let yf = y.clamp(0.0, (self.h - 1) as f32);
-        let x0 = xf as usize;
-        let y0 = yf as usize;
-        let x1 = (x0 + 1).min(self.w - 1);
-        let y1 = (y0 + 1).min(self.h - 1);
-        let fx = xf - x0 as f32;
-        let fy = yf - y0 as f32;
-        let c = self.c;
-        let top = self.data[(y0 * self.w + x0) * c + ch] * (1.0 - fx)
-            + self.data[(y0 * self.w + x1) * c + ch] * fx;
-        let bottom = self.data[(y1 * self.w + x0) * c + ch] * (1.0 - fx)
-            + self.data[(y1 * self.w + x1) * c + ch] * fx;
-        top + (bottom - top) * fy
+        let (x0, y0) = (xf as usize, yf as usize);
+        let (fx, fy) = (xf - x0 as f32, yf - y0 as f32);
+        let dx = if x0 + 1 < self.w { C } else { 0 };
+        let dy = if y0 + 1 < self.h { self.w * C } else { 0 };
+        let i = (y0 * self.w + x0) * C;
+        let top = &self.data[i..i + dx + C];
+        let bottom = &self.data[i + dy..i + dy + dx + C];
+        let mut out = [0f32; C];
+        for ch in 0..C {
+            let t = top[ch] + (top[dx + ch] - top[ch]) * fx;
+            let b = bottom[ch] + (bottom[dx + ch] - bottom[ch]) * fx;
+            out[ch] = t + (b - t) * fy;
+        }
+        out
     }
 
     /// Applies `f` to every row in parallel; `f` gets the row index and the row's values.
@@ -89,56 +91,52 @@ impl Raster {
         out
     }
 
-    /// Splits channel `ch` out into its own plane.
-    pub fn channel(&self, ch: usize) -> Raster {
-        let c = self.c;
-        Raster::from_rows(self.w, self.h, 1, |y, out| {
-            for (o, px) in out.iter_mut().zip(self.row(y).chunks_exact(c)) {
-                *o = px[ch];
-            }
-        })
+    /// Like `from_rows`, with a per-task scratch value made by `init` (row buffers for noise,
+    /// paper and the like), so the final pass of a style allocates nothing per row.
+    pub fn from_rows_with<T>(
+        w: usize,
+        h: usize,
+        c: usize,
+        init: impl Fn() -> T + Sync + Send,
+        f: impl Fn(&mut T, usize, &mut [f32]) + Sync + Send,
+    ) -> Raster {
+        let mut out = Raster::new(w, h, c);
+        let s = out.stride();
+        out.data
+            .par_chunks_mut(s * ROWS_PER_TASK)
+            .enumerate()
+            .for_each_init(init, |scratch, (chunk, rows)| {
+                for (i, row) in rows.chunks_exact_mut(s).enumerate() {
+                    f(scratch, chunk * ROWS_PER_TASK + i, row);
+                }
+            });
+        out
     }
 }
 
-/// 8-bit sRGB → three interleaved channels in 0..1 (still gamma-encoded: the styles are
-/// perceptual effects and want perceptual steps).
-pub fn from_rgb8(image: &RgbImage) -> Raster {
-    let (w, h) = (image.width() as usize, image.height() as usize);
-    let src = image.as_raw();
-    Raster::from_rows(w, h, 3, |y, out| {
-        let row = &src[y * w * 3..(y + 1) * w * 3];
-        for (o, &v) in out.iter_mut().zip(row) {
-            *o = f32::from(v) * (1.0 / 255.0);
-        }
-    })
-}
-
-/// Three channels in 0..1 → 8-bit sRGB, clamped and rounded; NaN becomes 0.
+/// One (gray) or three channels in 0..1 → 8-bit sRGB, clamped and rounded; NaN becomes 0.
 pub fn to_rgb8(raster: &Raster) -> RgbImage {
-    debug_assert_eq!(raster.c, 3);
-    let (w, h) = (raster.w, raster.h);
+    let (w, h, c) = (raster.w, raster.h, raster.c);
+    debug_assert!(c == 1 || c == 3);
     let mut bytes = vec![0u8; w * h * 3];
     bytes
         .par_chunks_mut(w * 3 * ROWS_PER_TASK)
         .enumerate()
         .for_each(|(chunk, rows)| {
-            let start = chunk * ROWS_PER_TASK * w * 3;
-            let src = &raster.data[start..start + rows.len()];
-            for (o, &v) in rows.iter_mut().zip(src) {
-                // `as u8` saturates and maps NaN to 0, which is what we want at the edge.
-                *o = (v * 255.0 + 0.5) as u8;
+            let start = chunk * ROWS_PER_TASK * w * c;
+            let src = &raster.data[start..start + rows.len() / 3 * c];
+            // `as u8` saturates and maps NaN to 0, which is what we want at the edge.
+            if c == 3 {
+                for (o, &v) in rows.iter_mut().zip(src) {
+                    *o = (v * 255.0 + 0.5) as u8;
+                }
+            } else {
+                for (o, &v) in rows.chunks_exact_mut(3).zip(src) {
+                    o.fill((v * 255.0 + 0.5) as u8);
+                }
             }
         });
     RgbImage::from_raw(w as u32, h as u32, bytes).unwrap_or_else(|| RgbImage::new(0, 0))
-}
-
-/// A gray plane, replicated into three channels.
-pub fn gray_to_rgb(gray: &Raster) -> Raster {
-    Raster::from_rows(gray.w, gray.h, 3, |y, out| {
-        for (o, &g) in out.chunks_exact_mut(3).zip(gray.row(y)) {
-            o.fill(g);
-        }
-    })
 }
 
 /// Rec. 709 luma of gamma-encoded RGB, 0..1.
@@ -150,92 +148,149 @@ pub fn luma(rgb: &Raster) -> Raster {
     })
 }
 
-/// CIE L* (0..100) of sRGB input, through lookup tables: the sRGB decode per channel and the
+/// CIE L* (0..100) of 8-bit sRGB through lookup tables: the sRGB decode per channel and the
 /// cube-root companding of Y are both tabulated, so a pixel costs three loads and a lerp.
-pub fn lightness(image: &RgbImage) -> Raster {
-    let decode: Vec<f32> = (0..256)
-        .map(|v| {
+pub struct LightnessLut {
+    decode: [f32; 256],
+    compand: Vec<f32>,
+}
+
+impl LightnessLut {
+    const STEPS: usize = 4096;
+
+    pub fn new() -> LightnessLut {
+        let mut decode = [0f32; 256];
+        for (v, d) in decode.iter_mut().enumerate() {
             let c = v as f32 / 255.0;
-            if c <= 0.04045 {
+            *d = if c <= 0.04045 {
                 c / 12.92
             } else {
                 ((c + 0.055) / 1.055).powf(2.4)
-            }
-        })
-        .collect();
-    const STEPS: usize = 4096;
-    let compand: Vec<f32> = (0..=STEPS + 1)
-        .map(|i| {
-            let t = (i.min(STEPS)) as f32 / STEPS as f32;
-            let f = if t > 216.0 / 24389.0 {
-                t.cbrt()
-            } else {
-                (24389.0 / 27.0 * t + 16.0) / 116.0
             };
-            116.0 * f - 16.0
-        })
-        .collect();
-    let (w, h) = (image.width() as usize, image.height() as usize);
+        }
+        let compand = (0..=Self::STEPS + 1)
+            .map(|i| {
+                let t = (i.min(Self::STEPS)) as f32 / Self::STEPS as f32;
+                let f = if t > 216.0 / 24389.0 {
+                    t.cbrt()
+                } else {
+                    (24389.0 / 27.0 * t + 16.0) / 116.0
+                };
+                116.0 * f - 16.0
+            })
+            .collect();
+        LightnessLut { decode, compand }
+    }
+
+    #[inline]
+    pub fn of(&self, px: &[u8]) -> f32 {
+        let lum = 0.2126 * self.decode[px[0] as usize]
+            + 0.7152 * self.decode[px[1] as usize]
+            + 0.0722 * self.decode[px[2] as usize];
+        let pos = lum.clamp(0.0, 1.0) * Self::STEPS as f32;
+        let i = pos as usize;
+        let f = pos - i as f32;
+        self.compand[i] + (self.compand[i + 1] - self.compand[i]) * f
+    }
+}
+
+/// Maps every 8-bit pixel to `c` values with `f` and averages them over blocks of
+/// `2^levels × 2^levels` pixels, in one pass over the image (no full-size f32 copy).
+pub fn reduce_pixels(
+    image: &RgbImage,
+    levels: u32,
+    c: usize,
+    f: impl Fn(&[u8], &mut [f32]) + Sync + Send,
+) -> Raster {
+    let k = 1usize << levels;
+    let (fw, fh) = (image.width() as usize, image.height() as usize);
+    let (w, h) = (fw.div_ceil(k), fh.div_ceil(k));
     let src = image.as_raw();
-    Raster::from_rows(w, h, 1, |y, out| {
-        let row = &src[y * w * 3..(y + 1) * w * 3];
-        for (o, px) in out.iter_mut().zip(row.chunks_exact(3)) {
-            let lum = 0.2126 * decode[px[0] as usize]
-                + 0.7152 * decode[px[1] as usize]
-                + 0.0722 * decode[px[2] as usize];
-            let pos = lum.clamp(0.0, 1.0) * STEPS as f32;
-            let i = pos as usize;
-            let f = pos - i as f32;
-            *o = compand[i] + (compand[i + 1] - compand[i]) * f;
-        }
-    })
-}
-
-/// Halves both dimensions (rounding up) by averaging 2×2 blocks.
-pub fn downsample2(src: &Raster) -> Raster {
-    let (w, h, c) = ((src.w + 1) / 2, (src.h + 1) / 2, src.c);
-    Raster::from_rows(w, h, c, |y, out| {
-        let r0 = src.row((2 * y).min(src.h - 1));
-        let r1 = src.row((2 * y + 1).min(src.h - 1));
-        for x in 0..w {
-            let x0 = 2 * x;
-            let x1 = (2 * x + 1).min(src.w - 1);
-            for ch in 0..c {
-                out[x * c + ch] =
-                    0.25 * (r0[x0 * c + ch] + r0[x1 * c + ch] + r1[x0 * c + ch] + r1[x1 * c + ch]);
+    Raster::from_rows_with(
+        w,
+        h,
+        c,
+        || vec![0f32; c],
+        |value, y, out| {
+            out.fill(0.0);
+            let rows = (y * k)..((y + 1) * k).min(fh);
+            let row_count = rows.len();
+            for sy in rows {
+                let row = &src[sy * fw * 3..(sy + 1) * fw * 3];
+                for (x, px) in row.chunks_exact(3).enumerate() {
+                    f(px, value);
+                    let o = &mut out[(x / k) * c..(x / k + 1) * c];
+                    for (o, v) in o.iter_mut().zip(value.iter()) {
+                        *o += v;
+                    }
+                }
             }
-        }
-    })
+            for (x, o) in out.chunks_exact_mut(c).enumerate() {
+                let cols = k.min(fw - x * k);
+                let inv = 1.0 / (cols * row_count) as f32;
+                o.iter_mut().for_each(|v| *v *= inv);
+            }
+        },
+    )
 }
 
-/// Bilinear resampling of `src` to `w × h`, pixel centres aligned (used to bring
-/// half-resolution results back to full size).
-pub fn resize_bilinear(src: &Raster, w: usize, h: usize) -> Raster {
-    let c = src.c;
-    let sx = src.w as f32 / w as f32;
-    let sy = src.h as f32 / h as f32;
-    // Horizontal taps are the same for every row: compute them once.
-    let taps: Vec<(usize, usize, f32)> = (0..w)
-        .map(|x| {
-            let fx = ((x as f32 + 0.5) * sx - 0.5).clamp(0.0, (src.w - 1) as f32);
-            let x0 = fx as usize;
-            (x0, (x0 + 1).min(src.w - 1), fx - x0 as f32)
-        })
-        .collect();
-    Raster::from_rows(w, h, c, |y, out| {
-        let fy = ((y as f32 + 0.5) * sy - 0.5).clamp(0.0, (src.h - 1) as f32);
+/// Bilinear upsampling of a reduced raster to `w × h`, produced one output row at a time so a
+/// style's final pass can read full-size values from a row buffer (pixel centres aligned; the
+/// horizontal taps are computed once).
+pub struct Upsampler<'a> {
+    src: &'a Raster,
+    taps: Vec<(usize, usize, f32)>,
+    scale_y: f32,
+}
+
+impl<'a> Upsampler<'a> {
+    pub fn new(src: &'a Raster, w: usize, h: usize) -> Upsampler<'a> {
+        let sx = src.w as f32 / w as f32;
+        let taps = (0..w)
+            .map(|x| {
+                let fx = ((x as f32 + 0.5) * sx - 0.5).clamp(0.0, (src.w - 1) as f32);
+                let x0 = fx as usize;
+                (x0, (x0 + 1).min(src.w - 1), fx - x0 as f32)
+            })
+            .collect();
+        Upsampler {
+            src,
+            taps,
+            scale_y: src.h as f32 / h as f32,
+        }
+    }
+
+    /// Writes output row `y` (all channels, interleaved) into `out`.
+    pub fn row(&self, y: usize, out: &mut [f32]) {
+        let src = self.src;
+        let c = src.c;
+        let fy = ((y as f32 + 0.5) * self.scale_y - 0.5).clamp(0.0, (src.h - 1) as f32);
         let y0 = fy as usize;
-        let y1 = (y0 + 1).min(src.h - 1);
         let wy = fy - y0 as f32;
-        let (r0, r1) = (src.row(y0), src.row(y1));
-        for (o, &(x0, x1, wx)) in out.chunks_exact_mut(c).zip(&taps) {
+        let (r0, r1) = (src.row(y0), src.row((y0 + 1).min(src.h - 1)));
+        for (o, &(x0, x1, wx)) in out.chunks_exact_mut(c).zip(&self.taps) {
             for ch in 0..c {
                 let top = r0[x0 * c + ch] + (r0[x1 * c + ch] - r0[x0 * c + ch]) * wx;
                 let bottom = r1[x0 * c + ch] + (r1[x1 * c + ch] - r1[x0 * c + ch]) * wx;
                 o[ch] = top + (bottom - top) * wy;
             }
         }
-    })
+    }
+}
+
+/// Bilinear resampling of a whole raster to `w × h` (see `Upsampler`).
+pub fn resize_bilinear(src: &Raster, w: usize, h: usize) -> Raster {
+    let up = Upsampler::new(src, w, h);
+    Raster::from_rows(w, h, src.c, |y, out| up.row(y, out))
+}
+
+/// A rational approximation of tanh (max error about 2·10⁻² near |x| = 2, exact limits):
+/// several times cheaper than `f32::tanh` in per-pixel threshold ramps, and deterministic.
+#[inline]
+pub fn fast_tanh(x: f32) -> f32 {
+    let x = x.clamp(-3.0, 3.0);
+    let x2 = x * x;
+    x * (27.0 + x2) / (27.0 + 9.0 * x2)
 }
 
 /// Normalised Gaussian taps for `sigma`, radius ⌈3σ⌉.
@@ -297,33 +352,10 @@ pub fn convolve_separable(src: &Raster, k: &[f32]) -> Raster {
     })
 }
 
-/// Swaps rows and columns (pixels keep their channels together).
-pub fn transpose(src: &Raster) -> Raster {
-    const BLOCK: usize = 32;
-    let (w, h, c) = (src.w, src.h, src.c);
-    let mut out = Raster::new(h, w, c);
-    let out_stride = h * c;
-    // Each task owns BLOCK output rows (= BLOCK source columns) and walks all source rows.
-    out.data
-        .par_chunks_mut(out_stride * BLOCK)
-        .enumerate()
-        .for_each(|(block, rows)| {
-            let x0 = block * BLOCK;
-            let n = rows.len() / out_stride;
-            for y in 0..h {
-                let src_row = &src.row(y)[x0 * c..(x0 + n) * c];
-                for (dx, px) in src_row.chunks_exact(c).enumerate() {
-                    let o = dx * out_stride + y * c;
-                    rows[o..o + c].copy_from_slice(px);
-                }
-            }
-        });
-    out
-}
-
 #[inline]
 pub fn smoothstep(e0: f32, e1: f32, x: f32) -> f32 {
-    let t = ((x - e0) / (e1 - e0)).clamp(0.0, 1.0);
+    // A multiply by the reciprocal: with literal edges it folds to a constant.
+    let t = ((x - e0) * (1.0 / (e1 - e0))).clamp(0.0, 1.0);
     t * t * (3.0 - 2.0 * t)
 }
 
@@ -331,20 +363,12 @@ pub fn smoothstep(e0: f32, e1: f32, x: f32) -> f32 {
 mod tests {
     use super::*;
 
-    fn ramp(w: usize, h: usize, c: usize) -> Raster {
-        let mut r = Raster::new(w, h, c);
-        for (i, v) in r.data.iter_mut().enumerate() {
-            *v = (i % 97) as f32 / 97.0;
-        }
-        r
-    }
-
     #[test]
-    fn transpose_twice_is_identity() {
-        let r = ramp(37, 53, 3);
-        assert_eq!(transpose(&transpose(&r)), r);
-        let t = transpose(&r);
-        assert_eq!(t.data[(5 * t.w + 7) * 3 + 1], r.data[(7 * r.w + 5) * 3 + 1]);
+    fn fast_tanh_stays_close_to_tanh() {
+        for i in -400..=400 {
+            let x = i as f32 / 50.0;
+            assert!((fast_tanh(x) - x.tanh()).abs() < 0.03, "x = {x}");
+        }
     }
 
     #[test]
@@ -356,19 +380,24 @@ mod tests {
     }
 
     #[test]
-    fn bilinear_resize_of_half_size_returns_full_size() {
-        let r = ramp(33, 21, 3);
-        let small = downsample2(&r);
+    fn reducing_averages_blocks_and_rounds_the_size_up() {
+        let img = RgbImage::from_fn(33, 21, |x, _| {
+            image::Rgb([if x % 2 == 0 { 0 } else { 255 }; 3])
+        });
+        let small = reduce_pixels(&img, 1, 1, |px, out| out[0] = f32::from(px[0]));
         assert_eq!((small.w, small.h), (17, 11));
+        assert!((small.data[0] - 127.5).abs() < 1e-3);
+        // The last column holds a single full-size column (x = 32, even: black).
+        assert!(small.data[16].abs() < 1e-3);
         let back = resize_bilinear(&small, 33, 21);
-        assert_eq!((back.w, back.h, back.c), (33, 21, 3));
+        assert_eq!((back.w, back.h, back.c), (33, 21, 1));
     }
 
     #[test]
     fn lightness_spans_zero_to_a_hundred() {
         let img = RgbImage::from_fn(2, 1, |x, _| image::Rgb([if x == 0 { 0 } else { 255 }; 3]));
-        let l = lightness(&img);
-        assert!(l.data[0].abs() < 0.01);
-        assert!((l.data[1] - 100.0).abs() < 0.05);
+        let lut = LightnessLut::new();
+        assert!(lut.of(&img.as_raw()[0..3]).abs() < 0.01);
+        assert!((lut.of(&img.as_raw()[3..6]) - 100.0).abs() < 0.05);
     }
 }

@@ -16,10 +16,22 @@ pub type Tap = (isize, isize, f32);
 
 /// `out[x] = Σ weight · src(x + dx, y + dy)` for one row `y` of a single-channel plane.
 pub fn filter_row(src: &Raster, taps: &[Tap], y: usize, out: &mut [f32]) {
-    let (w, h) = (src.w as isize, src.h as isize);
+    filter_row_of(|sy| src.row(sy), src.h, taps, y, out);
+}
+
+/// `filter_row` over any single-channel plane of `h` rows of `out.len()` values, given as a
+/// function from row index to row.
+pub fn filter_row_of<'a>(
+    rows: impl Fn(usize) -> &'a [f32],
+    h: usize,
+    taps: &[Tap],
+    y: usize,
+    out: &mut [f32],
+) {
+    let (w, h) = (out.len() as isize, h as isize);
     out.fill(0.0);
     for &(dx, dy, weight) in taps {
-        let row = src.row((y as isize + dy).clamp(0, h - 1) as usize);
+        let row = rows((y as isize + dy).clamp(0, h - 1) as usize);
         // Interior run, where x + dx stays inside the row: a shifted multiply-add.
         let lo = (-dx).clamp(0, w) as usize;
         let hi = (w - dx).clamp(0, w) as usize;
@@ -55,12 +67,12 @@ pub fn segment(dir: (f32, f32), step: f32, count: usize, weight: impl Fn(f32) ->
 }
 
 /// Number of directions the orientation field is quantised into (over 180°).
-const BINS: usize = 12;
+const BINS: usize = 8;
 
 /// Smooths `signal` with a Gaussian of `sigma` pixels along the orientation of `field`
 /// (channels `tx, ty, …`: unit tangents, sign ignored).
 pub fn smooth_along_orientation(signal: &Raster, field: &Raster, sigma: f32) -> Raster {
-    let step = (sigma / 4.0).max(1.0);
+    let step = (sigma / 3.0).max(1.0);
     let count = ((2.0 * sigma) / step).ceil() as usize;
     let filters: Vec<Vec<Tap>> = (0..BINS)
         .map(|b| {

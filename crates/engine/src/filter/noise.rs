@@ -32,41 +32,6 @@ pub fn white_plane(w: usize, h: usize, seed: u32) -> Raster {
     Raster::from_rows(w, h, 1, |y, out| white_row(out, y, seed))
 }
 
-/// Smooth value noise in 0..1 with features about `scale` pixels wide: random values on a
-/// coarse lattice (hashed once per lattice point), blended with a smoothstep.
-pub fn value_noise(w: usize, h: usize, scale: f32, seed: u32) -> Raster {
-    let scale = scale.max(1.0);
-    let inv = 1.0 / scale;
-    let lw = (w as f32 * inv) as usize + 2;
-    let lh = (h as f32 * inv) as usize + 2;
-    let lattice: Vec<f32> = (0..lw * lh)
-        .map(|i| white((i % lw) as u32, (i / lw) as u32, seed))
-        .collect();
-    // Horizontal lattice cells and blend weights are the same for every row.
-    let cols: Vec<(usize, f32)> = (0..w)
-        .map(|x| {
-            let fx = x as f32 * inv;
-            let cx = fx.floor();
-            ((cx as usize).min(lw - 2), smoothstep(0.0, 1.0, fx - cx))
-        })
-        .collect();
-    Raster::from_rows(w, h, 1, |y, out| {
-        let fy = y as f32 * inv;
-        let cy = fy.floor();
-        let ty = smoothstep(0.0, 1.0, fy - cy);
-        let cy = (cy as usize).min(lh - 2);
-        let (top, bottom) = (
-            &lattice[cy * lw..(cy + 1) * lw],
-            &lattice[(cy + 1) * lw..(cy + 2) * lw],
-        );
-        for (o, &(cx, tx)) in out.iter_mut().zip(&cols) {
-            let t = top[cx] + (top[cx + 1] - top[cx]) * tx;
-            let b = bottom[cx] + (bottom[cx + 1] - bottom[cx]) * tx;
-            *o = t + (b - t) * ty;
-        }
-    })
-}
-
 /// Fills `out` with white noise in 0..1 for row `y`: one hash seeds a xorshift stream, which
 /// is several times cheaper than hashing every pixel and still a pure function of (y, seed).
 pub fn white_row(out: &mut [f32], y: usize, seed: u32) {
@@ -79,50 +44,151 @@ pub fn white_row(out: &mut [f32], y: usize, seed: u32) {
     }
 }
 
-/// Fractal sum of `octaves` value-noise layers (each half the size and weight of the last),
-/// normalised back to 0..1.
-pub fn fbm(w: usize, h: usize, scale: f32, octaves: u32, seed: u32) -> Raster {
-    let mut sum = Raster::new(w, h, 1);
-    let mut amplitude = 1.0;
-    let mut total = 0.0;
-    let mut s = scale;
-    for octave in 0..octaves {
-        let layer = value_noise(w, h, s, seed.wrapping_add(octave.wrapping_mul(0x9e37_79b9)));
-        for (o, v) in sum.data.iter_mut().zip(&layer.data) {
-            *o += amplitude * v;
+/// Smooth value noise in 0..1 with features about `scale` pixels wide, evaluated a row at a
+/// time: random values on a coarse lattice (hashed once each, up front), blended with a
+/// smoothstep. Styles read it row by row inside their final pass instead of materialising
+/// full-size noise planes.
+pub struct ValueNoise {
+    lattice: Vec<f32>,
+    lattice_w: usize,
+    lattice_h: usize,
+    inv_scale: f32,
+    /// Per output column: lattice cell and horizontal blend weight (the same for every row).
+    cols: Vec<(usize, f32)>,
+}
+
+impl ValueNoise {
+    pub fn new(w: usize, h: usize, scale: f32, seed: u32) -> ValueNoise {
+        let inv_scale = 1.0 / scale.max(1.0);
+        let lattice_w = (w as f32 * inv_scale) as usize + 2;
+        let lattice_h = (h as f32 * inv_scale) as usize + 2;
+        let lattice = (0..lattice_w * lattice_h)
+            .map(|i| white((i % lattice_w) as u32, (i / lattice_w) as u32, seed))
+            .collect();
+        let cols = (0..w)
+            .map(|x| {
+                let fx = x as f32 * inv_scale;
+                let cx = fx.floor();
+                (
+                    (cx as usize).min(lattice_w - 2),
+                    smoothstep(0.0, 1.0, fx - cx),
+                )
+            })
+            .collect();
+        ValueNoise {
+            lattice,
+            lattice_w,
+            lattice_h,
+            inv_scale,
+            cols,
         }
-        total += amplitude;
-        amplitude *= 0.5;
-        s *= 0.5;
     }
-    sum.data.iter_mut().for_each(|v| *v /= total);
-    sum
+
+    /// `out[x] += amplitude · noise(x, y)`.
+    pub fn add_row(&self, y: usize, amplitude: f32, out: &mut [f32]) {
+        let fy = y as f32 * self.inv_scale;
+        let cy = fy.floor();
+        let ty = smoothstep(0.0, 1.0, fy - cy);
+        let cy = (cy as usize).min(self.lattice_h - 2);
+        let lw = self.lattice_w;
+        let top = &self.lattice[cy * lw..(cy + 1) * lw];
+        let bottom = &self.lattice[(cy + 1) * lw..(cy + 2) * lw];
+        // Blend the two lattice rows first (a few dozen values), then each pixel is one lerp.
+        let mut blended = [0f32; 256];
+        let mut heap = Vec::new();
+        let row: &mut [f32] = if lw <= blended.len() {
+            &mut blended[..lw]
+        } else {
+            heap.resize(lw, 0.0);
+            &mut heap
+        };
+        for ((r, &t), &b) in row.iter_mut().zip(top).zip(bottom) {
+            *r = amplitude * (t + (b - t) * ty);
+        }
+        for (o, &(cx, tx)) in out.iter_mut().zip(&self.cols) {
+            *o += row[cx] + (row[cx + 1] - row[cx]) * tx;
+        }
+    }
+
+    pub fn fill_row(&self, y: usize, out: &mut [f32]) {
+        out.fill(0.0);
+        self.add_row(y, 1.0, out);
+    }
+}
+
+/// Fractal sum of value-noise octaves (each half the size and weight of the last), in 0..1.
+pub struct Fbm {
+    octaves: Vec<(ValueNoise, f32)>,
+}
+
+impl Fbm {
+    pub fn new(w: usize, h: usize, scale: f32, octaves: u32, seed: u32) -> Fbm {
+        let total: f32 = (0..octaves).map(|o| 0.5f32.powi(o as i32)).sum();
+        let octaves = (0..octaves)
+            .map(|o| {
+                let layer_seed = seed.wrapping_add(o.wrapping_mul(0x9e37_79b9));
+                let noise = ValueNoise::new(w, h, scale * 0.5f32.powi(o as i32), layer_seed);
+                (noise, 0.5f32.powi(o as i32) / total)
+            })
+            .collect();
+        Fbm { octaves }
+    }
+
+    pub fn fill_row(&self, y: usize, out: &mut [f32]) {
+        out.fill(0.0);
+        for (noise, amplitude) in &self.octaves {
+            noise.add_row(y, *amplitude, out);
+        }
+    }
 }
 
 /// Paper: a gently varying fibre pattern plus fine grain, around 1.0 (multiply it in).
-/// `strength` is the peak-to-peak depth of the texture.
-pub fn paper(w: usize, h: usize, strength: f32, seed: u32) -> Raster {
-    let fibres = fbm(w, h, 24.0, 3, seed);
-    Raster::from_rows(w, h, 1, |y, out| {
-        white_row(out, y, seed ^ 0x5bd1_e995);
-        for (o, &f) in out.iter_mut().zip(fibres.row(y)) {
-            *o = 1.0 - strength * (0.6 * f + 0.4 * *o);
+pub struct Paper {
+    fibres: Fbm,
+    strength: f32,
+    seed: u32,
+}
+
+impl Paper {
+    /// `strength` is the peak-to-peak depth of the texture.
+    pub fn new(w: usize, h: usize, strength: f32, seed: u32) -> Paper {
+        Paper {
+            fibres: Fbm::new(w, h, 24.0, 3, seed),
+            strength,
+            seed: seed ^ 0x5bd1_e995,
         }
-    })
+    }
+
+    /// Fills `out` with row `y` of the paper; `scratch` is a row-sized buffer.
+    pub fn fill_row(&self, y: usize, out: &mut [f32], scratch: &mut [f32]) {
+        self.fibres.fill_row(y, scratch);
+        white_row(out, y, self.seed);
+        for (o, &f) in out.iter_mut().zip(scratch.iter()) {
+            *o = 1.0 - self.strength * (0.6 * f + 0.4 * *o);
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn rows(noise: &ValueNoise, w: usize, h: usize) -> Vec<f32> {
+        let mut all = vec![0.0; w * h];
+        for (y, row) in all.chunks_exact_mut(w).enumerate() {
+            noise.fill_row(y, row);
+        }
+        all
+    }
+
     #[test]
     fn noise_is_a_function_of_position_and_seed() {
-        let a = value_noise(50, 40, 8.0, 7);
-        let b = value_noise(50, 40, 8.0, 7);
-        let c = value_noise(50, 40, 8.0, 8);
+        let a = rows(&ValueNoise::new(50, 40, 8.0, 7), 50, 40);
+        let b = rows(&ValueNoise::new(50, 40, 8.0, 7), 50, 40);
+        let c = rows(&ValueNoise::new(50, 40, 8.0, 8), 50, 40);
         assert_eq!(a, b);
         assert_ne!(a, c);
-        assert!(a.data.iter().all(|v| (0.0..=1.0).contains(v)));
+        assert!(a.iter().all(|v| (0.0..=1.0).contains(v)));
     }
 
     #[test]

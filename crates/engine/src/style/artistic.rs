@@ -6,16 +6,16 @@
 //! (structure tensor, σt = 2; a = r·clamp((α+A)/α, .1, 2), b = r·clamp(α/(α+A), .1, 2), α = 1)
 //! and cut into N = 8 overlapping sectors; the output blends the sector means, each weighted by
 //! 1/(1 + ‖255·σ_k‖^q) with q = 8, so the flattest sector wins and edges stay sharp while
-//! regions turn into strokes. The filter runs at half resolution on large photos (brush
+//! regions turn into strokes. The filter runs on the reduced copy (`WorkScale`: brush
 //! strokes are wider than a pixel anyway); streaks of noise smeared along the flow and a
 //! canvas grain give the strokes their texture at full size.
 
 use crate::RgbImage;
 use crate::filter::directional::smooth_along_orientation;
 use crate::filter::flow::tangent_field;
-use crate::filter::noise::{paper, seed32, white_plane};
-use crate::raster::{Raster, downsample2, from_rgb8, luma, resize_bilinear};
-use crate::style::{Params, feature_scale};
+use crate::filter::noise::{Paper, seed32, white_plane};
+use crate::raster::{Raster, Upsampler, luma};
+use crate::style::{Params, StageClock, WorkScale};
 
 const SECTORS: usize = 8;
 const SHARPNESS_Q: i32 = 8;
@@ -29,43 +29,68 @@ struct Tap {
 }
 
 pub fn render(image: &RgbImage, params: &Params) -> Raster {
+    let clock = StageClock::start();
     let strength = params.intensity();
-    let full = from_rgb8(image);
-    let (w, h) = (full.w, full.h);
-    let half = w * h > 600_000;
-    let work = if half { downsample2(&full) } else { full };
+    clock.mark("strength");
+    let work = WorkScale::of(image);
+    clock.mark("work");
+    let src = work.colours(image);
+    clock.mark("src");
 
-    let s = feature_scale(image) * if half { 0.5 } else { 1.0 };
-    let radius = (5.0 * s * (0.7 + 0.6 * strength)).clamp(2.0, 8.0);
-    let field = tangent_field(&luma(&work), 2.0);
-    let taps = kernel_taps((radius.round() as usize).clamp(2, 5));
-    let painted = kuwahara(&work, &field, &taps, radius);
-
+    let radius = (5.0 * work.s * (0.7 + 0.6 * strength)).clamp(2.0, 8.0);
+    clock.mark("radius");
+    let field = tangent_field(&luma(&src), 2.0);
+    clock.mark("field");
+    let taps = kernel_taps(3);
+    clock.mark("taps");
+    let painted = kuwahara(&src, &field, &taps, radius);
+    clock.mark("painted");
     // Brush texture: white noise streaked along the strokes' direction.
     let streaks = smooth_along_orientation(
-        &white_plane(work.w, work.h, seed32(params.seed, 41)),
+        &white_plane(src.w, src.h, seed32(params.seed, 41)),
         &field,
         1.25 * radius.max(2.0),
     );
-    let painted = resize_bilinear(&painted, w, h);
-    let streaks = resize_bilinear(&streaks, w, h);
-    let canvas = paper(w, h, 0.07, seed32(params.seed, 42));
-    let depth = 0.5 + 0.6 * strength;
 
-    Raster::from_rows(w, h, 3, |y, out| {
-        for x in 0..w {
-            let i = y * w + x;
-            let texture = 1.0 + depth * 1.6 * (streaks.data[i] - 0.5);
-            let px = &painted.data[i * 3..i * 3 + 3];
-            let mean = (px[0] + px[1] + px[2]) / 3.0;
-            for ch in 0..3 {
-                // A touch more saturation and contrast reads as oil paint rather than blur.
-                let c = mean + (px[ch] - mean) * 1.18;
-                let c = 0.5 + (c - 0.5) * 1.06;
-                out[x * 3 + ch] = (c * texture * canvas.data[i]).clamp(0.0, 1.0);
+    let (w, h) = (image.width() as usize, image.height() as usize);
+    clock.mark("w");
+    let canvas = Paper::new(w, h, 0.07, seed32(params.seed, 42));
+    clock.mark("canvas");
+    let (painted, streaks) = (
+        Upsampler::new(&painted, w, h),
+        Upsampler::new(&streaks, w, h),
+    );
+    let depth = 1.6 * (0.5 + 0.6 * strength);
+    clock.mark("depth");
+    Raster::from_rows_with(
+        w,
+        h,
+        3,
+        || {
+            [
+                vec![0f32; w],
+                vec![0f32; w],
+                vec![0f32; w],
+                vec![0f32; w * 3],
+            ]
+        },
+        |[grain, scratch, streak, paint], y, out| {
+            canvas.fill_row(y, grain, scratch);
+            streaks.row(y, streak);
+            painted.row(y, paint);
+            for x in 0..w {
+                let texture = (1.0 + depth * (streak[x] - 0.5)) * grain[x];
+                let px = &paint[x * 3..x * 3 + 3];
+                let mean = (px[0] + px[1] + px[2]) / 3.0;
+                for ch in 0..3 {
+                    // A touch more saturation and contrast reads as oil paint, not as blur.
+                    let c = mean + (px[ch] - mean) * 1.18;
+                    let c = 0.5 + (c - 0.5) * 1.06;
+                    out[x * 3 + ch] = (c * texture).clamp(0.0, 1.0);
+                }
             }
-        }
-    })
+        },
+    )
 }
 
 /// Sample points on a grid over the unit disk (`m` steps per radius) with their sector
@@ -113,60 +138,86 @@ fn kernel_taps(m: usize) -> Vec<Tap> {
     taps
 }
 
+/// Pixels filtered together: the tap loop runs once per group, and the sector sums of all
+/// lanes are updated with the same weight, which the compiler vectorises.
+const LANES: usize = 8;
+
 fn kuwahara(src: &Raster, field: &Raster, taps: &[Tap], radius: f32) -> Raster {
     let (w, h) = (src.w, src.h);
-    let (wi, hi) = (w as isize, h as isize);
+    let (wmax, hmax) = ((w - 1) as f32, (h - 1) as f32);
+    // Every tap lands somewhere (borders clamp), so a sector's total weight is the same for
+    // every pixel: sum it once instead of accumulating it per pixel.
+    let mut inv_weight = [0f32; SECTORS];
+    for tap in taps {
+        for &(k, wt) in &tap.sectors {
+            inv_weight[k] += wt;
+        }
+    }
+    inv_weight
+        .iter_mut()
+        .for_each(|v| *v = if *v > 0.0 { 1.0 / *v } else { 0.0 });
+
     Raster::from_rows(w, h, 3, |y, out| {
         let frow = field.row(y);
-        for x in 0..w {
-            let (tx, ty, anisotropy) = (frow[x * 3], frow[x * 3 + 1], frow[x * 3 + 2]);
-            let a = radius * ((ALPHA + anisotropy) / ALPHA).clamp(0.1, 2.0);
-            let b = radius * (ALPHA / (ALPHA + anisotropy)).clamp(0.1, 2.0);
-            // Ellipse axes: `a` along the tangent, `b` across it.
-            let (ax, ay, bx, by) = (a * tx, a * ty, -b * ty, b * tx);
-            let mut acc = [[0f32; 7]; SECTORS];
+        for x0 in (0..w).step_by(LANES) {
+            let n = LANES.min(w - x0);
+            // Ellipse axes per lane: `a` along the tangent, `b` across it.
+            let mut axes = [[0f32; LANES]; 4];
+            for l in 0..n {
+                let f = &frow[(x0 + l) * 3..(x0 + l) * 3 + 3];
+                let a = radius * ((ALPHA + f[2]) / ALPHA).clamp(0.1, 2.0);
+                let b = radius * (ALPHA / (ALPHA + f[2])).clamp(0.1, 2.0);
+                axes[0][l] = a * f[0];
+                axes[1][l] = a * f[1];
+                axes[2][l] = -b * f[1];
+                axes[3][l] = b * f[0];
+            }
+            // Per sector: Σw·r, Σw·g, Σw·b, Σw·r², Σw·g², Σw·b², for each lane.
+            let mut acc = [[[0f32; LANES]; 6]; SECTORS];
+            let mut px = [[0f32; LANES]; 3];
             for tap in taps {
-                let sx = (x as f32 + tap.u * ax + tap.v * bx + 0.5) as isize;
-                let sy = (y as f32 + tap.u * ay + tap.v * by + 0.5) as isize;
-                let (sx, sy) = (sx.clamp(0, wi - 1) as usize, sy.clamp(0, hi - 1) as usize);
-                let p = (sy * w + sx) * 3;
-                let (r, g, bl) = (src.data[p], src.data[p + 1], src.data[p + 2]);
-                let (r2, g2, b2) = (r * r, g * g, bl * bl);
+                for l in 0..LANES {
+                    let lx = (x0 + l.min(n - 1)) as f32;
+                    let sx = (lx + tap.u * axes[0][l] + tap.v * axes[2][l]).clamp(0.0, wmax);
+                    let sy = (y as f32 + tap.u * axes[1][l] + tap.v * axes[3][l]).clamp(0.0, hmax);
+                    let p = ((sy + 0.5) as usize * w + (sx + 0.5) as usize) * 3;
+                    px[0][l] = src.data[p];
+                    px[1][l] = src.data[p + 1];
+                    px[2][l] = src.data[p + 2];
+                }
                 for &(k, wt) in &tap.sectors {
-                    let s = &mut acc[k];
-                    s[0] += wt;
-                    s[1] += wt * r;
-                    s[2] += wt * g;
-                    s[3] += wt * bl;
-                    s[4] += wt * r2;
-                    s[5] += wt * g2;
-                    s[6] += wt * b2;
+                    let sums = &mut acc[k];
+                    for ch in 0..3 {
+                        for l in 0..LANES {
+                            let v = px[ch][l];
+                            sums[ch][l] += wt * v;
+                            sums[ch + 3][l] += wt * v * v;
+                        }
+                    }
                 }
             }
-            let (mut sum_w, mut sum) = (0f32, [0f32; 3]);
-            for s in &acc {
-                if s[0] <= 0.0 {
-                    continue;
+            for l in 0..n {
+                let (mut sum_w, mut sum) = (0f32, [0f32; 3]);
+                for (sums, &inv) in acc.iter().zip(&inv_weight) {
+                    let mean = [sums[0][l] * inv, sums[1][l] * inv, sums[2][l] * inv];
+                    let var = (sums[3][l] * inv - mean[0] * mean[0]).max(0.0)
+                        + (sums[4][l] * inv - mean[1] * mean[1]).max(0.0)
+                        + (sums[5][l] * inv - mean[2] * mean[2]).max(0.0);
+                    // ‖255·σ‖^q with q = 8, from the variance without a square root.
+                    let wk = 1.0 / (1.0 + (255.0 * 255.0 * var).powi(SHARPNESS_Q / 2));
+                    sum_w += wk;
+                    for ch in 0..3 {
+                        sum[ch] += wk * mean[ch];
+                    }
                 }
-                let inv = 1.0 / s[0];
-                let mean = [s[1] * inv, s[2] * inv, s[3] * inv];
-                let var = (s[4] * inv - mean[0] * mean[0]).max(0.0)
-                    + (s[5] * inv - mean[1] * mean[1]).max(0.0)
-                    + (s[6] * inv - mean[2] * mean[2]).max(0.0);
-                // ‖255·σ‖^q with q = 8, computed from the variance without a square root.
-                let wk = 1.0 / (1.0 + (255.0 * 255.0 * var).powi(SHARPNESS_Q / 2));
-                sum_w += wk;
+                let x = x0 + l;
                 for ch in 0..3 {
-                    sum[ch] += wk * mean[ch];
+                    out[x * 3 + ch] = if sum_w > 0.0 {
+                        sum[ch] / sum_w
+                    } else {
+                        src.row(y)[x * 3 + ch]
+                    };
                 }
-            }
-            let p = (y * w + x) * 3;
-            for ch in 0..3 {
-                out[x * 3 + ch] = if sum_w > 0.0 {
-                    sum[ch] / sum_w
-                } else {
-                    src.data[p + ch]
-                };
             }
         }
     })

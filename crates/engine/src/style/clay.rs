@@ -5,36 +5,46 @@
 //! sigmoid-compressed so highlights do not spike, plus a broad blurred component for the large
 //! forms. Normals come from its finite differences; the surface is re-shaded with a Lambert key
 //! light, a weak fill, a soft Blinn specular and a rim, over an albedo flattened by heavy
-//! edge-preserving smoothing. All of it runs at half resolution on large photos: clay has no
+//! edge-preserving smoothing. All of it runs on the reduced copy (`WorkScale`): clay has no
 //! pixel-fine detail, and the final upsampling is part of the look.
 
 use crate::RgbImage;
 use crate::filter::domain::domain_transform;
-use crate::filter::noise::{fbm, seed32};
-use crate::raster::{Raster, downsample2, from_rgb8, gaussian_blur, luma, resize_bilinear};
-use crate::style::{Params, feature_scale};
+use crate::filter::noise::{Fbm, seed32};
+use crate::raster::{Raster, gaussian_blur, luma, resize_bilinear};
+use crate::style::{Params, StageClock, WorkScale};
 
 pub fn render(image: &RgbImage, params: &Params) -> Raster {
+    let clock = StageClock::start();
     let strength = params.intensity();
-    let full = from_rgb8(image);
-    let (w, h) = (full.w, full.h);
-    let half = w * h > 400_000;
-    let work = if half { downsample2(&full) } else { full };
-    let s = feature_scale(image) * if half { 0.5 } else { 1.0 };
+    clock.mark("strength");
+    let scale = WorkScale::of(image);
+    clock.mark("scale");
+    let s = scale.s;
+    clock.mark("s");
+    let work = scale.colours(image);
+    clock.mark("work");
     let (ww, wh) = (work.w, work.h);
+    clock.mark("ww");
 
-    let mut albedo = work.clone();
+    let mut albedo = work;
+    clock.mark("mut albedo");
     for _ in 0..2 {
         let guide = albedo.clone();
         domain_transform(&mut albedo, &guide, 30.0 * s, 0.3, 3);
     }
     let depth = relief(&albedo, s, params.seed);
+    clock.mark("depth");
 
     // Lights in image space: x right, y down, z towards the viewer.
     let key = normalize([-0.55, -0.65, 0.5]);
+    clock.mark("key");
     let fill = normalize([0.7, 0.1, 0.7]);
+    clock.mark("fill");
     let half_vector = normalize([key[0], key[1], key[2] + 1.0]);
+    clock.mark("half_vector");
     let relief_depth = (30.0 + 30.0 * strength) * s.max(0.5);
+    clock.mark("relief_depth");
 
     let lit = Raster::from_rows(ww, wh, 3, |y, out| {
         let up = depth.row(y.saturating_sub(1));
@@ -59,7 +69,9 @@ pub fn render(image: &RgbImage, params: &Params) -> Raster {
             }
         }
     });
-    if half {
+    let (w, h) = (image.width() as usize, image.height() as usize);
+    clock.mark("w");
+    if scale.levels > 0 {
         resize_bilinear(&lit, w, h)
     } else {
         lit
@@ -71,16 +83,13 @@ pub fn render(image: &RgbImage, params: &Params) -> Raster {
 fn relief(albedo: &Raster, s: f32, seed: u64) -> Raster {
     let l = luma(albedo);
     let broad = gaussian_blur(&l, 10.0 * s.max(0.5));
-    let lumps = fbm(l.w, l.h, 6.0 * s.max(0.5), 2, seed32(seed, 61));
+    let lumps = Fbm::new(l.w, l.h, 6.0 * s.max(0.5), 2, seed32(seed, 61));
     let mean = l.data.iter().sum::<f32>() / l.data.len().max(1) as f32;
     let height = Raster::from_rows(l.w, l.h, 1, |y, out| {
-        for ((o, &v), (&b, &n)) in out
-            .iter_mut()
-            .zip(l.row(y))
-            .zip(broad.row(y).iter().zip(lumps.row(y)))
-        {
+        lumps.fill_row(y, out);
+        for ((o, &v), &b) in out.iter_mut().zip(l.row(y)).zip(broad.row(y)) {
             let features = 1.0 / (1.0 + (-6.0 * (v - mean)).exp());
-            *o = 0.55 * features + 0.45 * b + 0.015 * (n - 0.5);
+            *o = 0.55 * features + 0.45 * b + 0.015 * (*o - 0.5);
         }
     });
     gaussian_blur(&height, 1.2 * s.max(0.5))

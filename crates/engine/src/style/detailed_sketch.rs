@@ -11,10 +11,10 @@
 use rayon::prelude::*;
 
 use crate::RgbImage;
-use crate::filter::directional::{Tap, filter_row, segment};
-use crate::filter::noise::{paper, seed32, white_row};
-use crate::raster::{Raster, gaussian_blur, gray_to_rgb, luma};
-use crate::style::{Params, feature_scale};
+use crate::filter::directional::{Tap, filter_row, filter_row_of, segment};
+use crate::filter::noise::{Paper, seed32, white_row};
+use crate::raster::{Raster, gaussian_blur, reduce_pixels};
+use crate::style::{Params, StageClock, feature_scale};
 
 /// Unit steps of the eight line directions: 0°, ±26.6°, ±45°, ±63.4°, 90°.
 const DIRECTIONS: [(f32, f32); 8] = [
@@ -29,34 +29,59 @@ const DIRECTIONS: [(f32, f32); 8] = [
 ];
 
 pub fn render(image: &RgbImage, params: &Params) -> Raster {
+    let clock = StageClock::start();
     let s = feature_scale(image);
+    clock.mark("s");
     let strength = params.intensity();
-    let gray = luma(&crate::raster::from_rgb8(image));
+    clock.mark("strength");
+    let gray = reduce_pixels(image, 0, 1, |px, out| {
+        out[0] =
+            (0.2126 * f32::from(px[0]) + 0.7152 * f32::from(px[1]) + 0.0722 * f32::from(px[2]))
+                / 255.0;
+    });
+    clock.mark("gray");
     let (w, h) = (gray.w, gray.h);
+    clock.mark("w");
 
     let half = ((4.0 * s).round() as isize).clamp(3, 14);
+    clock.mark("half");
     let lines = line_offsets(half);
+    clock.mark("lines");
     let smooth = gaussian_blur(&gray, 0.7 * s.max(1.0));
+    clock.mark("smooth");
     let grad = gradient_magnitude(&smooth);
+    clock.mark("grad");
     let classified = classify(&grad, &lines);
+    clock.mark("classified");
     let strokes = stroke_map(&classified, &lines, w, h);
+    clock.mark("strokes");
 
     let tone = match_tone(&gray);
+    clock.mark("tone");
     let texture = pencil_texture(w, h, s, params.seed);
-    let paper = paper(w, h, 0.06, seed32(params.seed, 21));
+    clock.mark("texture");
+    let paper = Paper::new(w, h, 0.06, seed32(params.seed, 21));
+    clock.mark("paper");
     let gain = 1.6 + 2.4 * strength;
+    clock.mark("gain");
 
-    let drawing = Raster::from_rows(w, h, 1, |y, out| {
-        for x in 0..w {
-            let i = y * w + x;
-            let stroke = (1.0 - gain * strokes.data[i]).clamp(0.0, 1.0);
-            let t = tone.data[i].clamp(0.0, 1.0);
-            // Texture deepens with tone: white paper stays white, shadows get dense hatching.
-            let shaded = t.powf(0.45 + 1.1 * texture.data[i]);
-            out[x] = (stroke * shaded * paper.data[i]).clamp(0.0, 1.0);
-        }
-    });
-    gray_to_rgb(&drawing)
+    Raster::from_rows_with(
+        w,
+        h,
+        1,
+        || vec![0f32; w],
+        |scratch, y, out| {
+            paper.fill_row(y, out, scratch);
+            let row = (strokes.row(y), tone.row(y), texture.row(y));
+            for (x, o) in out.iter_mut().enumerate() {
+                let stroke = (1.0 - gain * row.0[x]).clamp(0.0, 1.0);
+                let t = row.1[x].clamp(0.0, 1.0);
+                // Texture deepens with tone: white paper stays white, shadows get dense hatching.
+                let shaded = t.powf(0.45 + 1.1 * row.2[x]);
+                *o = (stroke * shaded * *o).clamp(0.0, 1.0);
+            }
+        },
+    )
 }
 
 /// Integer offsets along each direction's segment, `-half..=half` steps.
@@ -79,17 +104,18 @@ fn gradient_magnitude(gray: &Raster) -> Raster {
     })
 }
 
-/// For each pixel, the direction whose line response is strongest gets the gradient;
-/// the other seven get nothing. Returns eight planes stacked as channels.
+/// For each pixel, the direction whose line response is strongest gets the gradient; the
+/// other seven get nothing. The eight maps are stored row-interleaved (row `y` of map `d` is
+/// row `8y + d`), so one task writes all eight rows of an image row.
 fn classify(grad: &Raster, lines: &[Vec<Tap>]) -> Raster {
     let (w, h) = (grad.w, grad.h);
-    let mut out = Raster::new(w, h, 8);
+    let mut out = Raster::new(w, h * 8, 1);
     out.data.par_chunks_mut(w * 8).enumerate().for_each_init(
         || (vec![0f32; w], vec![0f32; w], vec![0u8; w]),
-        |(resp, best, dir), (y, row)| {
+        |(resp, best, dir), (y, rows)| {
             best.fill(-1.0);
-            for (d, offsets) in lines.iter().enumerate() {
-                filter_row(grad, offsets, y, resp);
+            for (d, taps) in lines.iter().enumerate() {
+                filter_row(grad, taps, y, resp);
                 for x in 0..w {
                     if resp[x] > best[x] {
                         best[x] = resp[x];
@@ -97,33 +123,30 @@ fn classify(grad: &Raster, lines: &[Vec<Tap>]) -> Raster {
                     }
                 }
             }
-            row.fill(0.0);
-            let g = grad.row(y);
-            for x in 0..w {
-                row[x * 8 + dir[x] as usize] = g[x];
+            rows.fill(0.0);
+            for (x, &g) in grad.row(y).iter().enumerate() {
+                rows[dir[x] as usize * w + x] = g;
             }
         },
     );
     out
 }
 
-/// Convolves each classified map with its own line and sums: the stroke darkness, normalised
-/// by the line length.
+/// Convolves each classified map with its own line and sums: the stroke darkness.
 fn stroke_map(classified: &Raster, lines: &[Vec<Tap>], w: usize, h: usize) -> Raster {
-    let planes: Vec<Raster> = (0..8).map(|d| classified.channel(d)).collect();
     let mut out = Raster::new(w, h, 1);
     out.data.par_chunks_mut(w).enumerate().for_each_init(
         || vec![0f32; w],
         |tmp, (y, row)| {
             row.fill(0.0);
-            for (plane, offsets) in planes.iter().zip(lines) {
-                filter_row(plane, offsets, y, tmp);
+            for (d, taps) in lines.iter().enumerate() {
+                filter_row_of(|sy| classified.row(sy * 8 + d), h, taps, y, tmp);
                 for (o, &v) in row.iter_mut().zip(tmp.iter()) {
                     *o += v;
                 }
             }
-            // Lu et al. use the raw sum; a length-normalised, slightly lifted response keeps
-            // strokes comparable across image sizes.
+            // Lu et al. use the raw sum; the segment taps are length-normalised instead, and
+            // lifted, so strokes keep their weight across image sizes.
             for o in row.iter_mut() {
                 *o = (*o * 4.0).min(1.0);
             }

@@ -1,62 +1,90 @@
 //! `light-color`: a soft watercolor wash after Bousseau et al. 2006, "Interactive watercolor
 //! rendering with temporal coherence and abstraction".
 //!
-//! The photo is abstracted with the domain transform at half resolution (washes do not carry
+//! The photo is abstracted with the domain transform on the reduced copy (washes carry no
 //! fine detail), lightened into a washed-out palette, then the pigment density model
 //! `C′ = C − (C − C²)(d − 1)` varies the darkness of each wash with low-frequency turbulence,
-//! paper grain and edge darkening (pigment pooling where washes meet). A faint pencil
-//! under-drawing keeps the features of the face readable.
+//! paper grain and edge darkening (pigment pooling where washes meet). Wash borders wander
+//! a little, as a brush does, and a faint pencil under-drawing keeps the face readable.
 
 use crate::RgbImage;
 use crate::filter::domain::domain_transform;
-use crate::filter::noise::{fbm, paper, seed32, value_noise};
-use crate::raster::{Raster, downsample2, from_rgb8, gaussian_blur, luma, smoothstep};
-use crate::style::{Params, feature_scale};
+use crate::filter::noise::{Fbm, Paper, ValueNoise, seed32};
+use crate::raster::{Raster, Upsampler, gaussian_blur, luma, smoothstep};
+use crate::style::{Params, StageClock, WorkScale};
 
 pub fn render(image: &RgbImage, params: &Params) -> Raster {
-    let s = feature_scale(image);
+    let clock = StageClock::start();
     let strength = params.intensity();
-    let full = from_rgb8(image);
-    let (w, h) = (full.w, full.h);
+    clock.mark("strength");
+    let work = WorkScale::of(image);
+    clock.mark("work");
+    let s = work.s;
+    clock.mark("s");
 
-    let mut wash = downsample2(&full);
+    let mut wash = work.colours(image);
+    clock.mark("mut wash");
     let guide = wash.clone();
-    domain_transform(&mut wash, &guide, 30.0 * s, 0.45, 3);
+    clock.mark("guide");
+    domain_transform(&mut wash, &guide, 36.0 * s, 0.45, 3);
     let edges = edge_strength(&luma(&wash));
+    clock.mark("edges");
+    let pencil = under_drawing(&luma(&guide), s);
+    clock.mark("pencil");
 
+    let (w, h) = (image.width() as usize, image.height() as usize);
+    clock.mark("w");
+    let full_s = s * work.factor;
+    clock.mark("full_s");
+    let pencil = Upsampler::new(&pencil, w, h);
+    clock.mark("pencil");
     // Washes are laid by hand: their borders wander a little from the photo's edges.
-    let wobble = (2.5 + 2.0 * strength) * s.max(0.5);
-    let warp_x = value_noise(w, h, 40.0 * s, seed32(params.seed, 33));
-    let warp_y = value_noise(w, h, 40.0 * s, seed32(params.seed, 34));
-    let turbulence = fbm(w, h, 90.0 * s, 3, seed32(params.seed, 31));
-    let paper = paper(w, h, 0.22, seed32(params.seed, 32));
-    let gray = luma(&full);
-    let sketch = gaussian_blur(&gray, 0.9 * s.max(0.7));
-    let sketch_wide = gaussian_blur(&gray, 0.9 * s.max(0.7) * 1.6);
-
-    let (sx, sy) = (wash.w as f32 / w as f32, wash.h as f32 / h as f32);
+    let wobble = (2.5 + 2.0 * strength) * full_s.max(0.5);
+    clock.mark("wobble");
+    let warp_x = ValueNoise::new(w, h, 40.0 * full_s, seed32(params.seed, 33));
+    clock.mark("warp_x");
+    let warp_y = ValueNoise::new(w, h, 40.0 * full_s, seed32(params.seed, 34));
+    clock.mark("warp_y");
+    let turbulence = Fbm::new(w, h, 90.0 * full_s, 3, seed32(params.seed, 31));
+    clock.mark("turbulence");
+    let paper = Paper::new(w, h, 0.22, seed32(params.seed, 32));
+    clock.mark("paper");
     let lighten = 0.28 + 0.14 * strength;
-    Raster::from_rows(w, h, 3, |y, out| {
-        for x in 0..w {
-            let i = y * w + x;
-            let hx = (x as f32 + 0.5 + (warp_x.data[i] - 0.5) * wobble) * sx - 0.5;
-            let hy = (y as f32 + 0.5 + (warp_y.data[i] - 0.5) * wobble) * sy - 0.5;
-            // Density: >1 darkens, <1 lightens. Turbulence makes uneven washes, paper grain
-            // makes pigment settle in the tooth, edges collect pigment.
-            let d = 1.0
-                + (0.5 + 0.4 * strength) * (turbulence.data[i] - 0.5)
-                + 1.6 * (1.0 - paper.data[i]) * (0.5 + strength)
-                + (0.9 + 0.6 * strength) * edges.sample(hx, hy, 0);
-            let line = (sketch_wide.data[i] - sketch.data[i]).max(0.0);
-            let pencil = 1.0 - smoothstep(0.015, 0.09, line) * (0.28 + 0.15 * strength);
-            for ch in 0..3 {
-                let c = wash.sample(hx, hy, ch);
-                let c = c + (1.0 - c) * lighten;
-                let c = c - (c - c * c) * (d - 1.0);
-                out[x * 3 + ch] = (c * pencil * (0.94 + 0.06 * paper.data[i])).clamp(0.0, 1.0);
+    clock.mark("lighten");
+    let pencil_depth = 0.28 + 0.15 * strength;
+    clock.mark("pencil_depth");
+
+    Raster::from_rows_with(
+        w,
+        h,
+        3,
+        || [(); 6].map(|_| vec![0f32; w]),
+        |[wx, wy, turb, grain, scratch, lines], y, out| {
+            pencil.row(y, lines);
+            warp_x.fill_row(y, wx);
+            warp_y.fill_row(y, wy);
+            turbulence.fill_row(y, turb);
+            paper.fill_row(y, grain, scratch);
+            for x in 0..w {
+                let (xf, yf) = (x as f32, y as f32);
+                let (hx, hy) =
+                    work.to_work(xf + (wx[x] - 0.5) * wobble, yf + (wy[x] - 0.5) * wobble);
+                // Density: >1 darkens, <1 lightens. Turbulence makes uneven washes, paper
+                // grain makes pigment settle in the tooth, edges collect pigment.
+                let d = 1.0
+                    + (0.5 + 0.4 * strength) * (turb[x] - 0.5)
+                    + 1.6 * (1.0 - grain[x]) * (0.5 + strength)
+                    + (0.6 + 0.4 * strength) * edges.sample_px::<1>(hx, hy)[0];
+                let line = 1.0 - lines[x] * pencil_depth;
+                let colour = wash.sample_px::<3>(hx, hy);
+                for (ch, &c) in colour.iter().enumerate() {
+                    let c = c + (1.0 - c) * lighten;
+                    let c = c - (c - c * c) * (d - 1.0);
+                    out[x * 3 + ch] = (c * line * (0.94 + 0.06 * grain[x])).clamp(0.0, 1.0);
+                }
             }
-        }
-    })
+        },
+    )
 }
 
 /// Gradient magnitude of the abstracted luma, soft-thresholded to 0..1.
@@ -70,6 +98,18 @@ fn edge_strength(l: &Raster) -> Raster {
             let gx = row[(x + 1).min(w - 1)] - row[x.saturating_sub(1)];
             let gy = down[x] - up[x];
             out[x] = smoothstep(0.015, 0.15, (gx * gx + gy * gy).sqrt());
+        }
+    })
+}
+
+/// Where a light pencil line lies under the paint (0..1): the dark side of a small DoG.
+fn under_drawing(gray: &Raster, s: f32) -> Raster {
+    let sigma = 0.9 * s.max(0.7);
+    let narrow = gaussian_blur(gray, sigma);
+    let wide = gaussian_blur(gray, sigma * 1.6);
+    Raster::from_rows(gray.w, gray.h, 1, |y, out| {
+        for ((o, &n), &wd) in out.iter_mut().zip(narrow.row(y)).zip(wide.row(y)) {
+            *o = smoothstep(0.015, 0.09, wd - n);
         }
     })
 }

@@ -12,7 +12,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::RgbImage;
-use crate::raster::to_rgb8;
+use crate::raster::{LightnessLut, Raster, reduce_pixels, to_rgb8};
 
 /// A built-in portrait style.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -128,6 +128,85 @@ pub fn stylize(image: &RgbImage, style: Style, params: &Params) -> RgbImage {
         Style::Clay3d => clay::render(image, params),
     };
     to_rgb8(&styled)
+}
+
+/// Stage timings for tuning: with the `stage-timing` feature each `mark` prints the time since
+/// the clock started; without it, marks compile to nothing.
+pub(crate) struct StageClock {
+    #[cfg(feature = "stage-timing")]
+    start: std::time::Instant,
+}
+
+impl StageClock {
+    pub fn start() -> StageClock {
+        StageClock {
+            #[cfg(feature = "stage-timing")]
+            start: std::time::Instant::now(),
+        }
+    }
+
+    #[inline]
+    pub fn mark(&self, _label: &str) {
+        #[cfg(feature = "stage-timing")]
+        eprintln!(
+            "{_label:>20} {:7.2} ms",
+            self.start.elapsed().as_secs_f64() * 1e3
+        );
+    }
+}
+
+/// The reduced copy of a photo on which a style computes what is smooth anyway (orientation,
+/// DoG responses, abstraction): the feature scale there stays near 1, so the published
+/// parameter values apply unchanged, and the work shrinks 4× per level. Results are sampled
+/// back at full size with bilinear interpolation before any thresholding.
+pub(crate) struct WorkScale {
+    /// Times the photo was halved (0, 1 or 2).
+    pub levels: u32,
+    /// Feature scale of the reduced copy.
+    pub s: f32,
+    /// Size of one reduced pixel in full-size pixels.
+    pub factor: f32,
+}
+
+impl WorkScale {
+    pub fn of(image: &RgbImage) -> WorkScale {
+        let full = feature_scale(image);
+        let levels = if full >= 3.0 {
+            2
+        } else if full >= 1.5 {
+            1
+        } else {
+            0
+        };
+        let factor = (1u32 << levels) as f32;
+        WorkScale {
+            levels,
+            s: full / factor,
+            factor,
+        }
+    }
+
+    /// The photo's colours (0..1) on the reduced grid.
+    pub fn colours(&self, image: &RgbImage) -> Raster {
+        reduce_pixels(image, self.levels, 3, |px, out| {
+            for (o, &v) in out.iter_mut().zip(px) {
+                *o = f32::from(v) * (1.0 / 255.0);
+            }
+        })
+    }
+
+    /// CIE L* (0..100) on the reduced grid.
+    pub fn lightness(&self, image: &RgbImage) -> Raster {
+        let lut = LightnessLut::new();
+        reduce_pixels(image, self.levels, 1, |px, out| out[0] = lut.of(px))
+    }
+
+    /// Position in the reduced copy of full-size pixel `(x, y)` (pixel centres aligned).
+    #[inline]
+    pub fn to_work(&self, x: f32, y: f32) -> (f32, f32) {
+        let inv = 1.0 / self.factor;
+        ((x + 0.5) * inv - 0.5, (y + 0.5) * inv - 0.5)
+    }
 }
 
 /// How much larger than a 512×512 portrait the image is, as a length ratio: the published

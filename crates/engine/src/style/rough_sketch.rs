@@ -1,83 +1,120 @@
 //! `rough-sketch`: loose, free-hand pencil lines (XDoG with flow-guided smoothing,
 //! Winnemöller, Kyprianidis & Olsen 2012; Kang 2007), drawn twice with a wobble so the strokes
 //! overshoot and break like a quick hand drawing, a few hatches in the shadows, on paper.
+//!
+//! Orientation, DoG and its smoothing run on the reduced copy (`WorkScale`); the final pass
+//! samples the smooth XDoG field at two wobbled positions per pixel and thresholds at full
+//! size, so lines stay crisp.
 
 use crate::RgbImage;
 use crate::filter::directional::smooth_along_orientation;
 use crate::filter::flow::{difference_of_gaussians, tangent_field};
-use crate::filter::noise::{paper, seed32, value_noise, white_row};
-use crate::raster::{Raster, gaussian_blur, gray_to_rgb, lightness, smoothstep};
-use crate::style::{Params, feature_scale};
+use crate::filter::noise::{Paper, ValueNoise, seed32, white_row};
+use crate::raster::{Raster, Upsampler, gaussian_blur, smoothstep};
+use crate::style::{Params, StageClock, WorkScale};
+
+/// XDoG sharpening strength, threshold and ramp (Winnemöller et al. 2012, on L* 0..100).
+const P: f32 = 21.7;
+const EPSILON: f32 = 79.5;
+const PHI: f32 = 0.017;
 
 pub fn render(image: &RgbImage, params: &Params) -> Raster {
-    let s = feature_scale(image);
+    let clock = StageClock::start();
     let strength = params.intensity();
-    let lum = lightness(image);
-    let (w, h) = (lum.w, lum.h);
+    clock.mark("strength");
+    let work = WorkScale::of(image);
+    clock.mark("work");
+    let s = work.s;
+    clock.mark("s");
+    let lum = work.lightness(image);
+    clock.mark("lum");
 
-    // XDoG on L* (0..100) with the published σe, k, p, ε and φ, smoothed along the edge
-    // tangent flow. Only a hint of the photo's tone enters the sharpened image (the rest is
-    // blank paper), so flat dark areas stay open and the hatching below carries the shading.
+    // XDoG on L*, smoothed along the edge tangent flow. Only a hint of the photo's tone enters
+    // the sharpened image (the rest is blank paper), so flat dark areas stay open and the
+    // hatching below carries the shading.
     let field = tangent_field(&lum, 2.3 * s);
-    let p = 21.7;
+    clock.mark("field");
     let dog = difference_of_gaussians(&lum, 1.4 * s, 1.6, [1.0, 1.0]);
+    clock.mark("dog");
     let dog = smooth_along_orientation(&dog, &field, 4.4 * s);
-    let (epsilon, phi) = (79.5, 0.017 * (1.5 + 1.5 * strength));
-    let lines = Raster::from_rows(w, h, 1, |y, out| {
+    clock.mark("dog");
+    let sharpened = Raster::from_rows(lum.w, lum.h, 1, |y, out| {
         for ((o, &d), &l) in out.iter_mut().zip(dog.row(y)).zip(lum.row(y)) {
-            let u = 72.0 + 0.3 * l + p * d;
-            *o = if u >= epsilon {
-                1.0
-            } else {
-                1.0 + (phi * (u - epsilon)).tanh()
-            };
+            *o = 72.0 + 0.3 * l + P * d;
         }
     });
-
-    // Two passes of the same drawing, each displaced by its own slow wobble: where they part,
-    // strokes double up and overshoot like a hand that did not trace the photo.
-    let wobble = 1.6 * s;
-    let seeds = [
-        seed32(params.seed, 11),
-        seed32(params.seed, 12),
-        seed32(params.seed, 13),
-    ];
-    let warp_x = value_noise(w, h, 60.0 * s, seeds[0]);
-    let warp_y = value_noise(w, h, 60.0 * s, seeds[1]);
-    let breaks = value_noise(w, h, 9.0 * s, seeds[2]);
-
-    // Shadows get a loose diagonal hatch, faded in with the darkness of the smoothed photo.
     let shade = gaussian_blur(&lum, 3.0 * s);
-    let spacing = 5.0 * s.max(0.8);
+    clock.mark("shade");
+    let (w, h) = (image.width() as usize, image.height() as usize);
+    clock.mark("w");
+    let shade = Upsampler::new(&shade, w, h);
+    clock.mark("shade");
+
+    let full_s = s * work.factor;
+    clock.mark("full_s");
+    let phi = PHI * (1.5 + 1.5 * strength);
+    clock.mark("phi");
+    let wobble = 1.6 * full_s;
+    clock.mark("wobble");
+    let warp_x = ValueNoise::new(w, h, 60.0 * full_s, seed32(params.seed, 11));
+    clock.mark("warp_x");
+    let warp_y = ValueNoise::new(w, h, 60.0 * full_s, seed32(params.seed, 12));
+    clock.mark("warp_y");
+    let breaks = ValueNoise::new(w, h, 9.0 * full_s, seed32(params.seed, 13));
+    clock.mark("breaks");
+    let paper = Paper::new(w, h, 0.10, seed32(params.seed, 15));
+    clock.mark("paper");
     let grain_seed = seed32(params.seed, 14);
-    let paper = paper(w, h, 0.10, seed32(params.seed, 15));
+    clock.mark("grain_seed");
+    let spacing = 5.0 * full_s.max(0.8);
+    clock.mark("spacing");
+    let hatch_depth = 0.35 + 0.35 * strength;
+    clock.mark("hatch_depth");
 
-    let sketch = Raster::from_rows(w, h, 1, |y, out| {
-        white_row(out, y, grain_seed);
-        for x in 0..w {
-            let i = y * w + x;
-            let (ox, oy) = (
-                (warp_x.data[i] - 0.5) * wobble,
-                (warp_y.data[i] - 0.5) * wobble,
-            );
-            let a = lines.sample(x as f32 + ox, y as f32 + oy, 0);
-            let b = lines.sample(x as f32 - 0.7 * oy, y as f32 + 0.7 * ox, 0);
-            // Strokes lift off the paper in places: breaks lighten them, never remove them.
-            let lift = smoothstep(0.45, 0.8, breaks.data[i]) * 0.55;
-            let stroke = (a * b).powf(0.8);
-            let stroke = stroke + (1.0 - stroke) * lift;
+    Raster::from_rows_with(
+        w,
+        h,
+        1,
+        || [(); 6].map(|_| vec![0f32; w]),
+        |[wx, wy, lift, grain, scratch, shadow], y, out| {
+            shade.row(y, shadow);
+            warp_x.fill_row(y, wx);
+            warp_y.fill_row(y, wy);
+            breaks.fill_row(y, lift);
+            white_row(grain, y, grain_seed);
+            paper.fill_row(y, out, scratch);
+            for x in 0..w {
+                let (ox, oy) = ((wx[x] - 0.5) * wobble, (wy[x] - 0.5) * wobble);
+                let (xf, yf) = (x as f32, y as f32);
+                // Two passes of the same drawing, each displaced by its own slow wobble: where
+                // they part, strokes double up and overshoot like a hand that did not trace.
+                let (ax, ay) = work.to_work(xf + ox, yf + oy);
+                let (bx, by) = work.to_work(xf - 0.7 * oy, yf + 0.7 * ox);
+                let a = soft_threshold(sharpened.sample_px::<1>(ax, ay)[0], phi);
+                let b = soft_threshold(sharpened.sample_px::<1>(bx, by)[0], phi);
+                // Strokes lift off the paper in places: breaks lighten them, never remove them.
+                let stroke = a * b;
+                let stroke = stroke + (1.0 - stroke) * smoothstep(0.45, 0.8, lift[x]) * 0.55;
 
-            let darkness = 1.0 - smoothstep(25.0, 70.0, shade.data[i]);
-            let phase = ((x as f32 + y as f32 + 3.0 * ox) / spacing).fract();
-            let hatch_line = 1.0 - smoothstep(0.0, 0.25, phase) * smoothstep(0.55, 0.3, phase);
-            let hatch = 1.0 - darkness * (0.35 + 0.35 * strength) * (1.0 - hatch_line);
+                // Shadows get a loose diagonal hatch, faded in with their darkness.
+                let darkness = 1.0 - smoothstep(25.0, 70.0, shadow[x]);
+                let phase = ((xf + yf + 3.0 * ox) / spacing).fract();
+                let bump = smoothstep(0.0, 0.25, phase) * smoothstep(0.55, 0.3, phase);
+                let hatch = 1.0 - darkness * hatch_depth * bump;
 
-            let grain = out[x];
-            // Graphite catches on the paper's tooth: darker marks show more grain.
-            let ink = stroke.min(hatch);
-            let textured = 1.0 - (1.0 - ink) * (0.75 + 0.25 * grain);
-            out[x] = (textured * paper.data[i]).clamp(0.0, 1.0);
-        }
-    });
-    gray_to_rgb(&sketch)
+                // Graphite catches on the paper's tooth: darker marks show more grain.
+                let ink = stroke.min(hatch);
+                let textured = 1.0 - (1.0 - ink) * (0.75 + 0.25 * grain[x]);
+                out[x] = (textured * out[x]).clamp(0.0, 1.0);
+            }
+        },
+    )
+}
+
+/// XDoG's soft threshold: white above ε, a `1 + tanh(φ(u − ε))` ramp below it, here as the
+/// cubic `(1 − t/3)³` with `t = φ(ε − u)` (within 0.06 of the tanh ramp, no division).
+#[inline]
+fn soft_threshold(u: f32, phi: f32) -> f32 {
+    let c = (1.0 - phi * (EPSILON - u).max(0.0) * (1.0 / 3.0)).max(0.0);
+    c * c * c
 }
