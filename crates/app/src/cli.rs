@@ -6,10 +6,11 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 
+use crate::accounts::SignUp;
 use crate::config::{Config, Overrides};
-use crate::domain::{Email, LotId, Timestamp};
+use crate::domain::{Email, LotId, Role, Timestamp};
 use crate::services::Services;
-use crate::store::NewLot;
+use crate::store::{AccountStatus, NewLot, UserCredentials};
 
 const CONFIG_HELP: &str = "\
 Settings come from, in order (later wins): built-in defaults, the config file (--config, or
@@ -76,6 +77,12 @@ pub struct UserArgs {
 pub enum UserAction {
     /// Grant N tokens (one lot, valid tokens.lot_validity) to the account of EMAIL.
     Grant { email: String, tokens: u32 },
+    /// Make EMAIL an admin, creating the account if needed (password read from stdin).
+    CreateAdmin { email: String },
+    /// Suspend the account of EMAIL: it can no longer sign in; its sessions end.
+    Suspend { email: String },
+    /// Make a suspended account of EMAIL active again.
+    Activate { email: String },
 }
 
 fn load(common: &CommonArgs, listen: Option<std::net::SocketAddr>) -> anyhow::Result<Config> {
@@ -175,31 +182,82 @@ pub fn user(args: UserArgs) -> ExitCode {
     block_on(async move {
         let services = Services::open(load(&args.common, None)?).await?;
         match args.action {
-            UserAction::Grant { email, tokens } => {
-                anyhow::ensure!(tokens > 0, "grant at least one token");
-                let email = Email::parse(&email)?;
-                let user = services
-                    .store
-                    .find_user_by_email(&email)
-                    .await?
-                    .ok_or_else(|| anyhow::anyhow!("no account for {email}"))?;
-                let now = Timestamp::now();
-                let validity = services.config.tokens.lot_validity;
-                let lot = NewLot {
-                    id: LotId::new(),
-                    quantity: tokens,
-                    source: "operator".into(),
-                    created_at: now,
-                    expires_at: now.plus(validity),
-                };
-                let expires_at = lot.expires_at;
-                services.store.grant_tokens(user.user.id, lot).await?;
-                println!(
-                    "granted {tokens} tokens to {email}, valid until {}",
-                    expires_at.rfc3339()
-                );
+            UserAction::Grant { email, tokens } => grant(&services, &email, tokens).await,
+            UserAction::CreateAdmin { email } => create_admin(&services, &email).await,
+            UserAction::Suspend { email } => {
+                set_status(&services, &email, AccountStatus::Suspended).await
+            }
+            UserAction::Activate { email } => {
+                set_status(&services, &email, AccountStatus::Active).await
             }
         }
-        Ok(())
     })
+}
+
+async fn find(services: &Services, email: &str) -> anyhow::Result<UserCredentials> {
+    let email = Email::parse(email)?;
+    services
+        .store
+        .find_user_by_email(&email)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no account for {email}"))
+}
+
+async fn grant(services: &Services, email: &str, tokens: u32) -> anyhow::Result<()> {
+    anyhow::ensure!(tokens > 0, "grant at least one token");
+    let user = find(services, email).await?;
+    let now = Timestamp::now();
+    let validity = services.config.tokens.lot_validity;
+    let lot = NewLot {
+        id: LotId::new(),
+        quantity: tokens,
+        source: "operator".into(),
+        created_at: now,
+        expires_at: now.plus(validity),
+    };
+    let expires_at = lot.expires_at;
+    services.store.grant_tokens(user.user.id, lot).await?;
+    println!(
+        "granted {tokens} tokens to {}, valid until {}",
+        user.user.email,
+        expires_at.rfc3339()
+    );
+    Ok(())
+}
+
+async fn create_admin(services: &Services, email: &str) -> anyhow::Result<()> {
+    let parsed = Email::parse(email)?;
+    let user = match services.store.find_user_by_email(&parsed).await? {
+        Some(found) => found.user,
+        None => {
+            eprintln!("password for the new admin account (one line on stdin):");
+            let mut password = String::new();
+            std::io::stdin().read_line(&mut password)?;
+            let password = password.trim_end_matches(['\r', '\n']).to_owned();
+            let form = SignUp {
+                email: email.to_owned(),
+                password,
+                age_over_14: true,
+                guardian_consent: false,
+            };
+            services.accounts.sign_up(form).await?
+        }
+    };
+    let status = AccountStatus::parse(&user.status).unwrap_or(AccountStatus::Active);
+    services
+        .store
+        .set_role_and_status(user.id, Role::Admin, status)
+        .await?;
+    println!("{} is an admin", user.email);
+    Ok(())
+}
+
+async fn set_status(services: &Services, email: &str, status: AccountStatus) -> anyhow::Result<()> {
+    let user = find(services, email).await?;
+    services
+        .store
+        .set_role_and_status(user.user.id, user.user.role, status)
+        .await?;
+    println!("{} is now {}", user.user.email, status.as_str());
+    Ok(())
 }

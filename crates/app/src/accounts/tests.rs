@@ -1,6 +1,6 @@
 use super::*;
 use crate::store::sqlite::SqliteStore;
-use crate::store::{AuditStore, TokenStore};
+use crate::store::{AccountStore, AuditStore, TokenStore};
 
 struct Fixture {
     accounts: Accounts,
@@ -331,4 +331,38 @@ async fn an_email_change_applies_with_the_token_sent_to_the_new_address() {
             .any(|(_, m)| m.recipient == "ada@example.org"),
         "the old address is told"
     );
+}
+
+#[tokio::test]
+async fn a_suspended_account_loses_its_sessions_and_cannot_sign_in() {
+    let f = fixture().await;
+    let user = f
+        .accounts
+        .sign_up(form("ada@example.org"))
+        .await
+        .expect("sign up");
+    let (_, session) = f
+        .accounts
+        .sign_in("ada@example.org", "a sturdy passphrase")
+        .await
+        .expect("sign in");
+
+    f.store
+        .set_role_and_status(
+            user.id,
+            crate::domain::Role::User,
+            crate::store::AccountStatus::Suspended,
+        )
+        .await
+        .expect("suspend");
+
+    assert!(matches!(
+        f.accounts.authenticate(session.as_str()).await,
+        Err(AccountError::Unauthenticated)
+    ));
+    let again = f
+        .accounts
+        .sign_in("ada@example.org", "a sturdy passphrase")
+        .await;
+    assert!(matches!(again, Err(AccountError::InvalidCredentials)));
 }

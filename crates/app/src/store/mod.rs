@@ -14,7 +14,7 @@ use async_trait::async_trait;
 
 pub use records::*;
 
-use crate::domain::{Email, JobId, LotId, ResultId, Timestamp, UploadId, UserId, UserScope};
+use crate::domain::{Email, JobId, LotId, ResultId, Role, Timestamp, UploadId, UserId, UserScope};
 
 /// Why a store call failed. Only `Internal` is the store's fault.
 #[derive(Debug, thiserror::Error)]
@@ -86,6 +86,13 @@ pub trait AccountStore: Send + Sync {
     async fn set_password_hash(&self, user: UserId, password_hash: &str) -> StoreResult<()>;
     /// A taken address is `Conflict`.
     async fn set_email(&self, user: UserId, email: &Email) -> StoreResult<()>;
+    /// Operator: changes role and status; any status but active/restricted closes sessions.
+    async fn set_role_and_status(
+        &self,
+        user: UserId,
+        role: Role,
+        status: AccountStatus,
+    ) -> StoreResult<()>;
 }
 
 /// Token lots and the append-only ledger (C5).

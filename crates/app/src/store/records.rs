@@ -44,6 +44,42 @@ pub struct NewSession {
     pub expires_at: Timestamp,
 }
 
+/// C4: what an account may do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AccountStatus {
+    Active,
+    /// Processing paused at the user's request; they can still sign in.
+    Restricted,
+    Suspended,
+    Banned,
+}
+
+impl AccountStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccountStatus::Active => "active",
+            AccountStatus::Restricted => "restricted",
+            AccountStatus::Suspended => "suspended",
+            AccountStatus::Banned => "banned",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<AccountStatus> {
+        [
+            AccountStatus::Active,
+            AccountStatus::Restricted,
+            AccountStatus::Suspended,
+            AccountStatus::Banned,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == text)
+    }
+
+    pub fn can_sign_in(self) -> bool {
+        matches!(self, AccountStatus::Active | AccountStatus::Restricted)
+    }
+}
+
 /// What an e-mailed single-use token is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TokenPurpose {

@@ -8,8 +8,8 @@ use sqlx::sqlite::SqliteRow;
 use super::{SqliteStore, get, get_id, get_time, internal, tokens::grant_in};
 use crate::domain::{Email, Role, Timestamp, UserId, UserScope};
 use crate::store::{
-    AccountStore, NewAccountToken, NewLot, NewSession, NewUser, StoreError, StoreResult,
-    TokenPurpose, User, UserCredentials,
+    AccountStatus, AccountStore, NewAccountToken, NewLot, NewSession, NewUser, StoreError,
+    StoreResult, TokenPurpose, User, UserCredentials,
 };
 
 fn user_from_row(row: &SqliteRow) -> StoreResult<User> {
@@ -251,5 +251,32 @@ impl AccountStore for SqliteStore {
         } else {
             Err(StoreError::NotFound)
         }
+    }
+
+    async fn set_role_and_status(
+        &self,
+        user: UserId,
+        role: Role,
+        status: AccountStatus,
+    ) -> StoreResult<()> {
+        let mut tx = self.write().await?;
+        let done = sqlx::query("UPDATE users SET role = ?, status = ? WHERE id = ?")
+            .bind(role.as_str())
+            .bind(status.as_str())
+            .bind(user.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(internal)?;
+        if done.rows_affected() != 1 {
+            return Err(StoreError::NotFound);
+        }
+        if !status.can_sign_in() {
+            sqlx::query("DELETE FROM sessions WHERE user_id = ?")
+                .bind(user.to_string())
+                .execute(&mut *tx)
+                .await
+                .map_err(internal)?;
+        }
+        tx.commit().await.map_err(internal)
     }
 }
