@@ -63,9 +63,9 @@ pub fn render(image: &RgbImage, params: &Params) -> Raster {
             for ch in 0..3 {
                 // Clay pigment: a little desaturated and warmed, lifted so shading reads.
                 let warm = [1.04, 1.0, 0.94][ch];
-                let base = ((gray + (px[ch] - gray) * 0.75) * warm * 0.8 + 0.16).min(1.0);
-                let light = 0.25 + 0.85 * diffuse + 0.2 * fill_light;
-                out[x * 3 + ch] = (base * light + 0.3 * specular + 0.12 * rim).clamp(0.0, 1.0);
+                let base = ((gray + (px[ch] - gray) * 0.95) * warm * 0.82 + 0.17).min(1.0);
+                let light = 0.3 + 0.85 * diffuse + 0.2 * fill_light;
+                out[x * 3 + ch] = (base * light + 0.35 * specular + 0.12 * rim).clamp(0.0, 1.0);
             }
         }
     });

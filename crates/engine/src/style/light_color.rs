@@ -10,7 +10,7 @@
 use crate::RgbImage;
 use crate::filter::domain::domain_transform;
 use crate::filter::noise::{Fbm, Paper, ValueNoise, seed32};
-use crate::raster::{Raster, Upsampler, gaussian_blur, luma, smoothstep};
+use crate::raster::{Raster, Upsampler, fast_tanh, gaussian_blur, luma, smoothstep};
 use crate::style::{Params, StageClock, WorkScale};
 
 pub fn render(image: &RgbImage, params: &Params) -> Raster {
@@ -26,7 +26,8 @@ pub fn render(image: &RgbImage, params: &Params) -> Raster {
     clock.mark("mut wash");
     let guide = wash.clone();
     clock.mark("guide");
-    domain_transform(&mut wash, &guide, 36.0 * s, 0.45, 3);
+    domain_transform(&mut wash, &guide, 36.0 * s, 0.35, 3);
+    layer_washes(&mut wash);
     let edges = edge_strength(&luma(&wash));
     clock.mark("edges");
     let pencil = under_drawing(&luma(&guide), s);
@@ -49,7 +50,7 @@ pub fn render(image: &RgbImage, params: &Params) -> Raster {
     clock.mark("turbulence");
     let paper = Paper::new(w, h, 0.22, seed32(params.seed, 32));
     clock.mark("paper");
-    let lighten = 0.28 + 0.14 * strength;
+    let lighten = 0.3 + 0.14 * strength;
     clock.mark("lighten");
     let pencil_depth = 0.28 + 0.15 * strength;
     clock.mark("pencil_depth");
@@ -85,6 +86,25 @@ pub fn render(image: &RgbImage, params: &Params) -> Raster {
             }
         },
     )
+}
+
+/// Watercolor is laid in a few transparent layers: soft-quantize the luma into washes (five
+/// levels with a gentle ramp), keeping each pixel's chroma, so washes get borders where the
+/// edge darkening can pool pigment.
+fn layer_washes(wash: &mut Raster) {
+    const LEVELS: f32 = 5.0;
+    wash.par_rows_mut(|_, row| {
+        for px in row.chunks_exact_mut(3) {
+            let l = 0.2126 * px[0] + 0.7152 * px[1] + 0.0722 * px[2];
+            let scaled = l * LEVELS;
+            let nearest = scaled.round();
+            let q = (nearest + 0.5 * fast_tanh(2.2 * (scaled - nearest)) / fast_tanh(1.1)) / LEVELS;
+            let ratio = if l > 1e-3 { q.max(0.0) / l } else { 1.0 };
+            for v in px.iter_mut() {
+                *v = (*v * ratio).min(1.0);
+            }
+        }
+    });
 }
 
 /// Gradient magnitude of the abstracted luma, soft-thresholded to 0..1.

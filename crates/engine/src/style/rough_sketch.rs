@@ -96,11 +96,17 @@ pub fn render(image: &RgbImage, params: &Params) -> Raster {
                 let stroke = a * b;
                 let stroke = stroke + (1.0 - stroke) * smoothstep(0.45, 0.8, lift[x]) * 0.55;
 
-                // Shadows get a loose diagonal hatch, faded in with their darkness.
+                // Shadows get a loose diagonal hatch, faded in with their darkness; the
+                // deepest ones a second, crossing layer. Strokes fade along their length.
                 let darkness = 1.0 - smoothstep(25.0, 70.0, shadow[x]);
+                let deep = 1.0 - smoothstep(8.0, 35.0, shadow[x]);
                 let phase = ((xf + yf + 3.0 * ox) / spacing).fract();
+                let cross = ((xf - yf + 3.0 * oy) / (spacing * 1.3)).fract();
+                let along = 0.6 + 0.4 * lift[x];
                 let bump = smoothstep(0.0, 0.25, phase) * smoothstep(0.55, 0.3, phase);
-                let hatch = 1.0 - darkness * hatch_depth * bump;
+                let cross_bump = smoothstep(0.0, 0.2, cross) * smoothstep(0.45, 0.25, cross);
+                let hatch = (1.0 - darkness * hatch_depth * bump * along)
+                    * (1.0 - deep * hatch_depth * cross_bump * along);
 
                 // Graphite catches on the paper's tooth: darker marks show more grain.
                 let ink = stroke.min(hatch);

@@ -1,0 +1,12 @@
+"""Writes the benchmark inputs: scikit-image's astronaut at 512² and upscaled with OpenCV's
+INTER_CUBIC to 1024² and 2048², exactly as opencv_anchor.py prepares its own input."""
+import sys
+
+import cv2
+from skimage import data
+
+out = sys.argv[1]
+bgr = cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR)
+cv2.imwrite(f"{out}/astronaut-512.png", bgr)
+for size in (1024, 2048):
+    cv2.imwrite(f"{out}/astronaut-{size}.png", cv2.resize(bgr, (size, size), interpolation=cv2.INTER_CUBIC))
