@@ -100,6 +100,8 @@ pub struct ServerConfig {
     pub tls: bool,
     /// Cap on any request body other than uploads (JSON, forms).
     pub max_body_bytes: usize,
+    /// Sign-up, sign-in and reset requests one IP address may make per minute (0: no limit).
+    pub auth_requests_per_minute: u32,
 }
 
 impl Default for ServerConfig {
@@ -108,6 +110,7 @@ impl Default for ServerConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             tls: false,
             max_body_bytes: 64 * 1024,
+            auth_requests_per_minute: 30,
         }
     }
 }

@@ -7,10 +7,12 @@ mod account;
 mod auth;
 mod error;
 mod jobs;
+mod limit;
 mod media;
 mod ops;
 mod session;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -29,12 +31,16 @@ use crate::services::Services;
 #[derive(Clone)]
 pub struct AppState {
     pub services: Services,
+    limiter: Arc<limit::RateLimiter>,
 }
 
 impl AppState {
     pub fn new(services: Services) -> AppState {
         ops::install_metrics_recorder();
-        AppState { services }
+        let limiter = Arc::new(limit::RateLimiter::new(
+            services.config.server.auth_requests_per_minute,
+        ));
+        AppState { services, limiter }
     }
 }
 
@@ -46,10 +52,9 @@ pub fn app(state: AppState) -> Router {
     let uploads = Router::new()
         .route("/uploads", post(media::create_upload))
         .layer(DefaultBodyLimit::max(upload_limit));
-    let api = Router::new()
+    let limited = Router::new()
         .route("/auth/register", post(auth::register))
         .route("/auth/login", post(auth::login))
-        .route("/auth/logout", post(auth::logout))
         .route(
             "/auth/password-reset",
             post(account::request_password_reset),
@@ -58,6 +63,13 @@ pub fn app(state: AppState) -> Router {
             "/auth/password-reset/confirm",
             post(account::reset_password),
         )
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            limit::limit_by_ip,
+        ))
+        .layer(DefaultBodyLimit::max(config.server.max_body_bytes));
+    let api = Router::new()
+        .route("/auth/logout", post(auth::logout))
         .route("/me", get(auth::me))
         .route("/me/email", post(account::request_email_change))
         .route("/me/email/confirm", post(account::confirm_email_change))
@@ -76,6 +88,7 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/results/{id}/download", get(media::download_result))
         .layer(DefaultBodyLimit::max(config.server.max_body_bytes))
+        .merge(limited)
         .merge(uploads)
         .fallback(|| async { ApiError::not_found() });
     Router::new()

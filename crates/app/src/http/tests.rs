@@ -651,3 +651,35 @@ async fn password_reset_answers_alike_for_any_address_and_refuses_bad_tokens() {
         (StatusCode::BAD_REQUEST, "invalid-token".into())
     );
 }
+
+#[tokio::test]
+async fn one_address_gets_429_after_too_many_sign_in_attempts() {
+    let mut config = test_config();
+    config.server.auth_requests_per_minute = 2;
+    let test = test_app_with(config).await;
+    let router = router(&test);
+    let attempt = |ip: [u8; 4]| {
+        let body = json!({"email": "ada@example.org", "password": "whatever it is"});
+        let mut request = request(Method::POST, "/api/v1/auth/login", None, Some(body));
+        let peer = std::net::SocketAddr::from((ip, 40_000));
+        request
+            .extensions_mut()
+            .insert(axum::extract::ConnectInfo(peer));
+        request
+    };
+
+    let first = send(&router, attempt([10, 0, 0, 1])).await;
+    let second = send(&router, attempt([10, 0, 0, 1])).await;
+    let third = send(&router, attempt([10, 0, 0, 1])).await;
+    let elsewhere = send(&router, attempt([10, 0, 0, 2])).await;
+
+    assert_eq!(
+        (first.status, second.status),
+        (StatusCode::UNAUTHORIZED, StatusCode::UNAUTHORIZED)
+    );
+    assert_eq!(
+        (third.status, third.code()),
+        (StatusCode::TOO_MANY_REQUESTS, "rate-limited".into())
+    );
+    assert_eq!(elsewhere.status, StatusCode::UNAUTHORIZED);
+}
