@@ -72,3 +72,11 @@ pub async fn cancel_job(
     let id: JobId = id.parse().map_err(|_| ApiError::not_found())?;
     Ok(Json(state.services.jobs.cancel(caller.scope, id).await?))
 }
+
+/// `GET /jobs`: the caller's jobs, newest first.
+pub async fn list_jobs(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Vec<Job>>, ApiError> {
+    Ok(Json(state.services.store.jobs_of(caller.scope, 200).await?))
+}

@@ -118,3 +118,34 @@ pub async fn delete_result(
     state.services.media.delete_result(caller.scope, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// How many items a history list returns.
+const HISTORY_LIMIT: u32 = 200;
+
+/// `GET /uploads`: the caller's uploads still held, newest first.
+pub async fn list_uploads(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Vec<Upload>>, ApiError> {
+    Ok(Json(
+        state
+            .services
+            .store
+            .uploads_of(caller.scope, HISTORY_LIMIT)
+            .await?,
+    ))
+}
+
+/// `GET /results`: the caller's results still held, newest first.
+pub async fn list_results(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Vec<ResultRecord>>, ApiError> {
+    Ok(Json(
+        state
+            .services
+            .store
+            .results_of(caller.scope, HISTORY_LIMIT)
+            .await?,
+    ))
+}

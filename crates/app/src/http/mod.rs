@@ -50,7 +50,10 @@ pub fn app(state: AppState) -> Router {
     // Multipart framing adds a little to the file itself.
     let upload_limit = config.uploads.max_bytes.saturating_add(64 * 1024);
     let uploads = Router::new()
-        .route("/uploads", post(media::create_upload))
+        .route(
+            "/uploads",
+            post(media::create_upload).get(media::list_uploads),
+        )
         .layer(DefaultBodyLimit::max(upload_limit));
     let limited = Router::new()
         .route("/auth/register", post(auth::register))
@@ -79,7 +82,8 @@ pub fn app(state: AppState) -> Router {
             "/uploads/{id}",
             get(media::get_upload).delete(media::delete_upload),
         )
-        .route("/jobs", post(jobs::create_job))
+        .route("/jobs", post(jobs::create_job).get(jobs::list_jobs))
+        .route("/results", get(media::list_results))
         .route("/jobs/{id}", get(jobs::get_job))
         .route("/jobs/{id}/cancel", post(jobs::cancel_job))
         .route(

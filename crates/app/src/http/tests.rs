@@ -683,3 +683,52 @@ async fn one_address_gets_429_after_too_many_sign_in_attempts() {
     );
     assert_eq!(elsewhere.status, StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn history_lists_only_the_callers_items_and_requests_are_access_logged() {
+    let test = test_app().await;
+    let router = router(&test);
+    let alice = register(&router, "alice").await;
+    let bob = register(&router, "bob").await;
+    let upload_id = upload(&router, &alice).await;
+    create_job(&router, &alice, &upload_id).await;
+    test.services
+        .worker("w".into())
+        .run_once()
+        .await
+        .expect("worker");
+
+    let lists = |token: String| {
+        let router = router.clone();
+        async move {
+            let mut counts = Vec::new();
+            for uri in ["/api/v1/uploads", "/api/v1/jobs", "/api/v1/results"] {
+                let reply = send(&router, request(Method::GET, uri, Some(&token), None)).await;
+                counts.push(reply.json().as_array().map_or(usize::MAX, Vec::len));
+            }
+            counts
+        }
+    };
+    let alices = lists(alice.clone()).await;
+    let bobs = lists(bob.clone()).await;
+
+    assert_eq!(alices, [1, 1, 1]);
+    assert_eq!(bobs, [0, 0, 0]);
+    let scope = test
+        .services
+        .accounts
+        .authenticate(&alice)
+        .await
+        .expect("scope");
+    let log = test
+        .services
+        .store
+        .access_log_of(scope, 50)
+        .await
+        .expect("access log");
+    assert!(
+        log.iter()
+            .any(|e| e.route == "/api/v1/uploads" && e.method == "POST" && e.status == 201),
+        "{log:?}"
+    );
+}

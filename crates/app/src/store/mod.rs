@@ -136,6 +136,10 @@ pub trait MediaStore: Send + Sync {
     async fn delete_upload(&self, scope: UserScope, id: UploadId) -> StoreResult<bool>;
     async fn result(&self, scope: UserScope, id: ResultId) -> StoreResult<Option<ResultRecord>>;
     async fn delete_result(&self, scope: UserScope, id: ResultId) -> StoreResult<bool>;
+    /// The caller's uploads still held, newest first.
+    async fn uploads_of(&self, scope: UserScope, limit: u32) -> StoreResult<Vec<Upload>>;
+    /// The caller's results still held, newest first.
+    async fn results_of(&self, scope: UserScope, limit: u32) -> StoreResult<Vec<ResultRecord>>;
 }
 
 /// The job queue (C7).
@@ -182,6 +186,8 @@ pub trait JobStore: Send + Sync {
         now: Timestamp,
     ) -> StoreResult<()>;
     async fn queue_depth(&self) -> StoreResult<i64>;
+    /// The caller's jobs, newest first (history).
+    async fn jobs_of(&self, scope: UserScope, limit: u32) -> StoreResult<Vec<Job>>;
 }
 
 /// Retention (C8): what the sweeper may delete.
@@ -203,6 +209,8 @@ pub trait AuditStore: Send + Sync {
     async fn mark_mail_sent(&self, id: i64, now: Timestamp) -> StoreResult<()>;
     async fn record_access(&self, entry: &AccessEntry) -> StoreResult<()>;
     async fn purge_access_log(&self, before: Timestamp) -> StoreResult<u64>;
+    /// The caller's own access-log rows, newest first (for the data export).
+    async fn access_log_of(&self, scope: UserScope, limit: u32) -> StoreResult<Vec<AccessEntry>>;
 }
 
 /// Everything the service needs from one back-end.

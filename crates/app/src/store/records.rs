@@ -316,7 +316,7 @@ pub struct Mail {
     pub body: String,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize)]
 pub struct AccessEntry {
     pub at: Timestamp,
     pub ip: Option<String>,

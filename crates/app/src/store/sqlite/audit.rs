@@ -2,8 +2,8 @@
 
 use async_trait::async_trait;
 
-use super::{SqliteStore, internal};
-use crate::domain::Timestamp;
+use super::{SqliteStore, get, get_opt_id, get_time, internal};
+use crate::domain::{Timestamp, UserScope};
 use crate::store::{AccessEntry, AuditStore, Mail, StoreResult};
 
 #[async_trait]
@@ -78,5 +78,30 @@ impl AuditStore for SqliteStore {
             .await
             .map_err(internal)?;
         Ok(done.rows_affected())
+    }
+
+    async fn access_log_of(&self, scope: UserScope, limit: u32) -> StoreResult<Vec<AccessEntry>> {
+        let rows = sqlx::query(
+            "SELECT at, ip, user_agent, method, route, status, user_id FROM access_log
+             WHERE user_id = ? ORDER BY id DESC LIMIT ?",
+        )
+        .bind(scope.user_id().to_string())
+        .bind(i64::from(limit))
+        .fetch_all(&self.reader)
+        .await
+        .map_err(internal)?;
+        rows.iter()
+            .map(|row| {
+                Ok(AccessEntry {
+                    at: get_time(row, "at")?,
+                    ip: get(row, "ip")?,
+                    user_agent: get(row, "user_agent")?,
+                    method: get(row, "method")?,
+                    route: get(row, "route")?,
+                    status: u16::try_from(get::<i64>(row, "status")?).unwrap_or_default(),
+                    user_id: get_opt_id(row, "user_id")?,
+                })
+            })
+            .collect()
     }
 }

@@ -340,4 +340,17 @@ impl JobStore for SqliteStore {
             .await
             .map_err(internal)
     }
+
+    async fn jobs_of(&self, scope: UserScope, limit: u32) -> StoreResult<Vec<Job>> {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {JOB_COLUMNS} FROM jobs WHERE user_id = ? ORDER BY seq DESC LIMIT ?"
+        ));
+        let rows = sqlx::query(sql)
+            .bind(scope.user_id().to_string())
+            .bind(i64::from(limit))
+            .fetch_all(&self.reader)
+            .await
+            .map_err(internal)?;
+        rows.iter().map(job_from_row).collect()
+    }
 }

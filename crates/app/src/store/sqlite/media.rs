@@ -97,4 +97,26 @@ impl MediaStore for SqliteStore {
             .map_err(internal)?;
         Ok(done.rows_affected() == 1)
     }
+
+    async fn uploads_of(&self, scope: UserScope, limit: u32) -> StoreResult<Vec<Upload>> {
+        let rows =
+            sqlx::query("SELECT * FROM uploads WHERE user_id = ? ORDER BY created_at DESC LIMIT ?")
+                .bind(scope.user_id().to_string())
+                .bind(i64::from(limit))
+                .fetch_all(&self.reader)
+                .await
+                .map_err(internal)?;
+        rows.iter().map(upload_from_row).collect()
+    }
+
+    async fn results_of(&self, scope: UserScope, limit: u32) -> StoreResult<Vec<ResultRecord>> {
+        let rows =
+            sqlx::query("SELECT * FROM results WHERE user_id = ? ORDER BY created_at DESC LIMIT ?")
+                .bind(scope.user_id().to_string())
+                .bind(i64::from(limit))
+                .fetch_all(&self.reader)
+                .await
+                .map_err(internal)?;
+        rows.iter().map(result_from_row).collect()
+    }
 }
