@@ -1,0 +1,201 @@
+//! The sections of the configuration and their defaults (DESIGN §4).
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use super::{Secret, human_duration};
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerConfig {
+    pub listen: SocketAddr,
+    /// True when clients reach the server over HTTPS (directly or through a proxy): the
+    /// session cookie then takes the `__Host-` prefix and the `Secure` flag.
+    pub tls: bool,
+    /// Cap on any request body other than uploads (JSON, forms).
+    pub max_body_bytes: usize,
+    /// Sign-up, sign-in and reset requests one IP address may make per minute (0: no limit).
+    pub auth_requests_per_minute: u32,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            tls: false,
+            max_body_bytes: 64 * 1024,
+            auth_requests_per_minute: 30,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseConfig {
+    /// `sqlite://path` (default: `sqlite://{data_dir}/atelier.db`); `postgres://` comes later.
+    pub url: Option<Secret>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StorageConfig {
+    /// `file:///path` (default: `{data_dir}/blobs`) or `memory://`.
+    pub url: Option<String>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RetentionConfig {
+    #[serde(deserialize_with = "human_duration")]
+    pub upload_ttl: Duration,
+    #[serde(deserialize_with = "human_duration")]
+    pub result_ttl: Duration,
+    #[serde(deserialize_with = "human_duration")]
+    pub sweep_interval: Duration,
+    /// Access-log rows older than this are purged (C8: two years).
+    #[serde(deserialize_with = "human_duration")]
+    pub access_log_ttl: Duration,
+}
+
+impl Default for RetentionConfig {
+    fn default() -> Self {
+        RetentionConfig {
+            upload_ttl: Duration::from_secs(24 * 3600),
+            result_ttl: Duration::from_secs(24 * 3600),
+            sweep_interval: Duration::from_secs(60),
+            access_log_ttl: Duration::from_secs(730 * 24 * 3600),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TokensConfig {
+    /// Tokens granted to every new account, so a fresh install works without Stripe.
+    pub welcome: u32,
+    /// How long a lot stays spendable after it is granted.
+    #[serde(deserialize_with = "human_duration")]
+    pub lot_validity: Duration,
+    /// What a generation costs unless its style says otherwise.
+    pub default_cost: u32,
+}
+
+impl Default for TokensConfig {
+    fn default() -> Self {
+        TokensConfig {
+            welcome: 3,
+            lot_validity: Duration::from_secs(182 * 24 * 3600),
+            default_cost: 1,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AccountsConfig {
+    #[serde(deserialize_with = "human_duration")]
+    pub session_idle: Duration,
+    #[serde(deserialize_with = "human_duration")]
+    pub session_absolute: Duration,
+    /// Failed sign-ins in a row before the account is locked for `lockout`.
+    pub max_failed_logins: u32,
+    #[serde(deserialize_with = "human_duration")]
+    pub lockout: Duration,
+    /// How long an e-mailed password-reset or e-mail-change link works.
+    #[serde(deserialize_with = "human_duration")]
+    pub email_token_ttl: Duration,
+    /// Argon2id cost (OWASP: 19 MiB, 2 passes, 1 lane). Tests lower it; production must not.
+    pub argon2_memory_kib: u32,
+    pub argon2_iterations: u32,
+    pub argon2_parallelism: u32,
+}
+
+impl Default for AccountsConfig {
+    fn default() -> Self {
+        AccountsConfig {
+            session_idle: Duration::from_secs(7 * 24 * 3600),
+            session_absolute: Duration::from_secs(30 * 24 * 3600),
+            max_failed_logins: 5,
+            lockout: Duration::from_secs(15 * 60),
+            email_token_ttl: Duration::from_secs(3600),
+            argon2_memory_kib: 19_456,
+            argon2_iterations: 2,
+            argon2_parallelism: 1,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct JobsConfig {
+    /// In-process workers; 0 means one per CPU core.
+    pub workers: usize,
+    /// Jobs of one user that may run at once.
+    pub per_user_concurrency: u32,
+    pub max_attempts: u32,
+    /// How long a claimed job stays leased without a heartbeat.
+    #[serde(deserialize_with = "human_duration")]
+    pub lease: Duration,
+    /// Delay before the first retry; doubled on each further attempt.
+    #[serde(deserialize_with = "human_duration")]
+    pub retry_backoff: Duration,
+    /// How often an idle worker looks for work.
+    #[serde(deserialize_with = "human_duration")]
+    pub poll_interval: Duration,
+}
+
+impl Default for JobsConfig {
+    fn default() -> Self {
+        JobsConfig {
+            workers: 0,
+            per_user_concurrency: 2,
+            max_attempts: 3,
+            lease: Duration::from_secs(60),
+            retry_backoff: Duration::from_secs(5),
+            poll_interval: Duration::from_millis(500),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct UploadsConfig {
+    pub max_bytes: usize,
+    pub max_pixels: u64,
+}
+
+impl Default for UploadsConfig {
+    fn default() -> Self {
+        UploadsConfig {
+            max_bytes: 20_000_000,
+            max_pixels: 40_000_000,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StripeConfig {
+    pub secret_key: Option<Secret>,
+    pub webhook_secret: Option<Secret>,
+    pub api_base: String,
+}
+
+impl Default for StripeConfig {
+    fn default() -> Self {
+        StripeConfig {
+            secret_key: None,
+            webhook_secret: None,
+            api_base: "https://api.stripe.com".into(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SmtpConfig {
+    /// Without it the outbox is written to the log instead of sent.
+    pub url: Option<Secret>,
+}

@@ -1,0 +1,243 @@
+//! Styles, uploads, jobs, results and history.
+
+use super::*;
+use crate::testing::{photo_png, test_app, test_app_with, test_config};
+
+#[tokio::test]
+async fn bad_uploads_get_a_4xx_with_a_code() {
+    let mut config = test_config();
+    config.uploads.max_bytes = 4096;
+    let test = test_app_with(config).await;
+    let router = router(&test);
+    let token = register(&router, "ada").await;
+    let cases: [(&str, Vec<u8>, StatusCode, &str); 5] = [
+        (
+            "file",
+            b"definitely not an image".to_vec(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported-format",
+        ),
+        (
+            "file",
+            b"GIF89a\x01\x00\x01\x00".to_vec(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported-format",
+        ),
+        (
+            "file",
+            Vec::new(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "empty-file",
+        ),
+        (
+            "file",
+            vec![0x89; 10_000],
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too-large",
+        ),
+        (
+            "photo",
+            photo_png(8, 8),
+            StatusCode::BAD_REQUEST,
+            "missing-file",
+        ),
+    ];
+
+    for (field, bytes, status, code) in cases {
+        let reply = send(&router, upload_request(&token, field, &bytes)).await;
+        assert_eq!(
+            (reply.status, reply.code()),
+            (status, code.to_owned()),
+            "{field} with {} bytes",
+            bytes.len()
+        );
+    }
+    let truncated = &photo_png(32, 32)[..60];
+    let reply = send(&router, upload_request(&token, "file", truncated)).await;
+    assert!(reply.status.is_client_error(), "{:?}", reply.status);
+}
+
+#[tokio::test]
+async fn a_job_with_zero_balance_gets_402_and_enqueues_nothing() {
+    let test = test_app().await;
+    let router = router(&test);
+    let token = register(&router, "ada").await;
+    let upload_id = upload(&router, &token).await;
+    for _ in 0..3 {
+        assert_eq!(
+            create_job(&router, &token, &upload_id).await.status,
+            StatusCode::ACCEPTED
+        );
+    }
+
+    let refused = create_job(&router, &token, &upload_id).await;
+
+    assert_eq!(
+        (refused.status, refused.code()),
+        (StatusCode::PAYMENT_REQUIRED, "insufficient-tokens".into())
+    );
+    assert_eq!(test.services.store.queue_depth().await.expect("depth"), 3);
+    let tokens = send(
+        &router,
+        request(Method::GET, "/api/v1/tokens", Some(&token), None),
+    )
+    .await;
+    assert_eq!(tokens.json()["balance"], json!(0));
+}
+
+#[tokio::test]
+async fn upload_job_poll_download_and_delete() {
+    let test = test_app().await;
+    let router = router(&test);
+    let token = register(&router, "ada").await;
+    let upload_id = upload(&router, &token).await;
+
+    let created = create_job(&router, &token, &upload_id).await;
+    let job_id = created.json()["id"].as_str().expect("job id").to_owned();
+    let queued = send(
+        &router,
+        request(
+            Method::GET,
+            &format!("/api/v1/jobs/{job_id}"),
+            Some(&token),
+            None,
+        ),
+    )
+    .await;
+    assert!(
+        test.services
+            .worker("w".into())
+            .run_once()
+            .await
+            .expect("worker")
+    );
+    let done = send(
+        &router,
+        request(
+            Method::GET,
+            &format!("/api/v1/jobs/{job_id}"),
+            Some(&token),
+            None,
+        ),
+    )
+    .await;
+    let result_id = done.json()["result_id"]
+        .as_str()
+        .expect("result id")
+        .to_owned();
+    let download_uri = format!("/api/v1/results/{result_id}/download");
+    let download = send(
+        &router,
+        request(Method::GET, &download_uri, Some(&token), None),
+    )
+    .await;
+    let deleted = send(
+        &router,
+        request(
+            Method::DELETE,
+            &format!("/api/v1/results/{result_id}"),
+            Some(&token),
+            None,
+        ),
+    )
+    .await;
+    let gone = send(
+        &router,
+        request(Method::GET, &download_uri, Some(&token), None),
+    )
+    .await;
+
+    assert_eq!(created.status, StatusCode::ACCEPTED);
+    assert_eq!(queued.json()["status"], json!("queued"));
+    assert_eq!(queued.json()["queue_position"], json!(1));
+    assert_eq!(done.json()["status"], json!("succeeded"));
+    assert_eq!(download.status, StatusCode::OK);
+    assert_eq!(
+        download
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok()),
+        Some("image/png")
+    );
+    assert!(download.body.starts_with(b"\x89PNG"));
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT);
+    assert_eq!(gone.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn history_lists_only_the_callers_items_and_requests_are_access_logged() {
+    let test = test_app().await;
+    let router = router(&test);
+    let alice = register(&router, "alice").await;
+    let bob = register(&router, "bob").await;
+    let upload_id = upload(&router, &alice).await;
+    create_job(&router, &alice, &upload_id).await;
+    test.services
+        .worker("w".into())
+        .run_once()
+        .await
+        .expect("worker");
+
+    let lists = |token: String| {
+        let router = router.clone();
+        async move {
+            let mut counts = Vec::new();
+            for uri in ["/api/v1/uploads", "/api/v1/jobs", "/api/v1/results"] {
+                let reply = send(&router, request(Method::GET, uri, Some(&token), None)).await;
+                counts.push(reply.json().as_array().map_or(usize::MAX, Vec::len));
+            }
+            counts
+        }
+    };
+    let alices = lists(alice.clone()).await;
+    let bobs = lists(bob.clone()).await;
+
+    assert_eq!(alices, [1, 1, 1]);
+    assert_eq!(bobs, [0, 0, 0]);
+    let scope = test
+        .services
+        .accounts
+        .authenticate(&alice)
+        .await
+        .expect("scope");
+    let log = test
+        .services
+        .store
+        .access_log_of(scope, 50)
+        .await
+        .expect("access log");
+    assert!(
+        log.iter()
+            .any(|e| e.route == "/api/v1/uploads" && e.method == "POST" && e.status == 201),
+        "{log:?}"
+    );
+}
+
+#[tokio::test]
+async fn styles_list_the_six_built_in_styles_with_their_cost() {
+    let test = test_app().await;
+    let router = router(&test);
+
+    let reply = send(&router, request(Method::GET, "/api/v1/styles", None, None)).await;
+
+    let styles = reply.json();
+    let ids: Vec<&str> = styles
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter_map(|s| s["id"].as_str())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "rough-sketch",
+            "detailed-sketch",
+            "light-color",
+            "artistic",
+            "anime",
+            "clay-3d"
+        ]
+    );
+    assert_eq!(styles[0]["cost"], json!(1));
+    assert_eq!(styles[0]["input"], json!("photo"));
+}
