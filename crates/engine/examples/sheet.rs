@@ -16,7 +16,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         _ => return Err("usage: sheet PHOTO OUT.png [EDGE]".into()),
     };
     let edge: u32 = args.get(3).map(|e| e.parse()).transpose()?.unwrap_or(512);
-    let photo = fit_max_edge(&decode(&std::fs::read(input)?, &Limits::default())?.image, edge);
+    let photo = fit_max_edge(
+        &decode(&std::fs::read(input)?, &Limits::default())?.image,
+        edge,
+    );
     let (w, h) = photo.dimensions();
     let gap = 8;
     // Four tiles on the first row (photo + three styles), three centred on the second.
@@ -35,6 +38,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         };
         sheet.copy_from(&out, x, y)?;
     }
-    std::fs::write(output, encode(&sheet, &EncodeOptions::new(Format::Png, Style::Anime))?)?;
+    std::fs::write(
+        output,
+        encode(&sheet, &EncodeOptions::new(Format::Png, Style::Anime))?,
+    )?;
     Ok(())
 }

@@ -9,7 +9,7 @@
 
 use rayon::prelude::*;
 
-use crate::raster::Raster;
+use crate::raster::{Raster, floor};
 
 /// One tap of a line filter: a pixel offset and its weight.
 pub type Tap = (isize, isize, f32);
@@ -95,7 +95,7 @@ pub fn smooth_along_orientation(signal: &Raster, field: &Raster, sigma: f32) -> 
                 let pos = orientation_bin(frow[x * fc], frow[x * fc + 1]);
                 let b0 = pos as usize % BINS;
                 let b1 = (b0 + 1) % BINS;
-                let t = pos - pos.floor();
+                let t = pos - floor(pos);
                 *o = responses[b0 * w + x] * (1.0 - t) + responses[b1 * w + x] * t;
             }
         },

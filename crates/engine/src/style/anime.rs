@@ -12,7 +12,7 @@ use crate::RgbImage;
 use crate::filter::directional::smooth_along_orientation;
 use crate::filter::domain::domain_transform;
 use crate::filter::flow::{difference_of_gaussians, tangent_field};
-use crate::raster::{Raster, Upsampler, fast_tanh, smoothstep};
+use crate::raster::{Raster, Upsampler, fast_tanh, round, smoothstep};
 use crate::style::{Params, StageClock, WorkScale};
 
 const BINS: f32 = 8.0;
@@ -66,7 +66,7 @@ pub fn render(image: &RgbImage, params: &Params) -> Raster {
             for x in 0..w {
                 let px = &colours[x * 3..x * 3 + 3];
                 let l = 100.0 * (0.2126 * px[0] + 0.7152 * px[1] + 0.0722 * px[2]);
-                let nearest = (l / step).round() * step;
+                let nearest = round(l * (1.0 / step)) * step;
                 let quantized = nearest + 0.5 * step * fast_tanh(PHI_Q * (l - nearest) / step);
                 let ratio = if l > 0.5 { quantized / l } else { 1.0 };
                 let mean = (px[0] + px[1] + px[2]) / 3.0;

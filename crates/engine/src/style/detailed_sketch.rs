@@ -13,8 +13,8 @@ use rayon::prelude::*;
 use crate::RgbImage;
 use crate::filter::directional::{Tap, filter_row, filter_row_of, segment};
 use crate::filter::noise::{Paper, seed32, white_row};
-use crate::raster::{Raster, gaussian_blur, reduce_pixels};
-use crate::style::{Params, StageClock, feature_scale};
+use crate::raster::{Raster, fast_pow, gaussian_blur, reduce_pixels, reduce_raster};
+use crate::style::{Params, StageClock, WorkScale, feature_scale};
 
 /// Unit steps of the eight line directions: 0°, ±26.6°, ±45°, ±63.4°, 90°.
 const DIRECTIONS: [(f32, f32); 8] = [
@@ -51,7 +51,14 @@ pub fn render(image: &RgbImage, params: &Params) -> Raster {
     clock.mark("smooth");
     let grad = gradient_magnitude(&smooth);
     clock.mark("grad");
-    let classified = classify(&grad, &lines);
+    // The strongest direction varies slowly: choose it on the reduced copy, with segments
+    // scaled to match, and apply it to the full-size gradient.
+    let work = WorkScale::of(image);
+    let work_half = ((half as f32 / work.factor).round() as isize).max(2);
+    let directions =
+        strongest_directions(&reduce_raster(&grad, work.levels), &line_offsets(work_half));
+    clock.mark("directions");
+    let classified = split_by_direction(&grad, &directions, work.levels);
     clock.mark("classified");
     let strokes = stroke_map(&classified, &lines, w, h);
     clock.mark("strokes");
@@ -77,7 +84,7 @@ pub fn render(image: &RgbImage, params: &Params) -> Raster {
                 let stroke = (1.0 - gain * row.0[x]).clamp(0.0, 1.0);
                 let t = row.1[x].clamp(0.0, 1.0);
                 // Texture deepens with tone: white paper stays white, shadows get dense hatching.
-                let shaded = t.powf(0.45 + 1.1 * row.2[x]);
+                let shaded = fast_pow(t, 0.45 + 1.1 * row.2[x]);
                 *o = (stroke * shaded * *o).clamp(0.0, 1.0);
             }
         },
@@ -104,31 +111,47 @@ fn gradient_magnitude(gray: &Raster) -> Raster {
     })
 }
 
-/// For each pixel, the direction whose line response is strongest gets the gradient; the
-/// other seven get nothing. The eight maps are stored row-interleaved (row `y` of map `d` is
-/// row `8y + d`), so one task writes all eight rows of an image row.
-fn classify(grad: &Raster, lines: &[Vec<Tap>]) -> Raster {
-    let (w, h) = (grad.w, grad.h);
-    let mut out = Raster::new(w, h * 8, 1);
-    out.data.par_chunks_mut(w * 8).enumerate().for_each_init(
-        || (vec![0f32; w], vec![0f32; w], vec![0u8; w]),
-        |(resp, best, dir), (y, rows)| {
+/// For each pixel of `grad`, the direction whose line response is strongest (Lu et al.'s
+/// classification), as an index into `lines`.
+fn strongest_directions(grad: &Raster, lines: &[Vec<Tap>]) -> Raster {
+    let w = grad.w;
+    Raster::from_rows_with(
+        w,
+        grad.h,
+        1,
+        || (vec![0f32; w], vec![0f32; w]),
+        |(resp, best), y, dir| {
             best.fill(-1.0);
             for (d, taps) in lines.iter().enumerate() {
                 filter_row(grad, taps, y, resp);
                 for x in 0..w {
                     if resp[x] > best[x] {
                         best[x] = resp[x];
-                        dir[x] = d as u8;
+                        dir[x] = d as f32;
                     }
                 }
             }
-            rows.fill(0.0);
-            for (x, &g) in grad.row(y).iter().enumerate() {
-                rows[dir[x] as usize * w + x] = g;
-            }
         },
-    );
+    )
+}
+
+/// The gradient split into eight maps, one per direction: each pixel's gradient goes to the
+/// map of its (reduced) pixel's direction, the other seven get nothing. The maps are stored
+/// row-interleaved (row `y` of map `d` is row `8y + d`), so one task writes all eight rows of
+/// an image row.
+fn split_by_direction(grad: &Raster, directions: &Raster, levels: u32) -> Raster {
+    let (w, h) = (grad.w, grad.h);
+    let mut out = Raster::new(w, h * 8, 1);
+    out.data
+        .par_chunks_mut(w * 8)
+        .enumerate()
+        .for_each(|(y, rows)| {
+            rows.fill(0.0);
+            let dir = directions.row(y >> levels);
+            for (x, &g) in grad.row(y).iter().enumerate() {
+                rows[dir[x >> levels] as usize * w + x] = g;
+            }
+        });
     out
 }
 
@@ -157,10 +180,23 @@ fn stroke_map(classified: &Raster, lines: &[Vec<Tap>], w: usize, h: usize) -> Ra
 
 /// Histogram-matches the gray image to the pencil tone model (bright : mid : dark = 76 : 22 : 2).
 fn match_tone(gray: &Raster) -> Raster {
-    let mut hist = [0u64; 256];
-    for &v in &gray.data {
-        hist[(v.clamp(0.0, 1.0) * 255.0 + 0.5) as usize] += 1;
-    }
+    let hist = gray
+        .data
+        .par_chunks(1 << 16)
+        .map(|chunk| {
+            let mut hist = [0u64; 256];
+            for &v in chunk {
+                hist[(v.clamp(0.0, 1.0) * 255.0 + 0.5) as usize] += 1;
+            }
+            hist
+        })
+        .reduce(
+            || [0u64; 256],
+            |mut a, b| {
+                a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+                a
+            },
+        );
     let target: Vec<f64> = (0..256)
         .map(|v| {
             let v = v as f64;

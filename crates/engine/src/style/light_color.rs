@@ -10,7 +10,7 @@
 use crate::RgbImage;
 use crate::filter::domain::domain_transform;
 use crate::filter::noise::{Fbm, Paper, ValueNoise, seed32};
-use crate::raster::{Raster, Upsampler, fast_tanh, gaussian_blur, luma, smoothstep};
+use crate::raster::{Raster, Upsampler, fast_tanh, gaussian_blur, luma, round, smoothstep};
 use crate::style::{Params, StageClock, WorkScale};
 
 pub fn render(image: &RgbImage, params: &Params) -> Raster {
@@ -97,7 +97,7 @@ fn layer_washes(wash: &mut Raster) {
         for px in row.chunks_exact_mut(3) {
             let l = 0.2126 * px[0] + 0.7152 * px[1] + 0.0722 * px[2];
             let scaled = l * LEVELS;
-            let nearest = scaled.round();
+            let nearest = round(scaled);
             let q = (nearest + 0.5 * fast_tanh(2.2 * (scaled - nearest)) / fast_tanh(1.1)) / LEVELS;
             let ratio = if l > 1e-3 { q.max(0.0) / l } else { 1.0 };
             for v in px.iter_mut() {

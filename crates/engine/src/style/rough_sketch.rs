@@ -10,7 +10,7 @@ use crate::RgbImage;
 use crate::filter::directional::smooth_along_orientation;
 use crate::filter::flow::{difference_of_gaussians, tangent_field};
 use crate::filter::noise::{Paper, ValueNoise, seed32, white_row};
-use crate::raster::{Raster, Upsampler, gaussian_blur, smoothstep};
+use crate::raster::{Raster, Upsampler, fract, gaussian_blur, smoothstep};
 use crate::style::{Params, StageClock, WorkScale};
 
 /// XDoG sharpening strength, threshold and ramp (Winnemöller et al. 2012, on L* 0..100).
@@ -38,9 +38,11 @@ pub fn render(image: &RgbImage, params: &Params) -> Raster {
     clock.mark("dog");
     let dog = smooth_along_orientation(&dog, &field, 4.4 * s);
     clock.mark("dog");
+    // Half the published p: lines stay pencil-thin instead of filling dark features.
+    let line_gain = P * (0.4 + 0.3 * strength);
     let sharpened = Raster::from_rows(lum.w, lum.h, 1, |y, out| {
         for ((o, &d), &l) in out.iter_mut().zip(dog.row(y)).zip(lum.row(y)) {
-            *o = 72.0 + 0.3 * l + P * d;
+            *o = 78.0 + 0.15 * l + line_gain * d;
         }
     });
     let shade = gaussian_blur(&lum, 3.0 * s);
@@ -52,7 +54,7 @@ pub fn render(image: &RgbImage, params: &Params) -> Raster {
 
     let full_s = s * work.factor;
     clock.mark("full_s");
-    let phi = PHI * (1.5 + 1.5 * strength);
+    let phi = PHI * (3.0 + 2.0 * strength);
     clock.mark("phi");
     let wobble = 1.6 * full_s;
     clock.mark("wobble");
@@ -66,8 +68,8 @@ pub fn render(image: &RgbImage, params: &Params) -> Raster {
     clock.mark("paper");
     let grain_seed = seed32(params.seed, 14);
     clock.mark("grain_seed");
-    let spacing = 5.0 * full_s.max(0.8);
-    clock.mark("spacing");
+    let inv_spacing = 1.0 / (5.0 * full_s.max(0.8));
+    clock.mark("inv_spacing");
     let hatch_depth = 0.35 + 0.35 * strength;
     clock.mark("hatch_depth");
 
@@ -100,8 +102,8 @@ pub fn render(image: &RgbImage, params: &Params) -> Raster {
                 // deepest ones a second, crossing layer. Strokes fade along their length.
                 let darkness = 1.0 - smoothstep(25.0, 70.0, shadow[x]);
                 let deep = 1.0 - smoothstep(8.0, 35.0, shadow[x]);
-                let phase = ((xf + yf + 3.0 * ox) / spacing).fract();
-                let cross = ((xf - yf + 3.0 * oy) / (spacing * 1.3)).fract();
+                let phase = fract((xf + yf + 3.0 * ox) * inv_spacing);
+                let cross = fract((xf - yf + 3.0 * oy) * (inv_spacing / 1.3));
                 let along = 0.6 + 0.4 * lift[x];
                 let bump = smoothstep(0.0, 0.25, phase) * smoothstep(0.55, 0.3, phase);
                 let cross_bump = smoothstep(0.0, 0.2, cross) * smoothstep(0.45, 0.25, cross);
