@@ -15,6 +15,7 @@ pub mod server;
 pub mod services;
 pub mod store;
 pub mod sweeper;
+pub mod web;
 
 #[cfg(test)]
 pub(crate) mod testing;

@@ -21,7 +21,7 @@ pub struct Login {
     password: String,
 }
 
-fn session_cookie_header(
+pub(crate) fn session_cookie_header(
     state: &AppState,
     token: Option<&SessionToken>,
 ) -> Result<HeaderValue, ApiError> {

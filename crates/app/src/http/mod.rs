@@ -4,13 +4,13 @@
 //! Handlers parse, call one service, and shape the answer; no SQL and no business rules here.
 
 mod account;
-mod auth;
+pub(crate) mod auth;
 mod error;
 mod jobs;
 mod limit;
 mod media;
 mod ops;
-mod session;
+pub(crate) mod session;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -97,6 +97,7 @@ pub fn app(state: AppState) -> Router {
         .fallback(|| async { ApiError::not_found() });
     Router::new()
         .nest("/api/v1", api)
+        .merge(crate::web::routes(&state))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))

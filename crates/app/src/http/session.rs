@@ -4,7 +4,7 @@
 
 use std::sync::{Arc, OnceLock};
 
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, header};
 
@@ -50,7 +50,7 @@ pub fn bearer(headers: &HeaderMap) -> Option<String> {
 }
 
 /// Whether a cookie-authenticated request may change state.
-fn same_origin(parts: &Parts) -> bool {
+pub(crate) fn same_origin(parts: &Parts) -> bool {
     if matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
         return true;
     }
@@ -95,5 +95,21 @@ impl FromRequestParts<AppState> for Caller {
             let _ = slot.0.set(scope.user_id());
         }
         Ok(Caller { scope })
+    }
+}
+
+/// Pages show a signed-out view instead of failing: a missing or stale session is `None`.
+impl OptionalFromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Option<Self>, Self::Rejection> {
+        match <Caller as FromRequestParts<AppState>>::from_request_parts(parts, state).await {
+            Ok(caller) => Ok(Some(caller)),
+            Err(ApiError::Client { .. }) => Ok(None),
+            Err(internal) => Err(internal),
+        }
     }
 }

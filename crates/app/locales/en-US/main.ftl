@@ -1,0 +1,56 @@
+# Atelier — English. Every user-facing string of the pages lives here.
+site-name = Atelier
+site-tagline = Portraits in six hand-made styles, from one photo. Private by default: your photos are encrypted and deleted after 24 hours.
+nav-home = Home
+nav-sign-in = Sign in
+nav-sign-up = Create account
+nav-sign-out = Sign out
+nav-tokens = { $balance ->
+    [one] 1 token
+   *[other] { $balance } tokens
+}
+home-gallery-title = Styles
+home-cost = { $cost ->
+    [one] 1 token
+   *[other] { $cost } tokens
+}
+home-cta = Create your account — { $welcome } free tokens
+home-signed-in = Signed in as { $email }.
+home-privacy-title = Privacy first
+home-privacy-body = Each photo is encrypted with a key of your own and deleted 24 hours after upload, with its portraits. Nothing is used to train models.
+signup-title = Create your account
+signup-email = E-mail address
+signup-password = Password
+signup-password-hint = At least 8 characters. Common passwords are refused.
+signup-age = I am 14 or older
+signup-guardian = I am under 14 and a parent or guardian agrees to my use of Atelier
+signup-submit = Create account
+signup-have-account = Already have an account?
+signin-title = Sign in
+signin-email = E-mail address
+signin-password = Password
+signin-submit = Sign in
+signin-no-account = New to Atelier?
+footer-text = Atelier — self-hosted portrait studio. Images made here are marked as AI-generated.
+error-invalid-email = Please enter a valid e-mail address.
+error-password-too-short = The password must have at least 8 characters.
+error-password-too-long = The password must have at most 128 characters.
+error-password-too-common = This password is too common; please choose another.
+error-guardian-consent-required = Users under 14 need the consent of a parent or guardian.
+error-email-taken = An account with this e-mail address already exists.
+error-invalid-credentials = Wrong e-mail address or password.
+error-too-many-attempts = Too many failed sign-ins. Please wait a few minutes.
+error-cross-site-request = This form must be sent from the Atelier site itself.
+error-internal = Something went wrong on our side. Please try again.
+style-rough-sketch = Rough sketch
+style-rough-sketch-description = Loose, free-hand pencil lines on paper.
+style-detailed-sketch = Detailed sketch
+style-detailed-sketch-description = Precise graphite drawing with shaded tones.
+style-light-color = Light watercolor
+style-light-color-description = Soft watercolor wash with paper texture and darkened edges.
+style-artistic = Artistic
+style-artistic-description = Painterly brush strokes that follow the shapes of the face.
+style-anime = Anime
+style-anime-description = Flat cel colors with clean ink lines.
+style-clay-3d = Clay 3D
+style-clay-3d-description = Relit, sculpted look of a clay or 3D render.

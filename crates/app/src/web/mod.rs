@@ -1,0 +1,72 @@
+//! Server-rendered pages (C10): askama templates in `templates/`, every string through
+//! Fluent (`locales/`), plain HTML forms that work without JavaScript.
+//!
+//! Pages call the same services as the JSON API; they own presentation only.
+
+pub mod i18n;
+mod pages;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::{StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+
+use crate::http::AppState;
+use crate::http::session::same_origin;
+
+const STYLESHEET: &str = include_str!("../../static/app.css");
+
+pub fn routes(state: &AppState) -> Router<AppState> {
+    Router::new()
+        .route("/", get(pages::home))
+        .route("/signup", get(pages::signup_form).post(pages::signup))
+        .route("/signin", get(pages::signin_form).post(pages::signin))
+        .route("/signout", axum::routing::post(pages::signout))
+        .route("/static/app.css", get(stylesheet))
+        .layer(DefaultBodyLimit::max(
+            state.services.config.server.max_body_bytes,
+        ))
+        .layer(middleware::from_fn(refuse_cross_site_posts))
+}
+
+async fn stylesheet() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        STYLESHEET,
+    )
+        .into_response()
+}
+
+/// CSRF for every form: a state-changing request must come from our own origin, whether or
+/// not the browser holds a session (sign-in CSRF is an attack too).
+async fn refuse_cross_site_posts(request: Request, next: Next) -> Response {
+    let (parts, body) = request.into_parts();
+    if !same_origin(&parts) {
+        return (
+            StatusCode::FORBIDDEN,
+            "cross-site form submissions are refused",
+        )
+            .into_response();
+    }
+    next.run(Request::from_parts(parts, body)).await
+}
+
+/// Renders a page; a template error is ours, logged and shown as a plain 500.
+fn render(status: StatusCode, page: &impl Template) -> Response {
+    match page.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,226 @@
+//! The pages: home with the style gallery, sign-up, sign-in, sign-out.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use super::i18n::Tr;
+use super::render;
+use crate::accounts::{AccountError, SignUp};
+use crate::domain::Timestamp;
+use crate::http::auth::session_cookie_header;
+use crate::http::session::session_cookie;
+use crate::http::{AppState, Caller};
+
+/// Who is signed in, as the navigation bar shows it.
+pub struct NavUser {
+    pub email: String,
+    pub balance: i64,
+}
+
+pub struct StyleCard {
+    pub id: &'static str,
+    pub name: String,
+    pub description: String,
+    pub cost: String,
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    tr: Tr,
+    user: Option<NavUser>,
+    styles: Vec<StyleCard>,
+    welcome: u32,
+}
+
+#[derive(Template)]
+#[template(path = "signup.html")]
+struct SignUpPage {
+    tr: Tr,
+    user: Option<NavUser>,
+    email: String,
+    error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "signin.html")]
+struct SignInPage {
+    tr: Tr,
+    user: Option<NavUser>,
+    email: String,
+    error: Option<String>,
+}
+
+async fn nav_user(state: &AppState, caller: Option<Caller>) -> Option<NavUser> {
+    let scope = caller?.scope;
+    let user = state.services.store.user(scope).await.ok()?;
+    let balance = state
+        .services
+        .store
+        .balance(scope, Timestamp::now())
+        .await
+        .ok()?;
+    Some(NavUser {
+        email: user.email,
+        balance,
+    })
+}
+
+/// The message for an account error, from its stable code.
+fn error_message(tr: &Tr, error: &AccountError) -> String {
+    match error {
+        AccountError::Store(_) | AccountError::Blob(_) | AccountError::Hashing(_) => {
+            tracing::error!(%error, "account operation failed");
+            tr.t("error-internal")
+        }
+        other => tr.t(&format!("error-{}", other.code())),
+    }
+}
+
+fn error_status(error: &AccountError) -> StatusCode {
+    match error {
+        AccountError::Store(_) | AccountError::Blob(_) | AccountError::Hashing(_) => {
+            StatusCode::INTERNAL_SERVER_ERROR
+        }
+        AccountError::InvalidCredentials => StatusCode::UNAUTHORIZED,
+        AccountError::Locked => StatusCode::TOO_MANY_REQUESTS,
+        AccountError::EmailTaken => StatusCode::CONFLICT,
+        _ => StatusCode::UNPROCESSABLE_ENTITY,
+    }
+}
+
+pub async fn home(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    caller: Option<Caller>,
+) -> Response {
+    let tr = Tr::from_headers(&headers);
+    let jobs = &state.services.jobs;
+    let styles = atelier_engine::Style::ALL
+        .into_iter()
+        .map(|style| StyleCard {
+            id: style.id(),
+            name: tr.t(&format!("style-{}", style.id())),
+            description: tr.t(&format!("style-{}-description", style.id())),
+            cost: tr.t1("home-cost", "cost", jobs.cost_of(style)),
+        })
+        .collect();
+    let page = HomePage {
+        user: nav_user(&state, caller).await,
+        styles,
+        welcome: state.services.config.tokens.welcome,
+        tr,
+    };
+    render(StatusCode::OK, &page)
+}
+
+pub async fn signup_form(headers: HeaderMap) -> Response {
+    let page = SignUpPage {
+        tr: Tr::from_headers(&headers),
+        user: None,
+        email: String::new(),
+        error: None,
+    };
+    render(StatusCode::OK, &page)
+}
+
+/// Checkboxes arrive only when ticked.
+#[derive(Deserialize)]
+pub struct SignUpForm {
+    email: String,
+    password: String,
+    age_over_14: Option<String>,
+    guardian_consent: Option<String>,
+}
+
+pub async fn signup(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<SignUpForm>,
+) -> Response {
+    let tr = Tr::from_headers(&headers);
+    let accounts = &state.services.accounts;
+    let request = SignUp {
+        email: form.email.clone(),
+        password: form.password,
+        age_over_14: form.age_over_14.is_some(),
+        guardian_consent: form.guardian_consent.is_some(),
+    };
+    let opened = match accounts.sign_up(request).await {
+        Ok(user) => accounts.open_session(user.id, Timestamp::now()).await,
+        Err(e) => Err(e),
+    };
+    match opened {
+        Ok(token) => signed_in_redirect(&state, Some(&token)),
+        Err(error) => {
+            let page = SignUpPage {
+                error: Some(error_message(&tr, &error)),
+                tr,
+                user: None,
+                email: form.email,
+            };
+            render(error_status(&error), &page)
+        }
+    }
+}
+
+pub async fn signin_form(headers: HeaderMap) -> Response {
+    let page = SignInPage {
+        tr: Tr::from_headers(&headers),
+        user: None,
+        email: String::new(),
+        error: None,
+    };
+    render(StatusCode::OK, &page)
+}
+
+#[derive(Deserialize)]
+pub struct SignInForm {
+    email: String,
+    password: String,
+}
+
+pub async fn signin(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<SignInForm>,
+) -> Response {
+    let tr = Tr::from_headers(&headers);
+    let accounts = &state.services.accounts;
+    match accounts.sign_in(&form.email, &form.password).await {
+        Ok((_, token)) => {
+            if let Some(previous) = session_cookie(&headers, state.services.config.server.tls) {
+                let _ = accounts.sign_out(&previous).await;
+            }
+            signed_in_redirect(&state, Some(&token))
+        }
+        Err(error) => {
+            let page = SignInPage {
+                error: Some(error_message(&tr, &error)),
+                tr,
+                user: None,
+                email: form.email,
+            };
+            render(error_status(&error), &page)
+        }
+    }
+}
+
+pub async fn signout(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if let Some(token) = session_cookie(&headers, state.services.config.server.tls) {
+        let _ = state.services.accounts.sign_out(&token).await;
+    }
+    signed_in_redirect(&state, None)
+}
+
+/// 303 to the home page, setting (or clearing) the session cookie.
+fn signed_in_redirect(state: &AppState, token: Option<&crate::accounts::SessionToken>) -> Response {
+    match session_cookie_header(state, token) {
+        Ok(cookie) => ([(header::SET_COOKIE, cookie)], Redirect::to("/")).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
