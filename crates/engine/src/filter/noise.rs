@@ -153,7 +153,7 @@ impl Paper {
     /// `strength` is the peak-to-peak depth of the texture.
     pub fn new(w: usize, h: usize, strength: f32, seed: u32) -> Paper {
         Paper {
-            fibres: Fbm::new(w, h, 24.0, 3, seed),
+            fibres: Fbm::new(w, h, 24.0, 2, seed),
             strength,
             seed: seed ^ 0x5bd1_e995,
         }

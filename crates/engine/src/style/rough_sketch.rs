@@ -9,7 +9,7 @@
 use crate::RgbImage;
 use crate::filter::directional::smooth_along_orientation;
 use crate::filter::flow::{difference_of_gaussians, tangent_field};
-use crate::filter::noise::{Paper, ValueNoise, seed32, white_row};
+use crate::filter::noise::{Paper, ValueNoise, seed32};
 use crate::raster::{Raster, Upsampler, fract, gaussian_blur, smoothstep};
 use crate::style::{Params, StageClock, WorkScale};
 
@@ -17,6 +17,8 @@ use crate::style::{Params, StageClock, WorkScale};
 const P: f32 = 21.7;
 const EPSILON: f32 = 79.5;
 const PHI: f32 = 0.017;
+/// Peak-to-peak depth of the paper texture; its tooth also breaks up the graphite.
+const PAPER_DEPTH: f32 = 0.10;
 
 pub fn render(image: &RgbImage, params: &Params) -> Raster {
     let clock = StageClock::start();
@@ -64,10 +66,8 @@ pub fn render(image: &RgbImage, params: &Params) -> Raster {
     clock.mark("warp_y");
     let breaks = ValueNoise::new(w, h, 9.0 * full_s, seed32(params.seed, 13));
     clock.mark("breaks");
-    let paper = Paper::new(w, h, 0.10, seed32(params.seed, 15));
+    let paper = Paper::new(w, h, PAPER_DEPTH, seed32(params.seed, 15));
     clock.mark("paper");
-    let grain_seed = seed32(params.seed, 14);
-    clock.mark("grain_seed");
     let inv_spacing = 1.0 / (5.0 * full_s.max(0.8));
     clock.mark("inv_spacing");
     let hatch_depth = 0.35 + 0.35 * strength;
@@ -77,13 +77,12 @@ pub fn render(image: &RgbImage, params: &Params) -> Raster {
         w,
         h,
         1,
-        || [(); 6].map(|_| vec![0f32; w]),
-        |[wx, wy, lift, grain, scratch, shadow], y, out| {
+        || [(); 5].map(|_| vec![0f32; w]),
+        |[wx, wy, lift, scratch, shadow], y, out| {
             shade.row(y, shadow);
             warp_x.fill_row(y, wx);
             warp_y.fill_row(y, wy);
             breaks.fill_row(y, lift);
-            white_row(grain, y, grain_seed);
             paper.fill_row(y, out, scratch);
             for x in 0..w {
                 let (ox, oy) = ((wx[x] - 0.5) * wobble, (wy[x] - 0.5) * wobble);
@@ -101,18 +100,23 @@ pub fn render(image: &RgbImage, params: &Params) -> Raster {
                 // Shadows get a loose diagonal hatch, faded in with their darkness; the
                 // deepest ones a second, crossing layer. Strokes fade along their length.
                 let darkness = 1.0 - smoothstep(25.0, 70.0, shadow[x]);
-                let deep = 1.0 - smoothstep(8.0, 35.0, shadow[x]);
-                let phase = fract((xf + yf + 3.0 * ox) * inv_spacing);
-                let cross = fract((xf - yf + 3.0 * oy) * (inv_spacing / 1.3));
-                let along = 0.6 + 0.4 * lift[x];
-                let bump = smoothstep(0.0, 0.25, phase) * smoothstep(0.55, 0.3, phase);
-                let cross_bump = smoothstep(0.0, 0.2, cross) * smoothstep(0.45, 0.25, cross);
-                let hatch = (1.0 - darkness * hatch_depth * bump * along)
-                    * (1.0 - deep * hatch_depth * cross_bump * along);
+                let hatch = if darkness > 0.0 {
+                    let deep = 1.0 - smoothstep(8.0, 35.0, shadow[x]);
+                    let phase = fract((xf + yf + 3.0 * ox) * inv_spacing);
+                    let cross = fract((xf - yf + 3.0 * oy) * (inv_spacing / 1.3));
+                    let along = 0.6 + 0.4 * lift[x];
+                    let bump = smoothstep(0.0, 0.25, phase) * smoothstep(0.55, 0.3, phase);
+                    let cross_bump = smoothstep(0.0, 0.2, cross) * smoothstep(0.45, 0.25, cross);
+                    (1.0 - darkness * hatch_depth * bump * along)
+                        * (1.0 - deep * hatch_depth * cross_bump * along)
+                } else {
+                    1.0
+                };
 
-                // Graphite catches on the paper's tooth: darker marks show more grain.
+                // Graphite catches on the paper's tooth: darker marks show more of its grain.
                 let ink = stroke.min(hatch);
-                let textured = 1.0 - (1.0 - ink) * (0.75 + 0.25 * grain[x]);
+                let tooth = (1.0 - out[x]) * (1.0 / PAPER_DEPTH);
+                let textured = 1.0 - (1.0 - ink) * (0.75 + 0.25 * tooth);
                 out[x] = (textured * out[x]).clamp(0.0, 1.0);
             }
         },
