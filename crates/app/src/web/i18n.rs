@@ -63,8 +63,15 @@ impl Tr {
         name: &'static str,
         value: impl Into<FluentValue<'static>>,
     ) -> String {
-        let args: HashMap<Cow<'static, str>, FluentValue<'static>> =
-            HashMap::from([(Cow::Borrowed(name), value.into())]);
+        self.tn(key, vec![(name, value.into())])
+    }
+
+    /// The message `key` with several arguments.
+    pub fn tn(&self, key: &str, args: Vec<(&'static str, FluentValue<'static>)>) -> String {
+        let args: HashMap<Cow<'static, str>, FluentValue<'static>> = args
+            .into_iter()
+            .map(|(name, value)| (Cow::Borrowed(name), value))
+            .collect();
         LOCALES.lookup_with_args(&self.lang, key, &args)
     }
 }

@@ -3,8 +3,10 @@
 //!
 //! Pages call the same services as the JSON API; they own presentation only.
 
+mod account;
 pub mod i18n;
 mod pages;
+mod studio;
 
 use askama::Template;
 use axum::Router;
@@ -18,17 +20,36 @@ use crate::http::AppState;
 use crate::http::session::same_origin;
 
 const STYLESHEET: &str = include_str!("../../static/app.css");
+const SCRIPT: &str = include_str!("../../static/app.js");
 
 pub fn routes(state: &AppState) -> Router<AppState> {
+    let config = &state.services.config;
+    // The studio form carries the photo: it gets the upload cap, not the form cap.
+    let studio = Router::new()
+        .route(
+            "/studio",
+            get(studio::studio_form).post(studio::studio_submit),
+        )
+        .layer(DefaultBodyLimit::max(
+            config.uploads.max_bytes.saturating_add(64 * 1024),
+        ));
     Router::new()
         .route("/", get(pages::home))
         .route("/signup", get(pages::signup_form).post(pages::signup))
         .route("/signin", get(pages::signin_form).post(pages::signin))
         .route("/signout", axum::routing::post(pages::signout))
+        .route("/jobs/{id}", get(studio::job_page))
+        .route("/jobs/{id}/cancel", axum::routing::post(studio::cancel_job))
+        .route(
+            "/results/{id}/delete",
+            axum::routing::post(studio::delete_result),
+        )
+        .route("/history", get(account::history))
+        .route("/tokens", get(account::tokens))
         .route("/static/app.css", get(stylesheet))
-        .layer(DefaultBodyLimit::max(
-            state.services.config.server.max_body_bytes,
-        ))
+        .route("/static/app.js", get(script))
+        .layer(DefaultBodyLimit::max(config.server.max_body_bytes))
+        .merge(studio)
         .layer(middleware::from_fn(refuse_cross_site_posts))
 }
 
@@ -39,6 +60,17 @@ async fn stylesheet() -> Response {
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
         STYLESHEET,
+    )
+        .into_response()
+}
+
+async fn script() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        SCRIPT,
     )
         .into_response()
 }

@@ -55,7 +55,7 @@ struct SignInPage {
     error: Option<String>,
 }
 
-async fn nav_user(state: &AppState, caller: Option<Caller>) -> Option<NavUser> {
+pub(super) async fn nav_user(state: &AppState, caller: Option<Caller>) -> Option<NavUser> {
     let scope = caller?.scope;
     let user = state.services.store.user(scope).await.ok()?;
     let balance = state
@@ -93,14 +93,10 @@ fn error_status(error: &AccountError) -> StatusCode {
     }
 }
 
-pub async fn home(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    caller: Option<Caller>,
-) -> Response {
-    let tr = Tr::from_headers(&headers);
+/// The style gallery, in the reader's language.
+pub(super) fn style_cards(state: &AppState, tr: &Tr) -> Vec<StyleCard> {
     let jobs = &state.services.jobs;
-    let styles = atelier_engine::Style::ALL
+    atelier_engine::Style::ALL
         .into_iter()
         .map(|style| StyleCard {
             id: style.id(),
@@ -108,7 +104,16 @@ pub async fn home(
             description: tr.t(&format!("style-{}-description", style.id())),
             cost: tr.t1("home-cost", "cost", jobs.cost_of(style)),
         })
-        .collect();
+        .collect()
+}
+
+pub async fn home(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    caller: Option<Caller>,
+) -> Response {
+    let tr = Tr::from_headers(&headers);
+    let styles = style_cards(&state, &tr);
     let page = HomePage {
         user: nav_user(&state, caller).await,
         styles,

@@ -208,3 +208,132 @@ async fn the_stylesheet_is_served() {
     assert_eq!(css.status, StatusCode::OK);
     assert!(css.html.contains(".gallery"));
 }
+
+fn studio_post(cookie: &str, photo: &[u8], style: &str) -> Request<Body> {
+    let boundary = "studio-boundary";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"style\"\r\n\r\n{style}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"me.png\"\r\nContent-Type: image/png\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(photo);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    Request::builder()
+        .method(Method::POST)
+        .uri("/studio")
+        .header(header::COOKIE, cookie)
+        .header("sec-fetch-site", "same-origin")
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(Body::from(body))
+        .expect("request")
+}
+
+async fn signed_up_cookie(router: &Router, form: &str) -> String {
+    let page = send(router, post_form("/signup", form, "same-origin")).await;
+    cookie_pair(page.cookie.as_deref().unwrap_or_default())
+}
+
+#[tokio::test]
+async fn the_studio_flow_from_photo_to_deleted_result() {
+    let test = test_app().await;
+    let router = app(AppState::new(test.services.clone()));
+    let cookie = signed_up_cookie(&router, SIGN_UP).await;
+
+    let studio = send(&router, get("/studio", Some(&cookie))).await;
+    let submitted = send(
+        &router,
+        studio_post(&cookie, &crate::testing::photo_png(40, 30), "anime"),
+    )
+    .await;
+    let job_uri = submitted.location.clone().unwrap_or_default();
+    let waiting = send(&router, get(&job_uri, Some(&cookie))).await;
+    test.services
+        .worker("w".into())
+        .run_once()
+        .await
+        .expect("worker");
+    let ready = send(&router, get(&job_uri, Some(&cookie))).await;
+    let result_id = ready
+        .html
+        .split("/api/v1/results/")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .unwrap_or_default()
+        .to_owned();
+    let download = send(
+        &router,
+        get(
+            &format!("/api/v1/results/{result_id}/download"),
+            Some(&cookie),
+        ),
+    )
+    .await;
+    let deleted = send(&router, {
+        let mut request = post_form(&format!("/results/{result_id}/delete"), "", "same-origin");
+        request
+            .headers_mut()
+            .insert(header::COOKIE, cookie.parse().expect("cookie header"));
+        request
+    })
+    .await;
+    let history = send(&router, get("/history", Some(&cookie))).await;
+    let tokens = send(&router, get("/tokens", Some(&cookie))).await;
+
+    assert!(
+        studio.html.contains("You have 3 tokens.") && studio.html.contains("value=\"clay-3d\"")
+    );
+    assert_eq!(submitted.status, StatusCode::SEE_OTHER);
+    assert!(job_uri.starts_with("/jobs/"));
+    assert!(
+        waiting.html.contains("Waiting in line") && waiting.html.contains("http-equiv=\"refresh\"")
+    );
+    assert!(waiting.html.contains("smaller than 512 pixels"));
+    assert!(
+        ready.html.contains("Ready") && !ready.html.contains("http-equiv=\"refresh\""),
+        "{}",
+        ready.html
+    );
+    assert_eq!(download.status, StatusCode::OK);
+    assert_eq!(
+        (deleted.status, deleted.location.as_deref()),
+        (StatusCode::SEE_OTHER, Some("/history"))
+    );
+    assert!(history.html.contains("Anime") && history.html.contains(&job_uri));
+    assert!(
+        tokens.html.contains("Spent") && tokens.html.contains("2 of 3 left"),
+        "{}",
+        tokens.html
+    );
+}
+
+#[tokio::test]
+async fn signed_out_visitors_go_to_sign_in_and_strangers_get_404() {
+    let test = test_app().await;
+    let router = app(AppState::new(test.services.clone()));
+    let alice = signed_up_cookie(&router, SIGN_UP).await;
+    let bob = signed_up_cookie(
+        &router,
+        "email=bob%40example.org&password=a+sturdy+passphrase&age_over_14=true",
+    )
+    .await;
+    let submitted = send(
+        &router,
+        studio_post(&alice, &crate::testing::photo_png(16, 16), "artistic"),
+    )
+    .await;
+    let job_uri = submitted.location.unwrap_or_default();
+
+    let anonymous = send(&router, get("/studio", None)).await;
+    let stranger = send(&router, get(&job_uri, Some(&bob))).await;
+    let bad_photo = send(&router, studio_post(&alice, b"not a photo", "anime")).await;
+
+    assert_eq!(
+        (anonymous.status, anonymous.location.as_deref()),
+        (StatusCode::SEE_OTHER, Some("/signin"))
+    );
+    assert_eq!(stranger.status, StatusCode::NOT_FOUND);
+    assert_eq!(bad_photo.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad_photo.html.contains("could not be used"));
+}

@@ -1,0 +1,130 @@
+//! The signed-in user's history and tokens pages.
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+
+use super::i18n::Tr;
+use super::pages::{NavUser, nav_user};
+use super::render;
+use crate::domain::{JobId, Timestamp};
+use crate::http::{AppState, Caller};
+
+pub struct HistoryRow {
+    pub id: JobId,
+    pub created: String,
+    pub style: String,
+    pub status: String,
+}
+
+#[derive(Template)]
+#[template(path = "history.html")]
+struct HistoryPage {
+    tr: Tr,
+    user: Option<NavUser>,
+    rows: Vec<HistoryRow>,
+}
+
+#[derive(Template)]
+#[template(path = "tokens.html")]
+struct TokensPage {
+    tr: Tr,
+    user: Option<NavUser>,
+    balance_text: String,
+    lots: Vec<String>,
+    ledger: Vec<(String, String, i64)>,
+}
+
+/// Minutes are enough for a list; the full instant is in the API.
+fn short_time(at: Timestamp) -> String {
+    at.rfc3339()
+        .chars()
+        .take(16)
+        .collect::<String>()
+        .replace('T', " ")
+}
+
+pub async fn history(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    caller: Option<Caller>,
+) -> Response {
+    let Some(caller) = caller else {
+        return Redirect::to("/signin").into_response();
+    };
+    let tr = Tr::from_headers(&headers);
+    let Ok(jobs) = state.services.store.jobs_of(caller.scope, 200).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    let rows = jobs
+        .into_iter()
+        .map(|job| HistoryRow {
+            id: job.id,
+            created: short_time(job.created_at),
+            style: tr.t(&format!("style-{}", job.style)),
+            status: tr.t(&format!("job-status-{}", job.status.as_str())),
+        })
+        .collect();
+    let page = HistoryPage {
+        user: nav_user(&state, Some(caller)).await,
+        rows,
+        tr,
+    };
+    render(StatusCode::OK, &page)
+}
+
+pub async fn tokens(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    caller: Option<Caller>,
+) -> Response {
+    let Some(caller) = caller else {
+        return Redirect::to("/signin").into_response();
+    };
+    let tr = Tr::from_headers(&headers);
+    let store = &state.services.store;
+    let (Ok(lots), Ok(ledger)) = (
+        store.lots(caller.scope).await,
+        store.ledger(caller.scope, 200).await,
+    ) else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    let user = nav_user(&state, Some(caller)).await;
+    let balance_text = tr.t1(
+        "nav-tokens",
+        "balance",
+        user.as_ref().map_or(0, |u| u.balance),
+    );
+    let lots = lots
+        .iter()
+        .map(|lot| {
+            tr.tn(
+                "tokens-lot-line",
+                vec![
+                    ("remaining", lot.remaining.into()),
+                    ("quantity", lot.quantity.into()),
+                    ("expires", short_time(lot.expires_at).into()),
+                ],
+            )
+        })
+        .collect();
+    let ledger = ledger
+        .iter()
+        .map(|entry| {
+            (
+                short_time(entry.created_at),
+                tr.t(&format!("ledger-{}", entry.kind.as_str())),
+                entry.amount,
+            )
+        })
+        .collect();
+    let page = TokensPage {
+        user,
+        balance_text,
+        lots,
+        ledger,
+        tr,
+    };
+    render(StatusCode::OK, &page)
+}
