@@ -6,9 +6,9 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::i18n::Tr;
-use super::pages::{NavUser, nav_user};
+use super::pages::{NavUser, nav_user, short_time};
 use super::render;
-use crate::domain::{JobId, Timestamp};
+use crate::domain::JobId;
 use crate::http::{AppState, Caller};
 
 pub struct HistoryRow {
@@ -34,15 +34,6 @@ struct TokensPage {
     balance_text: String,
     lots: Vec<String>,
     ledger: Vec<(String, String, i64)>,
-}
-
-/// Minutes are enough for a list; the full instant is in the API.
-fn short_time(at: Timestamp) -> String {
-    at.rfc3339()
-        .chars()
-        .take(16)
-        .collect::<String>()
-        .replace('T', " ")
 }
 
 pub async fn history(

@@ -7,7 +7,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::i18n::Tr;
-use super::pages::{NavUser, StyleCard, nav_user, style_cards};
+use super::pages::{NavUser, StyleCard, nav_user, short_time, style_cards};
 use super::render;
 use crate::domain::{JobId, ResultId, UploadId, UserScope};
 use crate::http::{AppState, Caller};
@@ -213,7 +213,7 @@ pub async fn job_page(
                 height: r.height,
                 alt: tr.t1("job-alt", "style", style_name.clone()),
                 expires_at: r.expires_at.rfc3339(),
-                expires_text: tr.t1("job-expires", "time", r.expires_at.rfc3339()),
+                expires_text: tr.t1("job-expires", "time", short_time(r.expires_at)),
             }),
         None => None,
     };
