@@ -114,28 +114,42 @@ impl Raster {
     }
 }
 
-/// One (gray) or three channels in 0..1 → 8-bit sRGB, clamped and rounded; NaN becomes 0.
-pub fn to_rgb8(raster: &Raster) -> RgbImage {
-    let (w, h, c) = (raster.w, raster.h, raster.c);
+/// Builds the final 8-bit sRGB image row by row in parallel: `f` fills a row of `c` (1: gray,
+/// 3: colour) f32 channels in 0..1 with a per-task scratch value made by `init`, and the row
+/// is rounded straight into the output, so no full-size f32 copy of the result ever exists.
+/// Values are clamped; NaN becomes 0.
+pub fn rows_to_rgb8<T>(
+    w: usize,
+    h: usize,
+    c: usize,
+    init: impl Fn() -> T + Sync + Send,
+    f: impl Fn(&mut T, usize, &mut [f32]) + Sync + Send,
+) -> RgbImage {
     debug_assert!(c == 1 || c == 3);
     let mut bytes = vec![0u8; w * h * 3];
-    bytes
-        .par_chunks_mut(w * 3 * ROWS_PER_TASK)
-        .enumerate()
-        .for_each(|(chunk, rows)| {
-            let start = chunk * ROWS_PER_TASK * w * c;
-            let src = &raster.data[start..start + rows.len() / 3 * c];
-            // `as u8` saturates and maps NaN to 0, which is what we want at the edge.
-            if c == 3 {
-                for (o, &v) in rows.iter_mut().zip(src) {
-                    *o = (v * 255.0 + 0.5) as u8;
-                }
-            } else {
-                for (o, &v) in rows.chunks_exact_mut(3).zip(src) {
-                    o.fill((v * 255.0 + 0.5) as u8);
-                }
-            }
-        });
+    if w > 0 {
+        bytes
+            .par_chunks_mut(w * 3 * ROWS_PER_TASK)
+            .enumerate()
+            .for_each_init(
+                || (init(), vec![0f32; w * c]),
+                |(scratch, row), (chunk, rows)| {
+                    for (i, out) in rows.chunks_exact_mut(w * 3).enumerate() {
+                        f(scratch, chunk * ROWS_PER_TASK + i, row);
+                        // `as u8` saturates and maps NaN to 0, which is what we want at the edge.
+                        if c == 3 {
+                            for (o, &v) in out.iter_mut().zip(row.iter()) {
+                                *o = (v * 255.0 + 0.5) as u8;
+                            }
+                        } else {
+                            for (o, &v) in out.chunks_exact_mut(3).zip(row.iter()) {
+                                o.fill((v * 255.0 + 0.5) as u8);
+                            }
+                        }
+                    }
+                },
+            );
+    }
     RgbImage::from_raw(w as u32, h as u32, bytes).unwrap_or_else(|| RgbImage::new(0, 0))
 }
 
@@ -304,12 +318,6 @@ impl<'a> Upsampler<'a> {
             }
         }
     }
-}
-
-/// Bilinear resampling of a whole raster to `w × h` (see `Upsampler`).
-pub fn resize_bilinear(src: &Raster, w: usize, h: usize) -> Raster {
-    let up = Upsampler::new(src, w, h);
-    Raster::from_rows(w, h, src.c, |y, out| up.row(y, out))
 }
 
 /// A rational approximation of tanh (max error about 2·10⁻² near |x| = 2, exact limits):
@@ -482,8 +490,9 @@ mod tests {
         assert!((small.data[0] - 127.5).abs() < 1e-3);
         // The last column holds a single full-size column (x = 32, even: black).
         assert!(small.data[16].abs() < 1e-3);
-        let back = resize_bilinear(&small, 33, 21);
-        assert_eq!((back.w, back.h, back.c), (33, 21, 1));
+        let mut row = vec![0f32; 33];
+        Upsampler::new(&small, 33, 21).row(0, &mut row);
+        assert!((row[0] - 127.5).abs() < 1e-3 && row[32].abs() < 1e-3);
     }
 
     #[test]

@@ -12,14 +12,14 @@ use crate::RgbImage;
 use crate::filter::directional::smooth_along_orientation;
 use crate::filter::domain::domain_transform;
 use crate::filter::flow::{difference_of_gaussians, tangent_field};
-use crate::raster::{Raster, Upsampler, fast_tanh, round, smoothstep};
+use crate::raster::{Upsampler, fast_tanh, round, rows_to_rgb8, smoothstep};
 use crate::style::{Params, StageClock, WorkScale};
 
 const BINS: f32 = 8.0;
 const PHI_Q: f32 = 3.4;
 const TAU: f32 = 0.99;
 
-pub fn render(image: &RgbImage, params: &Params) -> Raster {
+pub fn render(image: &RgbImage, params: &Params) -> RgbImage {
     let clock = StageClock::start();
     let strength = params.intensity();
     clock.mark("strength");
@@ -55,7 +55,7 @@ pub fn render(image: &RgbImage, params: &Params) -> Raster {
     clock.mark("step");
     let (flat, dog) = (Upsampler::new(&flat, w, h), Upsampler::new(&dog, w, h));
     clock.mark("flat");
-    Raster::from_rows_with(
+    rows_to_rgb8(
         w,
         h,
         3,

@@ -14,7 +14,7 @@ use crate::RgbImage;
 use crate::filter::directional::smooth_along_orientation;
 use crate::filter::flow::tangent_field;
 use crate::filter::noise::{Paper, seed32, white_plane};
-use crate::raster::{Raster, Upsampler, luma};
+use crate::raster::{Raster, Upsampler, luma, rows_to_rgb8};
 use crate::style::{Params, StageClock, WorkScale};
 
 const SECTORS: usize = 8;
@@ -28,7 +28,7 @@ struct Tap {
     sectors: Vec<(usize, f32)>,
 }
 
-pub fn render(image: &RgbImage, params: &Params) -> Raster {
+pub fn render(image: &RgbImage, params: &Params) -> RgbImage {
     let clock = StageClock::start();
     let strength = params.intensity();
     clock.mark("strength");
@@ -62,7 +62,7 @@ pub fn render(image: &RgbImage, params: &Params) -> Raster {
     );
     let depth = 1.6 * (0.5 + 0.6 * strength);
     clock.mark("depth");
-    Raster::from_rows_with(
+    rows_to_rgb8(
         w,
         h,
         3,

@@ -11,10 +11,10 @@
 use crate::RgbImage;
 use crate::filter::domain::domain_transform;
 use crate::filter::noise::{Fbm, seed32};
-use crate::raster::{Raster, gaussian_blur, luma, resize_bilinear};
+use crate::raster::{Raster, Upsampler, gaussian_blur, luma, rows_to_rgb8};
 use crate::style::{Params, StageClock, WorkScale};
 
-pub fn render(image: &RgbImage, params: &Params) -> Raster {
+pub fn render(image: &RgbImage, params: &Params) -> RgbImage {
     let clock = StageClock::start();
     let strength = params.intensity();
     clock.mark("strength");
@@ -71,11 +71,8 @@ pub fn render(image: &RgbImage, params: &Params) -> Raster {
     });
     let (w, h) = (image.width() as usize, image.height() as usize);
     clock.mark("w");
-    if scale.levels > 0 {
-        resize_bilinear(&lit, w, h)
-    } else {
-        lit
-    }
+    let lit = Upsampler::new(&lit, w, h);
+    rows_to_rgb8(w, h, 3, || (), |_, y, out| lit.row(y, out))
 }
 
 /// Height field in 0..1 from the smoothed image: sigmoid-compressed lightness for the

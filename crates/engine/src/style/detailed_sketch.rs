@@ -13,7 +13,7 @@ use rayon::prelude::*;
 use crate::RgbImage;
 use crate::filter::directional::{Tap, filter_row, filter_row_of, segment};
 use crate::filter::noise::{Paper, seed32, white_row};
-use crate::raster::{Raster, fast_pow, gaussian_blur, reduce_pixels, reduce_raster};
+use crate::raster::{Raster, fast_pow, gaussian_blur, reduce_pixels, reduce_raster, rows_to_rgb8};
 use crate::style::{Params, StageClock, WorkScale, feature_scale};
 
 /// Unit steps of the eight line directions: 0°, ±26.6°, ±45°, ±63.4°, 90°.
@@ -28,7 +28,7 @@ const DIRECTIONS: [(f32, f32); 8] = [
     (-0.894, 0.447),
 ];
 
-pub fn render(image: &RgbImage, params: &Params) -> Raster {
+pub fn render(image: &RgbImage, params: &Params) -> RgbImage {
     let clock = StageClock::start();
     let s = feature_scale(image);
     clock.mark("s");
@@ -72,7 +72,7 @@ pub fn render(image: &RgbImage, params: &Params) -> Raster {
     let gain = 1.6 + 2.4 * strength;
     clock.mark("gain");
 
-    Raster::from_rows_with(
+    rows_to_rgb8(
         w,
         h,
         1,

@@ -10,10 +10,12 @@
 use crate::RgbImage;
 use crate::filter::domain::domain_transform;
 use crate::filter::noise::{Fbm, Paper, ValueNoise, seed32};
-use crate::raster::{Raster, Upsampler, fast_tanh, gaussian_blur, luma, round, smoothstep};
+use crate::raster::{
+    Raster, Upsampler, fast_tanh, gaussian_blur, luma, round, rows_to_rgb8, smoothstep,
+};
 use crate::style::{Params, StageClock, WorkScale};
 
-pub fn render(image: &RgbImage, params: &Params) -> Raster {
+pub fn render(image: &RgbImage, params: &Params) -> RgbImage {
     let clock = StageClock::start();
     let strength = params.intensity();
     clock.mark("strength");
@@ -55,7 +57,7 @@ pub fn render(image: &RgbImage, params: &Params) -> Raster {
     let pencil_depth = 0.28 + 0.15 * strength;
     clock.mark("pencil_depth");
 
-    Raster::from_rows_with(
+    rows_to_rgb8(
         w,
         h,
         3,

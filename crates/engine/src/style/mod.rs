@@ -12,7 +12,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::RgbImage;
-use crate::raster::{LightnessLut, Raster, reduce_pixels, to_rgb8};
+use crate::raster::{LightnessLut, Raster, reduce_pixels};
 
 /// A built-in portrait style.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -119,15 +119,14 @@ pub fn stylize(image: &RgbImage, style: Style, params: &Params) -> RgbImage {
     if image.width() == 0 || image.height() == 0 {
         return image.clone();
     }
-    let styled = match style {
+    match style {
         Style::RoughSketch => rough_sketch::render(image, params),
         Style::DetailedSketch => detailed_sketch::render(image, params),
         Style::LightColor => light_color::render(image, params),
         Style::Artistic => artistic::render(image, params),
         Style::Anime => anime::render(image, params),
         Style::Clay3d => clay::render(image, params),
-    };
-    to_rgb8(&styled)
+    }
 }
 
 /// Stage timings for tuning: with the `stage-timing` feature each `mark` prints the time since

@@ -10,7 +10,7 @@ use crate::RgbImage;
 use crate::filter::directional::smooth_along_orientation;
 use crate::filter::flow::{difference_of_gaussians, tangent_field};
 use crate::filter::noise::{Paper, ValueNoise, seed32};
-use crate::raster::{Raster, Upsampler, fract, gaussian_blur, smoothstep};
+use crate::raster::{Raster, Upsampler, fract, gaussian_blur, rows_to_rgb8, smoothstep};
 use crate::style::{Params, StageClock, WorkScale};
 
 /// XDoG sharpening strength, threshold and ramp (Winnemöller et al. 2012, on L* 0..100).
@@ -20,7 +20,7 @@ const PHI: f32 = 0.017;
 /// Peak-to-peak depth of the paper texture; its tooth also breaks up the graphite.
 const PAPER_DEPTH: f32 = 0.10;
 
-pub fn render(image: &RgbImage, params: &Params) -> Raster {
+pub fn render(image: &RgbImage, params: &Params) -> RgbImage {
     let clock = StageClock::start();
     let strength = params.intensity();
     clock.mark("strength");
@@ -73,7 +73,7 @@ pub fn render(image: &RgbImage, params: &Params) -> Raster {
     let hatch_depth = 0.35 + 0.35 * strength;
     clock.mark("hatch_depth");
 
-    Raster::from_rows_with(
+    rows_to_rgb8(
         w,
         h,
         1,
