@@ -6,6 +6,7 @@
 mod account;
 pub mod i18n;
 mod pages;
+mod recovery;
 mod studio;
 
 use askama::Template;
@@ -43,6 +44,15 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route(
             "/results/{id}/delete",
             axum::routing::post(studio::delete_result),
+        )
+        .route("/forgot", get(recovery::forgot_form).post(recovery::forgot))
+        .route(
+            "/reset-password",
+            get(recovery::reset_form).post(recovery::reset),
+        )
+        .route(
+            "/confirm-email",
+            get(recovery::confirm_email_form).post(recovery::confirm_email),
         )
         .route("/history", get(account::history))
         .route("/tokens", get(account::tokens))

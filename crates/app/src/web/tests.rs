@@ -337,3 +337,61 @@ async fn signed_out_visitors_go_to_sign_in_and_strangers_get_404() {
     assert_eq!(bad_photo.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad_photo.html.contains("could not be used"));
 }
+
+#[tokio::test]
+async fn forgotten_password_is_reset_through_the_mailed_link_once() {
+    let test = test_app().await;
+    let router = app(AppState::new(test.services.clone()));
+    signed_up_cookie(&router, SIGN_UP).await;
+
+    let sent = send(
+        &router,
+        post_form("/forgot", "email=ada%40example.org", "same-origin"),
+    )
+    .await;
+    let mail = test.services.store.pending_mail(10).await.expect("outbox");
+    let body = &mail.last().expect("a reset mail").1.body;
+    let token: String = body
+        .split("token=")
+        .nth(1)
+        .unwrap_or_default()
+        .chars()
+        .take(32)
+        .collect();
+    let form = send(
+        &router,
+        get(&format!("/reset-password?token={token}"), None),
+    )
+    .await;
+    let reset_body = format!("token={token}&password=a+brand+new+passphrase");
+    let reset = send(
+        &router,
+        post_form("/reset-password", &reset_body, "same-origin"),
+    )
+    .await;
+    let again = send(
+        &router,
+        post_form("/reset-password", &reset_body, "same-origin"),
+    )
+    .await;
+    let signin = send(
+        &router,
+        post_form(
+            "/signin",
+            "email=ada%40example.org&password=a+brand+new+passphrase",
+            "same-origin",
+        ),
+    )
+    .await;
+
+    assert!(sent.html.contains("a link is on its way"));
+    assert!(form.html.contains(&format!("value=\"{token}\"")));
+    assert!(
+        reset.html.contains("Your password is changed"),
+        "{}",
+        reset.html
+    );
+    assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(again.html.contains("already used"));
+    assert_eq!(signin.status, StatusCode::SEE_OTHER);
+}
