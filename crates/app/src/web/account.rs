@@ -1,6 +1,7 @@
-//! The signed-in user's history and tokens pages.
+//! The signed-in user's history, tokens and account pages.
 
 use askama::Template;
+use axum::Form;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -118,4 +119,76 @@ pub async fn tokens(
         tr,
     };
     render(StatusCode::OK, &page)
+}
+
+#[derive(Template)]
+#[template(path = "account.html")]
+struct AccountPage {
+    tr: Tr,
+    user: Option<NavUser>,
+    notice: Option<String>,
+    error: Option<String>,
+}
+
+pub async fn account(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    caller: Option<Caller>,
+) -> Response {
+    let Some(caller) = caller else {
+        return Redirect::to("/signin").into_response();
+    };
+    let page = AccountPage {
+        tr: Tr::from_headers(&headers),
+        user: nav_user(&state, Some(caller)).await,
+        notice: None,
+        error: None,
+    };
+    render(StatusCode::OK, &page)
+}
+
+#[derive(serde::Deserialize)]
+pub struct EmailChangeForm {
+    email: String,
+    password: String,
+}
+
+/// Sends the confirmation link to the new address; nothing changes until it is opened.
+pub async fn change_email(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    caller: Option<Caller>,
+    Form(form): Form<EmailChangeForm>,
+) -> Response {
+    let Some(caller) = caller else {
+        return Redirect::to("/signin").into_response();
+    };
+    let tr = Tr::from_headers(&headers);
+    let outcome = state
+        .services
+        .accounts
+        .request_email_change(caller.scope, &form.email, &form.password)
+        .await;
+    let user = nav_user(&state, Some(caller)).await;
+    let (status, notice, error) = match outcome {
+        Ok(()) => (
+            StatusCode::OK,
+            Some(tr.t("account-change-email-sent")),
+            None,
+        ),
+        Err(error) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            None,
+            Some(super::pages::error_message(&tr, &error)),
+        ),
+    };
+    render(
+        status,
+        &AccountPage {
+            tr,
+            user,
+            notice,
+            error,
+        },
+    )
 }

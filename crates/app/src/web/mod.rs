@@ -55,6 +55,8 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             get(recovery::confirm_email_form).post(recovery::confirm_email),
         )
         .route("/history", get(account::history))
+        .route("/account", get(account::account))
+        .route("/account/email", axum::routing::post(account::change_email))
         .route("/tokens", get(account::tokens))
         .route("/static/app.css", get(stylesheet))
         .route("/static/app.js", get(script))

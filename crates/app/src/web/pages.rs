@@ -83,7 +83,7 @@ pub(super) fn short_time(at: Timestamp) -> String {
 }
 
 /// The message for an account error, from its stable code.
-fn error_message(tr: &Tr, error: &AccountError) -> String {
+pub(super) fn error_message(tr: &Tr, error: &AccountError) -> String {
     match error {
         AccountError::Store(_) | AccountError::Blob(_) | AccountError::Hashing(_) => {
             tracing::error!(%error, "account operation failed");

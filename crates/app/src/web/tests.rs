@@ -395,3 +395,55 @@ async fn forgotten_password_is_reset_through_the_mailed_link_once() {
     assert!(again.html.contains("already used"));
     assert_eq!(signin.status, StatusCode::SEE_OTHER);
 }
+
+#[tokio::test]
+async fn the_account_page_changes_the_address_only_after_confirmation() {
+    let test = test_app().await;
+    let router = app(AppState::new(test.services.clone()));
+    let cookie = signed_up_cookie(&router, SIGN_UP).await;
+    let change = |form: &str| {
+        let mut request = post_form("/account/email", form, "same-origin");
+        request
+            .headers_mut()
+            .insert(header::COOKIE, cookie.parse().expect("cookie header"));
+        request
+    };
+
+    let wrong = send(&router, change("email=ada%40new.example&password=guess")).await;
+    let sent = send(
+        &router,
+        change("email=ada%40new.example&password=a+sturdy+passphrase"),
+    )
+    .await;
+    let before = send(&router, get("/account", Some(&cookie))).await;
+    let mail = test.services.store.pending_mail(10).await.expect("outbox");
+    let body = &mail
+        .iter()
+        .find(|(_, m)| m.recipient == "ada@new.example")
+        .expect("confirmation mail")
+        .1
+        .body;
+    let token: String = body
+        .split("token=")
+        .nth(1)
+        .unwrap_or_default()
+        .chars()
+        .take(32)
+        .collect();
+    let confirmed = send(
+        &router,
+        post_form("/confirm-email", &format!("token={token}"), "same-origin"),
+    )
+    .await;
+    let after = send(&router, get("/account", Some(&cookie))).await;
+
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(sent.html.contains("We sent a confirmation link"));
+    assert!(before.html.contains("Signed in as ada@example.org"));
+    assert!(confirmed.html.contains("Your e-mail address is changed"));
+    assert!(
+        after.html.contains("Signed in as ada@new.example"),
+        "{}",
+        after.html
+    );
+}
