@@ -7,7 +7,7 @@ mod account;
 pub(crate) mod auth;
 mod error;
 mod jobs;
-mod limit;
+pub(crate) mod limit;
 mod media;
 mod ops;
 pub(crate) mod session;
@@ -31,7 +31,7 @@ use crate::services::Services;
 #[derive(Clone)]
 pub struct AppState {
     pub services: Services,
-    limiter: Arc<limit::RateLimiter>,
+    pub(crate) limiter: Arc<limit::RateLimiter>,
 }
 
 impl AppState {

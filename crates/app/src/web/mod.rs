@@ -11,8 +11,8 @@ mod studio;
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Request};
-use axum::http::{StatusCode, header};
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
@@ -62,7 +62,28 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/static/app.js", get(script))
         .layer(DefaultBodyLimit::max(config.server.max_body_bytes))
         .merge(studio)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            limit_account_forms,
+        ))
         .layer(middleware::from_fn(refuse_cross_site_posts))
+}
+
+/// The per-IP limit of the API's sign-in routes, applied to their form twins.
+async fn limit_account_forms(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let guarded = request.method() == Method::POST
+        && matches!(
+            request.uri().path(),
+            "/signup" | "/signin" | "/forgot" | "/reset-password"
+        );
+    if guarded {
+        return crate::http::limit::limit_by_ip(State(state), request, next).await;
+    }
+    next.run(request).await
 }
 
 async fn stylesheet() -> Response {

@@ -447,3 +447,29 @@ async fn the_account_page_changes_the_address_only_after_confirmation() {
         after.html
     );
 }
+
+#[tokio::test]
+async fn the_sign_in_form_shares_the_per_address_limit() {
+    let mut config = crate::testing::test_config();
+    config.server.auth_requests_per_minute = 1;
+    let test = crate::testing::test_app_with(config).await;
+    let router = app(AppState::new(test.services.clone()));
+    let attempt = || {
+        let mut request = post_form(
+            "/signin",
+            "email=ada%40example.org&password=whatever",
+            "same-origin",
+        );
+        let peer = std::net::SocketAddr::from(([10, 0, 0, 9], 5000));
+        request
+            .extensions_mut()
+            .insert(axum::extract::ConnectInfo(peer));
+        request
+    };
+
+    let first = send(&router, attempt()).await;
+    let second = send(&router, attempt()).await;
+
+    assert_eq!(first.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(second.status, StatusCode::TOO_MANY_REQUESTS);
+}
