@@ -386,3 +386,44 @@ async fn a_job_completed_twice_keeps_one_result() {
     assert_eq!(first, second);
     assert!(app.services.media.result(alice, first).await.is_ok());
 }
+
+#[tokio::test]
+async fn jobs_of_a_restricted_account_wait_until_it_is_active_again() {
+    use crate::domain::Role;
+    use crate::store::AccountStatus;
+    let app = test_app().await;
+    let alice = app.user("alice").await;
+    let upload = app
+        .services
+        .media
+        .ingest_upload(alice, photo_png(16, 16))
+        .await
+        .expect("upload");
+    let job = app
+        .services
+        .jobs
+        .create(alice, request(upload.id))
+        .await
+        .expect("create");
+    let store = &app.services.store;
+
+    store
+        .set_role_and_status(alice.user_id(), Role::User, AccountStatus::Restricted)
+        .await
+        .expect("restrict");
+    let while_restricted = store
+        .claim_next_job(&claim("w", 1), Timestamp::now())
+        .await
+        .expect("claim");
+    store
+        .set_role_and_status(alice.user_id(), Role::User, AccountStatus::Active)
+        .await
+        .expect("activate");
+    let when_active = store
+        .claim_next_job(&claim("w", 1), Timestamp::now())
+        .await
+        .expect("claim");
+
+    assert!(while_restricted.is_none());
+    assert_eq!(when_active.map(|j| j.id), Some(job.id));
+}

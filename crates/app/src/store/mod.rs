@@ -150,8 +150,8 @@ pub trait JobStore: Send + Sync {
     async fn job(&self, scope: UserScope, id: JobId) -> StoreResult<Option<JobView>>;
     /// Cancels a queued job and refunds it; a job already running or done is `WrongState`.
     async fn cancel_job(&self, scope: UserScope, id: JobId, now: Timestamp) -> StoreResult<Job>;
-    /// System: leases the next runnable job in fair order, or `None`. Also fails, with a
-    /// refund, jobs whose lease ran out on their last attempt.
+    /// System: leases the next runnable job in fair order, or `None`; only active accounts'
+    /// jobs run. Also fails, with a refund, jobs whose lease ran out on their last attempt.
     async fn claim_next_job(&self, claim: &Claim, now: Timestamp) -> StoreResult<Option<Job>>;
     /// System: extends the lease and records progress; `false` when the lease was lost.
     async fn heartbeat_job(

@@ -203,8 +203,11 @@ impl JobStore for SqliteStore {
                      SELECT j.id, j.user_id, j.seq,
                             ROW_NUMBER() OVER (PARTITION BY j.user_id ORDER BY j.seq) AS turn
                      FROM jobs j
-                     WHERE (j.status = 'queued' AND j.run_after <= ?3)
-                        OR (j.status = 'running' AND j.lease_until < ?3)
+                     WHERE ((j.status = 'queued' AND j.run_after <= ?3)
+                            OR (j.status = 'running' AND j.lease_until < ?3))
+                       -- Restricted (paused at the user's request), suspended and banned
+                       -- accounts keep their queued jobs but nothing of theirs runs.
+                       AND j.user_id IN (SELECT id FROM users WHERE status = 'active')
                  ) c
                  WHERE (SELECT COUNT(*) FROM jobs r
                         WHERE r.user_id = c.user_id AND r.status = 'running' AND r.lease_until >= ?3) < ?4
