@@ -194,10 +194,23 @@ impl WorkScale {
         })
     }
 
-    /// CIE L* (0..100) on the reduced grid.
+    /// CIE L* (0..100) on the reduced grid: the L* of each block's mean colour, so the
+    /// lookup runs once per reduced pixel rather than once per photo pixel.
     pub fn lightness(&self, image: &RgbImage) -> Raster {
         let lut = LightnessLut::new();
-        reduce_pixels(image, self.levels, 1, |px, out| out[0] = lut.of(px))
+        if self.levels == 0 {
+            return reduce_pixels(image, 0, 1, |px, out| out[0] = lut.of(px));
+        }
+        let mean = reduce_pixels(image, self.levels, 3, |px, out| {
+            for (o, &v) in out.iter_mut().zip(px) {
+                *o = f32::from(v);
+            }
+        });
+        Raster::from_rows(mean.w, mean.h, 1, |y, out| {
+            for (o, px) in out.iter_mut().zip(mean.row(y).chunks_exact(3)) {
+                *o = lut.of(&[0, 1, 2].map(|ch| (px[ch] + 0.5) as u8));
+            }
+        })
     }
 
     /// Position in the reduced copy of full-size pixel `(x, y)` (pixel centres aligned).
