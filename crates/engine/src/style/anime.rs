@@ -22,19 +22,16 @@ const TAU: f32 = 0.99;
 pub fn render(image: &RgbImage, params: &Params) -> RgbImage {
     let clock = StageClock::start();
     let strength = params.intensity();
-    clock.mark("strength");
     let work = WorkScale::of(image);
-    clock.mark("work");
     let s = work.s;
-    clock.mark("s");
 
     // Two rounds of strong edge-aware smoothing flatten skin and hair into regions.
     let mut flat = work.colours(image);
-    clock.mark("mut flat");
     for _ in 0..2 {
         let guide = flat.clone();
         domain_transform(&mut flat, &guide, 40.0 * s, 0.22, 3);
     }
+    clock.mark("abstraction");
 
     let lum = work.lightness(image);
     clock.mark("lum");
@@ -46,15 +43,10 @@ pub fn render(image: &RgbImage, params: &Params) -> RgbImage {
     clock.mark("dog");
 
     let (w, h) = (image.width() as usize, image.height() as usize);
-    clock.mark("w");
     let ink_gain = 0.6 + 0.8 * strength;
-    clock.mark("ink_gain");
     let saturation = 1.25 + 0.35 * strength;
-    clock.mark("saturation");
     let step = 100.0 / BINS;
-    clock.mark("step");
     let (flat, dog) = (Upsampler::new(&flat, w, h), Upsampler::new(&dog, w, h));
-    clock.mark("flat");
     rows_to_rgb8(
         w,
         h,

@@ -31,18 +31,14 @@ struct Tap {
 pub fn render(image: &RgbImage, params: &Params) -> RgbImage {
     let clock = StageClock::start();
     let strength = params.intensity();
-    clock.mark("strength");
     let work = WorkScale::of(image);
-    clock.mark("work");
     let src = work.colours(image);
     clock.mark("src");
 
     let radius = (5.0 * work.s * (0.7 + 0.6 * strength)).clamp(2.0, 8.0);
-    clock.mark("radius");
     let field = tangent_field(&luma(&src), 2.0);
     clock.mark("field");
     let taps = kernel_taps(3);
-    clock.mark("taps");
     let painted = kuwahara(&src, &field, &taps, radius);
     clock.mark("painted");
     // Brush texture: white noise streaked along the strokes' direction.
@@ -53,15 +49,12 @@ pub fn render(image: &RgbImage, params: &Params) -> RgbImage {
     );
 
     let (w, h) = (image.width() as usize, image.height() as usize);
-    clock.mark("w");
     let canvas = Paper::new(w, h, 0.07, seed32(params.seed, 42));
-    clock.mark("canvas");
     let (painted, streaks) = (
         Upsampler::new(&painted, w, h),
         Upsampler::new(&streaks, w, h),
     );
     let depth = 1.6 * (0.5 + 0.6 * strength);
-    clock.mark("depth");
     rows_to_rgb8(
         w,
         h,

@@ -17,34 +17,26 @@ use crate::style::{Params, StageClock, WorkScale};
 pub fn render(image: &RgbImage, params: &Params) -> RgbImage {
     let clock = StageClock::start();
     let strength = params.intensity();
-    clock.mark("strength");
     let scale = WorkScale::of(image);
-    clock.mark("scale");
     let s = scale.s;
-    clock.mark("s");
     let work = scale.colours(image);
     clock.mark("work");
     let (ww, wh) = (work.w, work.h);
-    clock.mark("ww");
 
     let mut albedo = work;
-    clock.mark("mut albedo");
     for _ in 0..2 {
         let guide = albedo.clone();
         domain_transform(&mut albedo, &guide, 30.0 * s, 0.3, 3);
     }
+    clock.mark("albedo");
     let depth = relief(&albedo, s, params.seed);
     clock.mark("depth");
 
     // Lights in image space: x right, y down, z towards the viewer.
     let key = normalize([-0.55, -0.65, 0.5]);
-    clock.mark("key");
     let fill = normalize([0.7, 0.1, 0.7]);
-    clock.mark("fill");
     let half_vector = normalize([key[0], key[1], key[2] + 1.0]);
-    clock.mark("half_vector");
     let relief_depth = (30.0 + 30.0 * strength) * s.max(0.5);
-    clock.mark("relief_depth");
 
     let lit = Raster::from_rows(ww, wh, 3, |y, out| {
         let up = depth.row(y.saturating_sub(1));
@@ -70,7 +62,6 @@ pub fn render(image: &RgbImage, params: &Params) -> RgbImage {
         }
     });
     let (w, h) = (image.width() as usize, image.height() as usize);
-    clock.mark("w");
     let lit = Upsampler::new(&lit, w, h);
     rows_to_rgb8(w, h, 3, || (), |_, y, out| lit.row(y, out))
 }

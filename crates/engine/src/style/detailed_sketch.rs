@@ -31,9 +31,7 @@ const DIRECTIONS: [(f32, f32); 8] = [
 pub fn render(image: &RgbImage, params: &Params) -> RgbImage {
     let clock = StageClock::start();
     let s = feature_scale(image);
-    clock.mark("s");
     let strength = params.intensity();
-    clock.mark("strength");
     let gray = reduce_pixels(image, 0, 1, |px, out| {
         out[0] =
             (0.2126 * f32::from(px[0]) + 0.7152 * f32::from(px[1]) + 0.0722 * f32::from(px[2]))
@@ -41,14 +39,10 @@ pub fn render(image: &RgbImage, params: &Params) -> RgbImage {
     });
     clock.mark("gray");
     let (w, h) = (gray.w, gray.h);
-    clock.mark("w");
 
     let half = ((4.0 * s).round() as isize).clamp(3, 14);
-    clock.mark("half");
     let lines = line_offsets(half);
-    clock.mark("lines");
     let smooth = gaussian_blur(&gray, 0.7 * s.max(1.0));
-    clock.mark("smooth");
     let grad = gradient_magnitude(&smooth);
     clock.mark("grad");
     // The strongest direction varies slowly: choose it on the reduced copy, with segments
@@ -68,9 +62,7 @@ pub fn render(image: &RgbImage, params: &Params) -> RgbImage {
     let texture = pencil_texture(w, h, s, params.seed);
     clock.mark("texture");
     let paper = Paper::new(w, h, 0.06, seed32(params.seed, 21));
-    clock.mark("paper");
     let gain = 1.6 + 2.4 * strength;
-    clock.mark("gain");
 
     rows_to_rgb8(
         w,

@@ -18,17 +18,13 @@ use crate::style::{Params, StageClock, WorkScale};
 pub fn render(image: &RgbImage, params: &Params) -> RgbImage {
     let clock = StageClock::start();
     let strength = params.intensity();
-    clock.mark("strength");
     let work = WorkScale::of(image);
-    clock.mark("work");
     let s = work.s;
-    clock.mark("s");
 
     let mut wash = work.colours(image);
-    clock.mark("mut wash");
     let guide = wash.clone();
-    clock.mark("guide");
     domain_transform(&mut wash, &guide, 36.0 * s, 0.35, 3);
+    clock.mark("wash");
     layer_washes(&mut wash);
     let edges = edge_strength(&luma(&wash));
     clock.mark("edges");
@@ -36,26 +32,17 @@ pub fn render(image: &RgbImage, params: &Params) -> RgbImage {
     clock.mark("pencil");
 
     let (w, h) = (image.width() as usize, image.height() as usize);
-    clock.mark("w");
     let full_s = s * work.factor;
-    clock.mark("full_s");
     let pencil = Upsampler::new(&pencil, w, h);
     clock.mark("pencil");
     // Washes are laid by hand: their borders wander a little from the photo's edges.
     let wobble = (2.5 + 2.0 * strength) * full_s.max(0.5);
-    clock.mark("wobble");
     let warp_x = ValueNoise::new(w, h, 40.0 * full_s, seed32(params.seed, 33));
-    clock.mark("warp_x");
     let warp_y = ValueNoise::new(w, h, 40.0 * full_s, seed32(params.seed, 34));
-    clock.mark("warp_y");
     let turbulence = Fbm::new(w, h, 90.0 * full_s, 3, seed32(params.seed, 31));
-    clock.mark("turbulence");
     let paper = Paper::new(w, h, 0.22, seed32(params.seed, 32));
-    clock.mark("paper");
     let lighten = 0.3 + 0.14 * strength;
-    clock.mark("lighten");
     let pencil_depth = 0.28 + 0.15 * strength;
-    clock.mark("pencil_depth");
 
     rows_to_rgb8(
         w,

@@ -23,11 +23,8 @@ const PAPER_DEPTH: f32 = 0.10;
 pub fn render(image: &RgbImage, params: &Params) -> RgbImage {
     let clock = StageClock::start();
     let strength = params.intensity();
-    clock.mark("strength");
     let work = WorkScale::of(image);
-    clock.mark("work");
     let s = work.s;
-    clock.mark("s");
     let lum = work.lightness(image);
     clock.mark("lum");
 
@@ -50,28 +47,18 @@ pub fn render(image: &RgbImage, params: &Params) -> RgbImage {
     let shade = gaussian_blur(&lum, 3.0 * s);
     clock.mark("shade");
     let (w, h) = (image.width() as usize, image.height() as usize);
-    clock.mark("w");
     let shade = Upsampler::new(&shade, w, h);
     clock.mark("shade");
 
     let full_s = s * work.factor;
-    clock.mark("full_s");
     let phi = PHI * (3.0 + 2.0 * strength);
-    clock.mark("phi");
     let wobble = 1.6 * full_s;
-    clock.mark("wobble");
     let warp_x = ValueNoise::new(w, h, 60.0 * full_s, seed32(params.seed, 11));
-    clock.mark("warp_x");
     let warp_y = ValueNoise::new(w, h, 60.0 * full_s, seed32(params.seed, 12));
-    clock.mark("warp_y");
     let breaks = ValueNoise::new(w, h, 9.0 * full_s, seed32(params.seed, 13));
-    clock.mark("breaks");
     let paper = Paper::new(w, h, PAPER_DEPTH, seed32(params.seed, 15));
-    clock.mark("paper");
     let inv_spacing = 1.0 / (5.0 * full_s.max(0.8));
-    clock.mark("inv_spacing");
     let hatch_depth = 0.35 + 0.35 * strength;
-    clock.mark("hatch_depth");
 
     rows_to_rgb8(
         w,
