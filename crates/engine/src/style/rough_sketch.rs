@@ -48,11 +48,12 @@ pub fn render(image: &RgbImage, params: &Params) -> RgbImage {
     clock.mark("shade");
     let (w, h) = (image.width() as usize, image.height() as usize);
     let shade = Upsampler::new(&shade, w, h);
+    let straight = Upsampler::new(&sharpened, w, h);
     clock.mark("shade");
 
     let full_s = s * work.factor;
     let phi = PHI * (3.0 + 2.0 * strength);
-    let wobble = 1.6 * full_s;
+    let wobble = 2.0 * full_s;
     let warp_x = ValueNoise::new(w, h, 60.0 * full_s, seed32(params.seed, 11));
     let warp_y = ValueNoise::new(w, h, 60.0 * full_s, seed32(params.seed, 12));
     let breaks = ValueNoise::new(w, h, 9.0 * full_s, seed32(params.seed, 13));
@@ -64,9 +65,10 @@ pub fn render(image: &RgbImage, params: &Params) -> RgbImage {
         w,
         h,
         1,
-        || [(); 5].map(|_| vec![0f32; w]),
-        |[wx, wy, lift, scratch, shadow], y, out| {
+        || [(); 6].map(|_| vec![0f32; w]),
+        |[wx, wy, lift, scratch, shadow, traced], y, out| {
             shade.row(y, shadow);
+            straight.row(y, traced);
             warp_x.fill_row(y, wx);
             warp_y.fill_row(y, wy);
             breaks.fill_row(y, lift);
@@ -74,12 +76,11 @@ pub fn render(image: &RgbImage, params: &Params) -> RgbImage {
             for x in 0..w {
                 let (ox, oy) = ((wx[x] - 0.5) * wobble, (wy[x] - 0.5) * wobble);
                 let (xf, yf) = (x as f32, y as f32);
-                // Two passes of the same drawing, each displaced by its own slow wobble: where
-                // they part, strokes double up and overshoot like a hand that did not trace.
+                // Two passes of the same drawing, one traced and one displaced by a slow
+                // wobble: where they part, strokes double up and overshoot like a hand.
                 let (ax, ay) = work.to_work(xf + ox, yf + oy);
-                let (bx, by) = work.to_work(xf - 0.7 * oy, yf + 0.7 * ox);
                 let a = soft_threshold(sharpened.sample_px::<1>(ax, ay)[0], phi);
-                let b = soft_threshold(sharpened.sample_px::<1>(bx, by)[0], phi);
+                let b = soft_threshold(traced[x], phi);
                 // Strokes lift off the paper in places: breaks lighten them, never remove them.
                 let stroke = a * b;
                 let stroke = stroke + (1.0 - stroke) * smoothstep(0.45, 0.8, lift[x]) * 0.55;
