@@ -60,6 +60,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/tokens", get(account::tokens))
         .route("/static/app.css", get(stylesheet))
         .route("/static/app.js", get(script))
+        .route("/static/samples/{name}", get(sample))
         .layer(DefaultBodyLimit::max(config.server.max_body_bytes))
         .merge(studio)
         .layer(middleware::from_fn_with_state(
@@ -84,6 +85,49 @@ async fn limit_account_forms(
         return crate::http::limit::limit_by_ip(State(state), request, next).await;
     }
     next.run(request).await
+}
+
+/// Gallery samples of the built-in styles, rendered by the engine from the bundled portrait
+/// (`cargo run --release -p atelier-engine --example samples -- crates/app/static/samples`).
+const SAMPLES: [(&str, &[u8]); 6] = [
+    (
+        "rough-sketch.jpg",
+        include_bytes!("../../static/samples/rough-sketch.jpg"),
+    ),
+    (
+        "detailed-sketch.jpg",
+        include_bytes!("../../static/samples/detailed-sketch.jpg"),
+    ),
+    (
+        "light-color.jpg",
+        include_bytes!("../../static/samples/light-color.jpg"),
+    ),
+    (
+        "artistic.jpg",
+        include_bytes!("../../static/samples/artistic.jpg"),
+    ),
+    (
+        "anime.jpg",
+        include_bytes!("../../static/samples/anime.jpg"),
+    ),
+    (
+        "clay-3d.jpg",
+        include_bytes!("../../static/samples/clay-3d.jpg"),
+    ),
+];
+
+async fn sample(axum::extract::Path(name): axum::extract::Path<String>) -> Response {
+    match SAMPLES.iter().find(|(file, _)| *file == name) {
+        Some((_, bytes)) => (
+            [
+                (header::CONTENT_TYPE, "image/jpeg"),
+                (header::CACHE_CONTROL, "public, max-age=86400"),
+            ],
+            *bytes,
+        )
+            .into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
 }
 
 async fn stylesheet() -> Response {

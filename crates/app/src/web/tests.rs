@@ -199,6 +199,31 @@ async fn forms_posted_from_another_site_are_refused() {
 }
 
 #[tokio::test]
+async fn the_gallery_shows_a_rendered_sample_of_every_style() {
+    let test = test_app().await;
+    let router = app(AppState::new(test.services.clone()));
+
+    let home = send(&router, get("/", None)).await;
+
+    for style in atelier_engine::Style::ALL {
+        let src = format!("/static/samples/{}.jpg", style.id());
+        assert!(
+            home.html.contains(&src),
+            "the home page shows no sample of {style}"
+        );
+        let sample = router
+            .clone()
+            .oneshot(get(&src, None))
+            .await
+            .expect("router answers");
+        assert_eq!(sample.status(), StatusCode::OK, "{src}");
+        assert_eq!(sample.headers()[header::CONTENT_TYPE], "image/jpeg");
+    }
+    let missing = send(&router, get("/static/samples/nope.jpg", None)).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
 async fn the_stylesheet_is_served() {
     let test = test_app().await;
     let router = app(AppState::new(test.services.clone()));
