@@ -68,13 +68,23 @@ impl Raster {
 
     /// Applies `f` to every row in parallel; `f` gets the row index and the row's values.
     pub fn par_rows_mut(&mut self, f: impl Fn(usize, &mut [f32]) + Sync + Send) {
+        self.par_rows_mut_with(|| (), |_, y, row| f(y, row));
+    }
+
+    /// Like `par_rows_mut`, with a per-task scratch value made by `init` (row buffers for
+    /// noise, paper and the like), so a pass allocates nothing per row.
+    pub fn par_rows_mut_with<T>(
+        &mut self,
+        init: impl Fn() -> T + Sync + Send,
+        f: impl Fn(&mut T, usize, &mut [f32]) + Sync + Send,
+    ) {
         let s = self.stride();
         self.data
             .par_chunks_mut(s * ROWS_PER_TASK)
             .enumerate()
-            .for_each(|(chunk, rows)| {
+            .for_each_init(init, |scratch, (chunk, rows)| {
                 for (i, row) in rows.chunks_exact_mut(s).enumerate() {
-                    f(chunk * ROWS_PER_TASK + i, row);
+                    f(scratch, chunk * ROWS_PER_TASK + i, row);
                 }
             });
     }
@@ -91,8 +101,7 @@ impl Raster {
         out
     }
 
-    /// Like `from_rows`, with a per-task scratch value made by `init` (row buffers for noise,
-    /// paper and the like), so the final pass of a style allocates nothing per row.
+    /// Like `from_rows`, with a per-task scratch value (see `par_rows_mut_with`).
     pub fn from_rows_with<T>(
         w: usize,
         h: usize,
@@ -101,15 +110,7 @@ impl Raster {
         f: impl Fn(&mut T, usize, &mut [f32]) + Sync + Send,
     ) -> Raster {
         let mut out = Raster::new(w, h, c);
-        let s = out.stride();
-        out.data
-            .par_chunks_mut(s * ROWS_PER_TASK)
-            .enumerate()
-            .for_each_init(init, |scratch, (chunk, rows)| {
-                for (i, row) in rows.chunks_exact_mut(s).enumerate() {
-                    f(scratch, chunk * ROWS_PER_TASK + i, row);
-                }
-            });
+        out.par_rows_mut_with(init, f);
         out
     }
 }
