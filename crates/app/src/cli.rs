@@ -29,6 +29,8 @@ Common settings (file key / environment variable, default):
   jobs.workers             ATELIER__JOBS__WORKERS             0 (one per core)
   uploads.max_bytes        ATELIER__UPLOADS__MAX_BYTES        20000000
   smtp.url                 ATELIER__SMTP__URL                 unset (outbox is logged)
+                           smtp://user:pass@host:587?tls=required, smtps://host, smtp://host:25
+  smtp.from                ATELIER__SMTP__FROM                Atelier <no-reply@localhost>
 Durations are humantime strings: 30s, 15m, 24h, 7days.";
 
 /// Where to find the settings.

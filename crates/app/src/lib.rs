@@ -10,6 +10,7 @@ pub mod config;
 pub mod domain;
 pub mod http;
 pub mod jobs;
+pub mod mail;
 pub mod media;
 pub mod server;
 pub mod services;

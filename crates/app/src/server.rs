@@ -3,13 +3,11 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::time::Duration;
 
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
-use crate::domain::Timestamp;
 use crate::http::{AppState, SHUTDOWN_GRACE, app};
 use crate::services::Services;
 
@@ -33,7 +31,7 @@ pub fn spawn_background(
     }
     if background {
         tasks.spawn(services.sweeper().run(stop.clone()));
-        tasks.spawn(relay_outbox(services.clone(), stop.clone()));
+        tasks.spawn(services.relay().run(stop.clone()));
     }
     tasks
 }
@@ -86,28 +84,4 @@ pub async fn shutdown_signal() {
         () = term => {}
     }
     tracing::info!("shutting down");
-}
-
-/// Without SMTP (not built yet) the outbox is written to the log and marked sent.
-async fn relay_outbox(services: Services, mut stop: watch::Receiver<bool>) {
-    if services.config.smtp.url.is_some() {
-        tracing::warn!("SMTP delivery is not implemented yet; the outbox is logged instead");
-    }
-    while !*stop.borrow() {
-        match services.store.pending_mail(50).await {
-            Ok(mails) => {
-                for (id, mail) in mails {
-                    tracing::info!(to = %mail.recipient, subject = %mail.subject, body = %mail.body, "outbox mail (SMTP off)");
-                    if let Err(e) = services.store.mark_mail_sent(id, Timestamp::now()).await {
-                        tracing::warn!(error = %e, "outbox update failed");
-                    }
-                }
-            }
-            Err(e) => tracing::warn!(error = %e, "outbox read failed"),
-        }
-        tokio::select! {
-            () = tokio::time::sleep(Duration::from_secs(5)) => {}
-            _ = stop.changed() => {}
-        }
-    }
 }

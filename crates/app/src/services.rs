@@ -10,6 +10,7 @@ use crate::blobs::{Blobs, MasterKey};
 use crate::config::Config;
 use crate::jobs::Jobs;
 use crate::jobs::worker::Worker;
+use crate::mail::{Mailer, Relay};
 use crate::media::Media;
 use crate::store::{self, Store};
 use crate::sweeper::Sweeper;
@@ -22,6 +23,7 @@ pub struct Services {
     pub accounts: Accounts,
     pub media: Media,
     pub jobs: Jobs,
+    pub mailer: Mailer,
 }
 
 impl Services {
@@ -37,10 +39,16 @@ impl Services {
         let master = MasterKey::load_or_create(&config.data_dir.join("master.key"))?;
         let store = store::connect(config.database_url().expose()).await?;
         let blobs = Blobs::open(&config.storage_url(), master)?;
-        Ok(Services::assemble(config, store, blobs))
+        Services::assemble(config, store, blobs)
     }
 
-    pub fn assemble(config: Config, store: Arc<dyn Store>, blobs: Blobs) -> Services {
+    /// Builds the services over an opened store and blob storage; fails only on settings
+    /// that cannot work (a malformed SMTP URL or sender).
+    pub fn assemble(
+        config: Config,
+        store: Arc<dyn Store>,
+        blobs: Blobs,
+    ) -> anyhow::Result<Services> {
         let limits = Limits {
             max_bytes: config.uploads.max_bytes,
             max_pixels: config.uploads.max_pixels,
@@ -59,14 +67,16 @@ impl Services {
             config.retention.upload_ttl,
         );
         let jobs = Jobs::new(store.clone(), config.tokens.default_cost);
-        Services {
+        let mailer = Mailer::from_config(&config.smtp)?;
+        Ok(Services {
             config: Arc::new(config),
             store,
             blobs,
             accounts,
             media,
             jobs,
-        }
+            mailer,
+        })
     }
 
     /// A worker named `name`, sharing this process's store.
@@ -78,6 +88,11 @@ impl Services {
             self.config.retention.result_ttl,
             name,
         )
+    }
+
+    /// The outbox relay, delivering through this process's mailer.
+    pub fn relay(&self) -> Relay {
+        Relay::new(self.store.clone(), self.mailer.clone(), &self.config.smtp)
     }
 
     pub fn sweeper(&self) -> Sweeper {

@@ -35,7 +35,7 @@ pub(crate) async fn test_app_with(config: Config) -> TestApp {
     let url = format!("sqlite://{}", dir.path().join("app.db").display());
     let sqlite = Arc::new(SqliteStore::open(&url).await.expect("store"));
     let blobs = Blobs::in_memory().expect("blobs");
-    let services = Services::assemble(config, sqlite, blobs);
+    let services = Services::assemble(config, sqlite, blobs).expect("services");
     TestApp {
         services,
         _dir: dir,

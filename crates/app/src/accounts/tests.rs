@@ -198,19 +198,28 @@ async fn password_reset_goes_to_the_outbox_only_for_known_addresses() {
         .await
         .expect("unknown");
 
-    let mail = f.store.pending_mail(10).await.expect("outbox");
+    let mail = f
+        .store
+        .pending_mail(Timestamp::now(), 10)
+        .await
+        .expect("outbox");
     assert_eq!(mail.len(), 1);
-    assert_eq!(mail[0].1.recipient, "ada@example.org");
+    assert_eq!(mail[0].mail.recipient, "ada@example.org");
 }
 
 /// The token in the latest mail to `recipient`.
 async fn mailed_token(f: &Fixture, recipient: &str) -> String {
-    let mail = f.store.pending_mail(100).await.expect("outbox");
-    let (_, last) = mail
+    let mail = f
+        .store
+        .pending_mail(Timestamp::now(), 100)
+        .await
+        .expect("outbox");
+    let last = &mail
         .iter()
         .rev()
-        .find(|(_, m)| m.recipient == recipient)
-        .expect("a mail to the recipient");
+        .find(|p| p.mail.recipient == recipient)
+        .expect("a mail to the recipient")
+        .mail;
     let start = last.body.find("token=").expect("token in body") + "token=".len();
     last.body[start..start + 32].to_owned()
 }
@@ -324,11 +333,15 @@ async fn an_email_change_applies_with_the_token_sent_to_the_new_address() {
             .await
             .is_ok()
     );
-    let notices = f.store.pending_mail(100).await.expect("outbox");
+    let notices = f
+        .store
+        .pending_mail(Timestamp::now(), 100)
+        .await
+        .expect("outbox");
     assert!(
         notices
             .iter()
-            .any(|(_, m)| m.recipient == "ada@example.org"),
+            .any(|p| p.mail.recipient == "ada@example.org"),
         "the old address is told"
     );
 }

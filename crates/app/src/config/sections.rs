@@ -193,9 +193,32 @@ impl Default for StripeConfig {
     }
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SmtpConfig {
-    /// Without it the outbox is written to the log instead of sent.
+    /// `smtp://user:pass@host:port` (plain), `?tls=required` (STARTTLS) or `smtps://`
+    /// (implicit TLS). Without it the outbox is written to the log instead of sent.
     pub url: Option<Secret>,
+    /// The sender of every mail, `Name <address>` or a bare address.
+    pub from: String,
+    /// Delivery attempts before a mail is given up on (a permanent refusal stops at once).
+    pub max_attempts: u32,
+    /// Delay before the first retry; doubled on each further attempt.
+    #[serde(deserialize_with = "human_duration")]
+    pub retry_backoff: Duration,
+    /// Time allowed for one SMTP conversation.
+    #[serde(deserialize_with = "human_duration")]
+    pub timeout: Duration,
+}
+
+impl Default for SmtpConfig {
+    fn default() -> Self {
+        SmtpConfig {
+            url: None,
+            from: "Atelier <no-reply@localhost>".into(),
+            max_attempts: 8,
+            retry_backoff: Duration::from_secs(60),
+            timeout: Duration::from_secs(30),
+        }
+    }
 }

@@ -205,8 +205,17 @@ pub trait RetentionStore: Send + Sync {
 #[async_trait]
 pub trait AuditStore: Send + Sync {
     async fn enqueue_mail(&self, mail: &Mail, now: Timestamp) -> StoreResult<()>;
-    async fn pending_mail(&self, limit: u32) -> StoreResult<Vec<(i64, Mail)>>;
+    /// System: mail neither sent nor given up on whose next attempt is due, oldest first.
+    async fn pending_mail(&self, now: Timestamp, limit: u32) -> StoreResult<Vec<PendingMail>>;
     async fn mark_mail_sent(&self, id: i64, now: Timestamp) -> StoreResult<()>;
+    /// System: counts a failed attempt; retried from `retry_at`, or given up on when `None`.
+    async fn mark_mail_failed(
+        &self,
+        id: i64,
+        error: &str,
+        retry_at: Option<Timestamp>,
+        now: Timestamp,
+    ) -> StoreResult<()>;
     async fn record_access(&self, entry: &AccessEntry) -> StoreResult<()>;
     async fn purge_access_log(&self, before: Timestamp) -> StoreResult<u64>;
     /// The caller's own access-log rows, newest first (for the data export).

@@ -316,6 +316,14 @@ pub struct Mail {
     pub body: String,
 }
 
+/// A mail waiting in the outbox, with the attempts already made to deliver it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PendingMail {
+    pub id: i64,
+    pub attempts: u32,
+    pub mail: Mail,
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct AccessEntry {
     pub at: Timestamp,

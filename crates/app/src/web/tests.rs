@@ -6,6 +6,7 @@ use axum::http::{Method, Request, StatusCode, header};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 
+use crate::domain::Timestamp;
 use crate::http::{AppState, app};
 use crate::testing::test_app;
 
@@ -374,8 +375,13 @@ async fn forgotten_password_is_reset_through_the_mailed_link_once() {
         post_form("/forgot", "email=ada%40example.org", "same-origin"),
     )
     .await;
-    let mail = test.services.store.pending_mail(10).await.expect("outbox");
-    let body = &mail.last().expect("a reset mail").1.body;
+    let mail = test
+        .services
+        .store
+        .pending_mail(Timestamp::now(), 10)
+        .await
+        .expect("outbox");
+    let body = &mail.last().expect("a reset mail").mail.body;
     let token: String = body
         .split("token=")
         .nth(1)
@@ -441,12 +447,17 @@ async fn the_account_page_changes_the_address_only_after_confirmation() {
     )
     .await;
     let before = send(&router, get("/account", Some(&cookie))).await;
-    let mail = test.services.store.pending_mail(10).await.expect("outbox");
+    let mail = test
+        .services
+        .store
+        .pending_mail(Timestamp::now(), 10)
+        .await
+        .expect("outbox");
     let body = &mail
         .iter()
-        .find(|(_, m)| m.recipient == "ada@new.example")
+        .find(|p| p.mail.recipient == "ada@new.example")
         .expect("confirmation mail")
-        .1
+        .mail
         .body;
     let token: String = body
         .split("token=")

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 
 use super::{SqliteStore, get, get_opt_id, get_time, internal};
 use crate::domain::{Timestamp, UserScope};
-use crate::store::{AccessEntry, AuditStore, Mail, StoreResult};
+use crate::store::{AccessEntry, AuditStore, Mail, PendingMail, StoreResult};
 
 #[async_trait]
 impl AuditStore for SqliteStore {
@@ -22,35 +22,61 @@ impl AuditStore for SqliteStore {
         Ok(())
     }
 
-    async fn pending_mail(&self, limit: u32) -> StoreResult<Vec<(i64, Mail)>> {
-        let rows: Vec<(i64, String, String, String)> =
-            sqlx::query_as("SELECT id, recipient, subject, body FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT ?")
-                .bind(i64::from(limit))
-                .fetch_all(&self.reader)
-                .await
-                .map_err(internal)?;
+    async fn pending_mail(&self, now: Timestamp, limit: u32) -> StoreResult<Vec<PendingMail>> {
+        let rows: Vec<(i64, i64, String, String, String)> = sqlx::query_as(
+            "SELECT id, attempts, recipient, subject, body FROM outbox
+             WHERE sent_at IS NULL AND failed_at IS NULL
+               AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
+             ORDER BY id LIMIT ?",
+        )
+        .bind(now.millis())
+        .bind(i64::from(limit))
+        .fetch_all(&self.reader)
+        .await
+        .map_err(internal)?;
         Ok(rows
             .into_iter()
-            .map(|(id, recipient, subject, body)| {
-                (
-                    id,
-                    Mail {
-                        recipient,
-                        subject,
-                        body,
-                    },
-                )
+            .map(|(id, attempts, recipient, subject, body)| PendingMail {
+                id,
+                attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
+                mail: Mail {
+                    recipient,
+                    subject,
+                    body,
+                },
             })
             .collect())
     }
 
     async fn mark_mail_sent(&self, id: i64, now: Timestamp) -> StoreResult<()> {
-        sqlx::query("UPDATE outbox SET sent_at = ? WHERE id = ?")
+        sqlx::query("UPDATE outbox SET sent_at = ?, attempts = attempts + 1 WHERE id = ?")
             .bind(now.millis())
             .bind(id)
             .execute(&self.writer)
             .await
             .map_err(internal)?;
+        Ok(())
+    }
+
+    async fn mark_mail_failed(
+        &self,
+        id: i64,
+        error: &str,
+        retry_at: Option<Timestamp>,
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        let failed_at = retry_at.is_none().then_some(now.millis());
+        sqlx::query(
+            "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?,
+             failed_at = ? WHERE id = ?",
+        )
+        .bind(error)
+        .bind(retry_at.map(Timestamp::millis))
+        .bind(failed_at)
+        .bind(id)
+        .execute(&self.writer)
+        .await
+        .map_err(internal)?;
         Ok(())
     }
 

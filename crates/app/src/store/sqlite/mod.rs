@@ -39,6 +39,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "account tokens",
         include_str!("../../../../../migrations/sqlite/0002_account_tokens.sql"),
     ),
+    (
+        4,
+        "outbox delivery",
+        include_str!("../../../../../migrations/sqlite/0004_outbox_delivery.sql"),
+    ),
 ];
 
 pub struct SqliteStore {
