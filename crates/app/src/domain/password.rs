@@ -110,12 +110,12 @@ mod tests {
     }
 
     #[test]
-    fn the_common_list_is_substantial() {
-        assert!(
-            common_passwords().len() >= 500,
-            "only {} entries",
-            common_passwords().len()
-        );
+    fn the_common_list_holds_the_3000_most_common() {
+        assert_eq!(common_passwords().len(), 3000);
+        // Ranks 1, 1,000, 2,000 and 3,000 of the published list.
+        for entry in ["123456", "1qaz2wsx3edc", "billyboy", "1005"] {
+            assert!(common_passwords().contains(entry), "{entry} missing");
+        }
     }
 
     #[test]
