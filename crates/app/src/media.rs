@@ -49,6 +49,29 @@ impl MediaError {
 }
 
 /// Re-encodes decoded pixels as a plain PNG: no metadata of the original survives.
+/// A small JPEG of `image` for lists and previews, carrying no metadata.
+fn encode_thumbnail(image: &RgbImage, max_edge: u32) -> Result<Vec<u8>, MediaError> {
+    use image::ImageEncoder;
+    let small = atelier_engine::fit_max_edge(image, max_edge);
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 80)
+        .write_image(
+            small.as_raw(),
+            small.width(),
+            small.height(),
+            image::ExtendedColorType::Rgb8,
+        )
+        .map_err(|e| MediaError::Internal(e.to_string()))?;
+    Ok(out)
+}
+
+/// Which stored image a thumbnail is made from.
+#[derive(Clone, Copy, Debug)]
+pub enum MediaRef {
+    Upload(UploadId),
+    Result(ResultId),
+}
+
 pub(crate) fn encode_png(image: &RgbImage) -> Result<Vec<u8>, MediaError> {
     let mut out = std::io::Cursor::new(Vec::new());
     image
@@ -176,6 +199,27 @@ impl Media {
             .get(scope.user_id(), wrapped.as_deref(), &result.blob_key)
             .await?;
         Ok((result, bytes))
+    }
+
+    /// A JPEG of at most `max_edge` pixels a side of one of the caller's images, made on
+    /// request from the decrypted blob and never stored.
+    pub async fn thumbnail(
+        &self,
+        scope: UserScope,
+        what: MediaRef,
+        max_edge: u32,
+    ) -> Result<Vec<u8>, MediaError> {
+        let bytes = match what {
+            MediaRef::Upload(id) => self.upload_bytes(scope, id).await?.1,
+            MediaRef::Result(id) => self.result_bytes(scope, id).await?.1,
+        };
+        let limits = self.limits.clone();
+        tokio::task::spawn_blocking(move || {
+            let decoded = atelier_engine::decode(&bytes, &limits).map_err(MediaError::Decode)?;
+            encode_thumbnail(&decoded.image, max_edge)
+        })
+        .await
+        .map_err(|e| MediaError::Internal(e.to_string()))?
     }
 
     pub async fn delete_result(&self, scope: UserScope, id: ResultId) -> Result<(), MediaError> {

@@ -71,6 +71,7 @@ job-status-running = Painting…
 job-status-succeeded = Ready
 job-status-failed = It did not work; your token was refunded.
 job-status-canceled = Canceled; your token was refunded.
+job-status-removed = Done; the portrait has been deleted.
 job-queue-position = Position in the queue: { $position }
 job-progress = Progress
 job-refresh-note = This page refreshes by itself.
@@ -83,9 +84,26 @@ job-warn-no-face = We found no face in this photo; portraits work best with one 
 job-warn-many-faces = We found several faces; the portrait may look best with one.
 job-warn-small = This photo is smaller than 512 pixels; the portrait may look soft.
 job-alt = Your portrait in the { $style } style
-history-title = History
+history-title = Your library
 history-empty = Nothing yet. Your portraits appear here until they are deleted.
 history-open = Open
+history-new = New portrait
+library-portraits = Portraits
+library-portraits-empty = No portraits are held right now.
+library-photos = Photos
+library-photos-note = Your photos are kept only until their deadline so you can make more portraits from them; delete them any time.
+library-photos-empty = No photos are held right now.
+library-photo-alt = Your uploaded photo
+library-faces = { $count ->
+    [0] no face found
+    [one] one face
+   *[other] { $count } faces
+}
+library-delete-photo = Delete photo
+library-jobs = All portraits you asked for
+library-col-when = When
+library-col-style = Style
+library-col-status = Status
 tokens-title = Tokens
 tokens-balance = Balance
 tokens-lots = Lots

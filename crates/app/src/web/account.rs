@@ -1,4 +1,4 @@
-//! The signed-in user's history, tokens and account pages.
+//! The signed-in user's tokens and account pages.
 
 use askama::Template;
 use axum::Form;
@@ -9,23 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use super::i18n::Tr;
 use super::pages::{NavUser, nav_user, short_time};
 use super::render;
-use crate::domain::JobId;
 use crate::http::{AppState, Caller};
-
-pub struct HistoryRow {
-    pub id: JobId,
-    pub created: String,
-    pub style: String,
-    pub status: String,
-}
-
-#[derive(Template)]
-#[template(path = "history.html")]
-struct HistoryPage {
-    tr: Tr,
-    user: Option<NavUser>,
-    rows: Vec<HistoryRow>,
-}
 
 #[derive(Template)]
 #[template(path = "tokens.html")]
@@ -35,35 +19,6 @@ struct TokensPage {
     balance_text: String,
     lots: Vec<String>,
     ledger: Vec<(String, String, i64)>,
-}
-
-pub async fn history(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    caller: Option<Caller>,
-) -> Response {
-    let Some(caller) = caller else {
-        return Redirect::to("/signin").into_response();
-    };
-    let tr = Tr::from_headers(&headers);
-    let Ok(jobs) = state.services.store.jobs_of(caller.scope, 200).await else {
-        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-    };
-    let rows = jobs
-        .into_iter()
-        .map(|job| HistoryRow {
-            id: job.id,
-            created: short_time(job.created_at),
-            style: tr.t(&format!("style-{}", job.style)),
-            status: tr.t(&format!("job-status-{}", job.status.as_str())),
-        })
-        .collect();
-    let page = HistoryPage {
-        user: nav_user(&state, Some(caller)).await,
-        rows,
-        tr,
-    };
-    render(StatusCode::OK, &page)
 }
 
 pub async fn tokens(

@@ -5,6 +5,7 @@
 
 mod account;
 pub mod i18n;
+mod library;
 mod pages;
 mod recovery;
 mod studio;
@@ -54,7 +55,13 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             "/confirm-email",
             get(recovery::confirm_email_form).post(recovery::confirm_email),
         )
-        .route("/history", get(account::history))
+        .route("/history", get(library::library))
+        .route("/results/{id}/thumbnail", get(library::result_thumbnail))
+        .route("/uploads/{id}/thumbnail", get(library::upload_thumbnail))
+        .route(
+            "/uploads/{id}/delete",
+            axum::routing::post(library::delete_upload),
+        )
         .route("/account", get(account::account))
         .route("/account/email", axum::routing::post(account::change_email))
         .route("/tokens", get(account::tokens))

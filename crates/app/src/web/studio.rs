@@ -220,7 +220,7 @@ pub async fn job_page(
     let page = JobPage {
         user: nav_user(&state, Some(caller)).await,
         job_id: job.id,
-        status_text: tr.t(&format!("job-status-{}", job.status.as_str())),
+        status_text: tr.t(&super::library::status_key(&job, result.is_some())),
         queue_position: view.queue_position.map(|p| tr.t1("job-queue-position", "position", p)),
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // 0..=100
         progress: (job.progress.clamp(0.0, 1.0) * 100.0).round() as u32,

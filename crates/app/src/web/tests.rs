@@ -72,6 +72,9 @@ fn cookie_pair(set_cookie: &str) -> String {
     set_cookie.split(';').next().unwrap_or_default().to_owned()
 }
 
+#[path = "library_tests.rs"]
+mod library;
+
 const SIGN_UP: &str = "email=ada%40example.org&password=a+sturdy+passphrase&age_over_14=true";
 
 #[tokio::test]
@@ -327,6 +330,12 @@ async fn the_studio_flow_from_photo_to_deleted_result() {
         (StatusCode::SEE_OTHER, Some("/history"))
     );
     assert!(history.html.contains("Anime") && history.html.contains(&job_uri));
+    assert!(
+        history.html.contains("the portrait has been deleted") && !history.html.contains("Ready"),
+        "a deleted portrait is not shown as ready"
+    );
+    let after = send(&router, get(&job_uri, Some(&cookie))).await;
+    assert!(after.html.contains("the portrait has been deleted"));
     assert!(
         tokens.html.contains("Spent") && tokens.html.contains("2 of 3 left"),
         "{}",

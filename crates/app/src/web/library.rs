@@ -1,0 +1,202 @@
+//! The user's library (`/history`): portraits still held, photos still held, and every job,
+//! each with what can be done to it (open, download, delete) and when it goes.
+
+use std::collections::{HashMap, HashSet};
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+
+use super::i18n::Tr;
+use super::pages::{NavUser, nav_user, short_time};
+use super::render;
+use crate::domain::{JobId, ResultId, UploadId};
+use crate::http::{AppState, Caller};
+use crate::media::{MediaError, MediaRef};
+use crate::store::{Job, JobStatus};
+
+/// Longest edge of list thumbnails, in pixels (twice the CSS size, for dense screens).
+const THUMBNAIL_EDGE: u32 = 480;
+
+pub struct PortraitCard {
+    pub id: ResultId,
+    pub job_id: Option<JobId>,
+    pub style: String,
+    pub alt: String,
+    pub expires_at: String,
+    pub expires_text: String,
+}
+
+pub struct PhotoCard {
+    pub id: UploadId,
+    pub size: String,
+    pub faces: String,
+    pub expires_at: String,
+    pub expires_text: String,
+}
+
+pub struct JobRow {
+    pub id: JobId,
+    pub created: String,
+    pub style: String,
+    pub status: String,
+}
+
+#[derive(Template)]
+#[template(path = "history.html")]
+struct LibraryPage {
+    tr: Tr,
+    user: Option<NavUser>,
+    portraits: Vec<PortraitCard>,
+    photos: Vec<PhotoCard>,
+    jobs: Vec<JobRow>,
+}
+
+/// The Fluent key for a job's status as its owner should read it: a succeeded job whose
+/// portrait is gone (deleted, or swept after its time) says so instead of "Ready".
+pub(super) fn status_key(job: &Job, result_held: bool) -> String {
+    if job.status == JobStatus::Succeeded && !result_held {
+        "job-status-removed".into()
+    } else {
+        format!("job-status-{}", job.status.as_str())
+    }
+}
+
+pub async fn library(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    caller: Option<Caller>,
+) -> Response {
+    let Some(caller) = caller else {
+        return Redirect::to("/signin").into_response();
+    };
+    let tr = Tr::from_headers(&headers);
+    let store = &state.services.store;
+    let (Ok(jobs), Ok(results), Ok(uploads)) = (
+        store.jobs_of(caller.scope, 200).await,
+        store.results_of(caller.scope, 200).await,
+        store.uploads_of(caller.scope, 200).await,
+    ) else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    let held: HashSet<ResultId> = results.iter().map(|r| r.id).collect();
+    let style_of: HashMap<JobId, String> = jobs
+        .iter()
+        .map(|job| (job.id, tr.t(&format!("style-{}", job.style))))
+        .collect();
+    let portraits = results
+        .iter()
+        .map(|result| {
+            let style = style_of.get(&result.job_id).cloned().unwrap_or_default();
+            PortraitCard {
+                id: result.id,
+                job_id: style_of
+                    .contains_key(&result.job_id)
+                    .then_some(result.job_id),
+                alt: tr.t1("job-alt", "style", style.clone()),
+                style,
+                expires_at: result.expires_at.rfc3339(),
+                expires_text: tr.t1("job-expires", "time", short_time(result.expires_at)),
+            }
+        })
+        .collect();
+    let photos = uploads
+        .iter()
+        .map(|upload| PhotoCard {
+            id: upload.id,
+            size: format!("{} × {}", upload.width, upload.height),
+            faces: tr.t1("library-faces", "count", upload.faces),
+            expires_at: upload.expires_at.rfc3339(),
+            expires_text: tr.t1("job-expires", "time", short_time(upload.expires_at)),
+        })
+        .collect();
+    let jobs = jobs
+        .iter()
+        .map(|job| JobRow {
+            id: job.id,
+            created: short_time(job.created_at),
+            style: style_of.get(&job.id).cloned().unwrap_or_default(),
+            status: tr.t(&status_key(
+                job,
+                job.result_id.is_some_and(|id| held.contains(&id)),
+            )),
+        })
+        .collect();
+    let page = LibraryPage {
+        user: nav_user(&state, Some(caller)).await,
+        portraits,
+        photos,
+        jobs,
+        tr,
+    };
+    render(StatusCode::OK, &page)
+}
+
+/// `GET /results/{id}/thumbnail` and `/uploads/{id}/thumbnail`: a small JPEG for lists.
+pub async fn result_thumbnail(
+    State(state): State<AppState>,
+    caller: Option<Caller>,
+    Path(id): Path<String>,
+) -> Response {
+    match id.parse::<ResultId>() {
+        Ok(id) => thumbnail(&state, caller, MediaRef::Result(id)).await,
+        Err(_) => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+pub async fn upload_thumbnail(
+    State(state): State<AppState>,
+    caller: Option<Caller>,
+    Path(id): Path<String>,
+) -> Response {
+    match id.parse::<UploadId>() {
+        Ok(id) => thumbnail(&state, caller, MediaRef::Upload(id)).await,
+        Err(_) => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+async fn thumbnail(state: &AppState, caller: Option<Caller>, what: MediaRef) -> Response {
+    let Some(caller) = caller else {
+        return StatusCode::UNAUTHORIZED.into_response();
+    };
+    match state
+        .services
+        .media
+        .thumbnail(caller.scope, what, THUMBNAIL_EDGE)
+        .await
+    {
+        Ok(jpeg) => (
+            [
+                (header::CONTENT_TYPE, "image/jpeg"),
+                // The user's own image: the browser may keep it briefly, nothing else may.
+                (header::CACHE_CONTROL, "private, max-age=600"),
+            ],
+            jpeg,
+        )
+            .into_response(),
+        Err(MediaError::NotFound) => StatusCode::NOT_FOUND.into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "thumbnail failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+/// `POST /uploads/{id}/delete`: removes the photo (blob, then row) at once.
+pub async fn delete_upload(
+    State(state): State<AppState>,
+    caller: Option<Caller>,
+    Path(id): Path<String>,
+) -> Response {
+    let Some(caller) = caller else {
+        return Redirect::to("/signin").into_response();
+    };
+    let Ok(id) = id.parse::<UploadId>() else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    match state.services.media.delete_upload(caller.scope, id).await {
+        Ok(()) => Redirect::to("/history").into_response(),
+        Err(_) => StatusCode::NOT_FOUND.into_response(),
+    }
+}
