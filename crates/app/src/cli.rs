@@ -19,6 +19,8 @@ Settings come from, in order (later wins): built-in defaults, the config file (-
 Common settings (file key / environment variable, default):
   server.listen            ATELIER__SERVER__LISTEN            127.0.0.1:8080
   server.tls               ATELIER__SERVER__TLS               false (true behind HTTPS)
+  server.trusted_proxies   ATELIER__SERVER__TRUSTED_PROXIES   none (e.g. 127.0.0.1,10.0.0.0/8:
+                           believe X-Forwarded-For from these for rate limits and logs)
   data_dir                 ATELIER__DATA_DIR                  ./atelier-data
   database.url             ATELIER__DATABASE__URL             sqlite://{data_dir}/atelier.db
   storage.url              ATELIER__STORAGE__URL              file://{data_dir}/blobs

@@ -192,7 +192,7 @@ fn env_value(leaf: &str, raw: &str) -> toml::Value {
     // Secrets and URLs stay strings even when they look like numbers.
     let always_string = matches!(
         leaf,
-        "url" | "secret_key" | "webhook_secret" | "api_base" | "listen"
+        "url" | "secret_key" | "webhook_secret" | "api_base" | "listen" | "trusted_proxies"
     );
     if !always_string {
         if let Ok(n) = raw.parse::<i64>() {
@@ -203,6 +203,35 @@ fn env_value(leaf: &str, raw: &str) -> toml::Value {
         }
     }
     toml::Value::String(raw.to_owned())
+}
+
+/// A list of networks: a TOML array or one comma-separated string; a bare address is a
+/// network of one (`10.0.0.7` means `10.0.0.7/32`).
+pub(crate) fn net_list<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Vec<ipnet::IpNet>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Given {
+        One(String),
+        Many(Vec<String>),
+    }
+    let items = match Given::deserialize(deserializer)? {
+        Given::One(text) => text.split(',').map(str::to_owned).collect(),
+        Given::Many(items) => items,
+    };
+    items
+        .iter()
+        .map(|item| item.trim())
+        .filter(|item| !item.is_empty())
+        .map(|item| {
+            item.parse::<ipnet::IpNet>()
+                .or_else(|_| item.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| {
+                    serde::de::Error::custom(format!("`{item}` is not an address or CIDR range"))
+                })
+        })
+        .collect()
 }
 
 pub(crate) fn human_duration<'de, D: Deserializer<'de>>(

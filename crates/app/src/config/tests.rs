@@ -81,3 +81,31 @@ fn secrets_are_redacted_in_debug_output() {
     assert!(!printed.contains("pw@host"));
     assert!(printed.contains("[redacted]"));
 }
+
+#[test]
+fn trusted_proxies_come_as_a_list_or_a_comma_separated_variable() {
+    let from_env = Config::load(
+        None,
+        env(&[(
+            "ATELIER__SERVER__TRUSTED_PROXIES",
+            "10.0.0.0/8, 127.0.0.1,::1",
+        )]),
+        &Overrides::default(),
+    )
+    .expect("loads");
+    let bad = Config::load(
+        None,
+        env(&[("ATELIER__SERVER__TRUSTED_PROXIES", "10.0.0.0/8,proxy.local")]),
+        &Overrides::default(),
+    );
+
+    let shown: Vec<String> = from_env
+        .server
+        .trusted_proxies
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(shown, ["10.0.0.0/8", "127.0.0.1/32", "::1/128"]);
+    assert!(Config::default().server.trusted_proxies.is_empty());
+    assert!(matches!(bad, Err(ConfigError::Invalid(_))));
+}

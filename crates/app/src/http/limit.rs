@@ -3,11 +3,11 @@
 //! `accounts`; this one stops one address from hammering many accounts.
 
 use std::collections::HashMap;
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -55,10 +55,7 @@ impl RateLimiter {
 /// Refuses with 429 once the caller's address used up its window. Requests without a known
 /// peer address (in-process tests) are not limited.
 pub async fn limit_by_ip(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let ip = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip());
+    let ip = super::client_ip::client_ip(&request, &state.services.config.server.trusted_proxies);
     if ip.is_some_and(|ip| !state.limiter.allow(ip, Instant::now())) {
         let error = ApiError::client(
             StatusCode::TOO_MANY_REQUESTS,

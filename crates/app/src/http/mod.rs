@@ -5,6 +5,7 @@
 
 mod account;
 pub(crate) mod auth;
+mod client_ip;
 mod error;
 mod jobs;
 pub(crate) mod limit;

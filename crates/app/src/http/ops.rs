@@ -1,11 +1,10 @@
 //! Operations: `/healthz`, `/readyz`, `/metrics`, and the middleware that counts, times and
 //! access-logs every request (C8: time, IP, user agent, route, status).
 
-use std::net::SocketAddr;
 use std::sync::OnceLock;
 use std::time::Instant;
 
-use axum::extract::{ConnectInfo, MatchedPath, Request, State};
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -69,10 +68,8 @@ pub async fn observe(State(state): State<AppState>, mut request: Request, next: 
         .extensions()
         .get::<MatchedPath>()
         .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
-    let ip = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string());
+    let ip = super::client_ip::client_ip(&request, &state.services.config.server.trusted_proxies)
+        .map(|ip| ip.to_string());
     let user_agent = request
         .headers()
         .get(header::USER_AGENT)

@@ -258,3 +258,91 @@ async fn one_address_gets_429_after_too_many_sign_in_attempts() {
     );
     assert_eq!(elsewhere.status, StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_limits_and_logs_use_the_forwarded_client() {
+    let mut config = test_config();
+    config.server.auth_requests_per_minute = 2;
+    config.server.trusted_proxies = vec!["127.0.0.1/32".parse().expect("net")];
+    let test = test_app_with(config).await;
+    let router = router(&test);
+    let via_proxy = |peer: [u8; 4], forwarded: &str| {
+        let body = json!({"email": "ada@example.org", "password": "whatever it is"});
+        let mut request = request(Method::POST, "/api/v1/auth/login", None, Some(body));
+        request
+            .headers_mut()
+            .insert("x-forwarded-for", forwarded.parse().expect("header"));
+        let peer = std::net::SocketAddr::from((peer, 40_000));
+        request
+            .extensions_mut()
+            .insert(axum::extract::ConnectInfo(peer));
+        request
+    };
+
+    // Two clients behind the same proxy each get their own budget.
+    let mut statuses = Vec::new();
+    for client in ["203.0.113.1", "203.0.113.1", "203.0.113.1", "203.0.113.2"] {
+        statuses.push(
+            send(&router, via_proxy([127, 0, 0, 1], client))
+                .await
+                .status,
+        );
+    }
+    // A client talking directly cannot dodge its limit by forging the header.
+    let mut forged = Vec::new();
+    for fake in ["1.1.1.1", "2.2.2.2", "3.3.3.3"] {
+        forged.push(
+            send(&router, via_proxy([198, 51, 100, 9], fake))
+                .await
+                .status,
+        );
+    }
+    // The access log records the forwarded client too.
+    let body =
+        json!({"email": "bo@example.org", "password": "a sturdy passphrase", "age_over_14": true});
+    let mut sign_up = request(Method::POST, "/api/v1/auth/register", None, Some(body));
+    sign_up
+        .headers_mut()
+        .insert("x-forwarded-for", "203.0.113.7".parse().expect("header"));
+    sign_up
+        .extensions_mut()
+        .insert(axum::extract::ConnectInfo(std::net::SocketAddr::from((
+            [127, 0, 0, 1],
+            40_000,
+        ))));
+    let signed_up = send(&router, sign_up).await;
+    let id: crate::domain::UserId = signed_up.json()["user"]["id"]
+        .as_str()
+        .and_then(|id| id.parse().ok())
+        .expect("user id");
+    let token = signed_up.json()["token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let mut me = request(Method::GET, "/api/v1/me", Some(&token), None);
+    me.headers_mut()
+        .insert("x-forwarded-for", "203.0.113.7".parse().expect("header"));
+    me.extensions_mut()
+        .insert(axum::extract::ConnectInfo(std::net::SocketAddr::from((
+            [127, 0, 0, 1],
+            40_000,
+        ))));
+    send(&router, me).await;
+    let scope = crate::domain::UserScope::trusted(id, crate::domain::Role::User);
+    let log = test
+        .services
+        .store
+        .access_log_of(scope, 20)
+        .await
+        .expect("access log");
+
+    let limited = StatusCode::TOO_MANY_REQUESTS;
+    let refused = StatusCode::UNAUTHORIZED;
+    assert_eq!(statuses, [refused, refused, limited, refused]);
+    assert_eq!(forged, [refused, refused, limited]);
+    assert_eq!(signed_up.status, StatusCode::CREATED);
+    assert_eq!(
+        log.iter().map(|e| e.ip.as_deref()).collect::<Vec<_>>(),
+        [Some("203.0.113.7")]
+    );
+}
