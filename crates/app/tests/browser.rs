@@ -221,14 +221,46 @@ async fn sign_up_upload_pick_a_style_watch_download_and_delete() {
     assert_eq!(fetch_status(&client, &href).await, json!(200));
 
     client
-        .find(Locator::Css(".actions form button"))
+        .goto(&format!("{base}/history"))
+        .await
+        .expect("library");
+    wait_for_text(&client, "Your library", Duration::from_secs(10)).await;
+    // Lazy images load once laid out; give them a moment.
+    let mut thumbnails_loaded = json!(null);
+    for _ in 0..50 {
+        thumbnails_loaded = client
+            .execute(
+                "return [...document.querySelectorAll('img.thumb')]
+                    .map(i => i.complete && i.naturalWidth > 0);",
+                vec![],
+            )
+            .await
+            .expect("thumbnails");
+        if thumbnails_loaded == json!([true, true]) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(
+        thumbnails_loaded,
+        json!([true, true]),
+        "portrait and photo thumbnails"
+    );
+    snap(&client, "05-library").await;
+    client
+        .find(Locator::Css(".library .actions form button"))
         .await
         .expect("delete")
         .click()
         .await
         .expect("delete");
-    wait_for_text(&client, "History", Duration::from_secs(10)).await;
-    snap(&client, "05-history").await;
+    wait_for_text(
+        &client,
+        "the portrait has been deleted",
+        Duration::from_secs(10),
+    )
+    .await;
+    snap(&client, "06-library-after-delete").await;
     assert_eq!(
         fetch_status(&client, &href).await,
         json!(404),
@@ -238,7 +270,7 @@ async fn sign_up_upload_pick_a_style_watch_download_and_delete() {
         .goto(&format!("{base}/tokens"))
         .await
         .expect("tokens");
-    snap(&client, "06-tokens").await;
+    snap(&client, "07-tokens").await;
 
     client.close().await.expect("close browser");
 }
