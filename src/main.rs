@@ -29,6 +29,8 @@ enum Command {
     Sweep(atelier_app::cli::CommonArgs),
     /// Manage accounts (grant tokens).
     User(atelier_app::cli::UserArgs),
+    /// Manage blob storage (copy live blobs to another back-end).
+    Storage(atelier_app::cli::StorageArgs),
 }
 
 fn main() -> ExitCode {
@@ -40,5 +42,6 @@ fn main() -> ExitCode {
         Command::Migrate(args) => atelier_app::cli::migrate(args),
         Command::Sweep(args) => atelier_app::cli::sweep(args),
         Command::User(args) => atelier_app::cli::user(args),
+        Command::Storage(args) => atelier_app::cli::storage(args),
     }
 }

@@ -14,7 +14,9 @@ use object_store::memory::InMemory;
 use object_store::path::Path as StorePath;
 use object_store::{ObjectStore, ObjectStoreExt};
 
+use crate::config::StorageConfig;
 use crate::domain::{Timestamp, UserId};
+use crate::storage::{StorageError, open_store};
 
 const NONCE_LEN: usize = 12;
 const BLOB_VERSION: u8 = 1;
@@ -32,6 +34,8 @@ pub enum BlobError {
     Storage(#[from] object_store::Error),
     #[error("master key: {0}")]
     MasterKey(String),
+    #[error(transparent)]
+    Open(#[from] StorageError),
 }
 
 impl BlobError {
@@ -42,6 +46,7 @@ impl BlobError {
             BlobError::Tampered => "blob-tampered",
             BlobError::Storage(_) => "storage-error",
             BlobError::MasterKey(_) => "master-key",
+            BlobError::Open(_) => "storage-unavailable",
         }
     }
 }
@@ -159,20 +164,13 @@ impl Blobs {
         Ok(Blobs::new(Arc::new(InMemory::new()), MasterKey::random()?))
     }
 
-    /// Opens `file://DIR` (created if missing) or `memory://`.
-    pub fn open(url: &str, master: MasterKey) -> Result<Blobs, BlobError> {
-        let store: Arc<dyn ObjectStore> = if url == "memory://" {
-            Arc::new(InMemory::new())
-        } else if let Some(dir) = url.strip_prefix("file://") {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| BlobError::MasterKey(format!("{dir}: {e}")))?;
-            Arc::new(object_store::local::LocalFileSystem::new_with_prefix(dir)?)
-        } else {
-            return Err(BlobError::MasterKey(format!(
-                "unsupported storage URL `{url}`"
-            )));
-        };
-        Ok(Blobs::new(store, master))
+    /// Opens the storage `url` names (see [`crate::storage`]).
+    pub fn open(
+        url: &str,
+        settings: &StorageConfig,
+        master: MasterKey,
+    ) -> Result<Blobs, BlobError> {
+        Ok(Blobs::new(open_store(url, settings)?, master))
     }
 
     /// A fresh random data key for `user`, wrapped by the master key, to store with the user.

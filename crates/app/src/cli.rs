@@ -89,6 +89,29 @@ pub enum UserAction {
     Activate { email: String },
 }
 
+/// Manage blob storage.
+#[derive(Args, Clone, Debug)]
+pub struct StorageArgs {
+    #[command(subcommand)]
+    pub action: StorageAction,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+#[derive(Subcommand, Clone, Debug)]
+pub enum StorageAction {
+    /// Copy every live blob (one an upload or result still points at) from one storage to
+    /// another, e.g. `--from file:///srv/atelier/blobs --to s3://bucket/atelier`. Blobs stay
+    /// encrypted; S3 settings (storage.endpoint, keys) come from the config. Safe to re-run.
+    /// Point storage.url at the new place once it is done.
+    Migrate {
+        #[arg(long, value_name = "URL")]
+        from: String,
+        #[arg(long, value_name = "URL")]
+        to: String,
+    },
+}
+
 fn load(common: &CommonArgs, listen: Option<std::net::SocketAddr>) -> anyhow::Result<Config> {
     let overrides = Overrides {
         listen,
@@ -177,6 +200,33 @@ pub fn sweep(args: CommonArgs) -> ExitCode {
             report.orphans,
             report.tokens_expired,
             report.access_rows
+        );
+        Ok(())
+    })
+}
+
+pub fn storage(args: StorageArgs) -> ExitCode {
+    block_on(async move {
+        let config = load(&args.common, None)?;
+        let StorageAction::Migrate { from, to } = args.action;
+        anyhow::ensure!(from != to, "--from and --to name the same storage");
+        let source = crate::storage::open_store(&from, &config.storage)?;
+        let target = crate::storage::open_store(&to, &config.storage)?;
+        let store = crate::store::connect(config.database_url().expose()).await?;
+        let report = crate::storage::copy_live_blobs(
+            source.as_ref(),
+            target.as_ref(),
+            store.as_ref(),
+            |done, total| {
+                if done == total || done % 100 == 0 {
+                    eprintln!("{done}/{total} blobs");
+                }
+            },
+        )
+        .await?;
+        println!(
+            "copied {} blobs ({} bytes); {} were already there; skipped {} orphans",
+            report.copied, report.bytes, report.already_there, report.orphans
         );
         Ok(())
     })

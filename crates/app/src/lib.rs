@@ -14,6 +14,7 @@ pub mod mail;
 pub mod media;
 pub mod server;
 pub mod services;
+pub mod storage;
 pub mod store;
 pub mod sweeper;
 pub mod web;

@@ -192,7 +192,16 @@ fn env_value(leaf: &str, raw: &str) -> toml::Value {
     // Secrets and URLs stay strings even when they look like numbers.
     let always_string = matches!(
         leaf,
-        "url" | "secret_key" | "webhook_secret" | "api_base" | "listen" | "trusted_proxies"
+        "url"
+            | "secret_key"
+            | "webhook_secret"
+            | "api_base"
+            | "listen"
+            | "trusted_proxies"
+            | "endpoint"
+            | "region"
+            | "access_key_id"
+            | "secret_access_key"
     );
     if !always_string {
         if let Ok(n) = raw.parse::<i64>() {

@@ -48,8 +48,16 @@ pub struct DatabaseConfig {
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct StorageConfig {
-    /// `file:///path` (default: `{data_dir}/blobs`) or `memory://`.
+    /// `file:///path` (default: `{data_dir}/blobs`), `s3://bucket[/prefix]` or `memory://`.
     pub url: Option<String>,
+    /// S3 only: the endpoint of an S3-compatible server (MinIO, Garage, R2, ...); unset
+    /// means AWS. Credentials and region also come from the usual `AWS_*` variables.
+    pub endpoint: Option<String>,
+    pub region: Option<String>,
+    pub access_key_id: Option<Secret>,
+    pub secret_access_key: Option<Secret>,
+    /// S3 only: allow a plain-HTTP endpoint (a server on a private network or loopback).
+    pub allow_http: bool,
 }
 
 #[derive(Clone, Debug, Deserialize)]
