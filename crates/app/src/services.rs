@@ -6,6 +6,7 @@ use std::sync::Arc;
 use atelier_engine::Limits;
 
 use crate::accounts::Accounts;
+use crate::billing::Billing;
 use crate::blobs::{Blobs, MasterKey};
 use crate::config::Config;
 use crate::jobs::Jobs;
@@ -22,6 +23,7 @@ pub struct Services {
     pub accounts: Accounts,
     pub media: Media,
     pub jobs: Jobs,
+    pub billing: Billing,
 }
 
 impl Services {
@@ -59,6 +61,7 @@ impl Services {
             config.retention.upload_ttl,
         );
         let jobs = Jobs::new(store.clone(), config.tokens.default_cost);
+        let billing = Billing::new(store.clone(), config.stripe.clone());
         Services {
             config: Arc::new(config),
             store,
@@ -66,6 +69,7 @@ impl Services {
             accounts,
             media,
             jobs,
+            billing,
         }
     }
 

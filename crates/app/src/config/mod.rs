@@ -119,6 +119,7 @@ impl Config {
         let mut config: Config = toml::Value::Table(table)
             .try_into()
             .map_err(|e: toml::de::Error| ConfigError::Invalid(e.to_string()))?;
+        config.stripe.validate().map_err(ConfigError::Invalid)?;
         if let Some(listen) = overrides.listen {
             config.server.listen = listen;
         }
@@ -192,7 +193,7 @@ fn env_value(leaf: &str, raw: &str) -> toml::Value {
     // Secrets and URLs stay strings even when they look like numbers.
     let always_string = matches!(
         leaf,
-        "url" | "secret_key" | "webhook_secret" | "api_base" | "listen"
+        "url" | "secret_key" | "webhook_secret" | "api_base" | "public_url" | "listen"
     );
     if !always_string {
         if let Ok(n) = raw.parse::<i64>() {
