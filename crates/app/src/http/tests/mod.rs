@@ -5,6 +5,7 @@ mod auth;
 mod fuzz;
 mod isolation;
 mod media;
+mod payments;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
