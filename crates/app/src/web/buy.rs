@@ -304,3 +304,7 @@ pub async fn admin_purchases(
     };
     render(StatusCode::OK, &page)
 }
+
+#[cfg(test)]
+#[path = "buy_tests.rs"]
+mod tests;
