@@ -119,7 +119,7 @@ fn admit(
     path: String,
     headers: &HeaderMap,
     body: &[u8],
-) -> Result<Recorded, Response> {
+) -> Result<Recorded, Box<Response>> {
     let form: Vec<(String, String)> = form_urlencoded::parse(body).into_owned().collect();
     let recorded = Recorded {
         method: method.clone(),
@@ -130,28 +130,28 @@ fn admit(
     lock(state).requests.push(recorded.clone());
     let auth = recorded.header("authorization").unwrap_or_default();
     if !auth.starts_with("Bearer sk_test_") {
-        return Err(error(
+        return Err(Box::new(error(
             StatusCode::UNAUTHORIZED,
             "api_key_invalid",
             "Invalid API Key provided",
-        ));
+        )));
     }
     if recorded.header("stripe-version") != Some(STRIPE_VERSION) {
-        return Err(error(
+        return Err(Box::new(error(
             StatusCode::BAD_REQUEST,
             "api_version_invalid",
             "unexpected Stripe-Version",
-        ));
+        )));
     }
     if method == Method::POST {
         let form_type =
             recorded.header("content-type") == Some("application/x-www-form-urlencoded");
         if !form_type || recorded.header("idempotency-key").is_none() {
-            return Err(error(
+            return Err(Box::new(error(
                 StatusCode::BAD_REQUEST,
                 "parameter_invalid",
                 "POST needs a form body and an Idempotency-Key",
-            ));
+            )));
         }
     }
     Ok(recorded)
@@ -168,7 +168,7 @@ async fn create_session(State(state): State<Shared>, headers: HeaderMap, body: B
     let path = "/v1/checkout/sessions".to_owned();
     let recorded = match admit(&state, Method::POST, path, &headers, &body) {
         Ok(recorded) => recorded,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     if let Some(response) = replay(&state, &recorded) {
         return response;
@@ -247,7 +247,7 @@ async fn retrieve_session(
 ) -> Response {
     let path = format!("/v1/checkout/sessions/{id}");
     if let Err(response) = admit(&state, Method::GET, path, &headers, b"") {
-        return response;
+        return *response;
     }
     match lock(&state).sessions.get(&id) {
         Some(session) => axum::Json(session.clone()).into_response(),
@@ -263,7 +263,7 @@ async fn create_refund(State(state): State<Shared>, headers: HeaderMap, body: By
     let path = "/v1/refunds".to_owned();
     let recorded = match admit(&state, Method::POST, path, &headers, &body) {
         Ok(recorded) => recorded,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     if let Some(response) = replay(&state, &recorded) {
         return response;

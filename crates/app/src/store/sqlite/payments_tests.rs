@@ -339,3 +339,136 @@ proptest! {
         runtime.block_on(run_reports(reports))?;
     }
 }
+
+#[derive(Clone, Debug)]
+enum Step {
+    Buy,
+    Pay { pick: usize, event: u8 },
+    Refund { pick: usize, amount: i64, event: u8 },
+    Spend { amount: u32 },
+    RefundJob { pick: usize },
+    Advance { days: i64 },
+    Expire,
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    prop_oneof![
+        Just(Step::Buy),
+        (any::<usize>(), 0..3u8).prop_map(|(pick, event)| Step::Pay { pick, event }),
+        (any::<usize>(), 1..=500i64, 0..3u8).prop_map(|(pick, amount, event)| Step::Refund {
+            pick,
+            amount,
+            event
+        }),
+        (1..8u32).prop_map(|amount| Step::Spend { amount }),
+        any::<usize>().prop_map(|pick| Step::RefundJob { pick }),
+        (1..200i64).prop_map(|days| Step::Advance { days }),
+        Just(Step::Expire),
+    ]
+}
+
+/// DESIGN §3's ledger invariant with purchases and refunds mixed into spending, job refunds
+/// and expiry; events repeat (small event-id space) and arrive in any order.
+async fn run_steps(steps: Vec<Step>) -> Result<(), TestCaseError> {
+    let db = test_db().await;
+    let alice = test_user(&db.store, "alice").await;
+    let mut now = Timestamp::now();
+    let (mut purchases, mut jobs) = (Vec::new(), Vec::new());
+    let fail = |e: StoreError| TestCaseError::fail(e.to_string());
+    for (index, step) in steps.into_iter().enumerate() {
+        match step {
+            Step::Buy => {
+                let purchase = pending(&db.store, alice).await;
+                let intent = format!("pi_{index}");
+                purchases.push((purchase, intent));
+            }
+            Step::Pay { pick, event } if !purchases.is_empty() => {
+                let (purchase, intent) = &purchases[pick % purchases.len()];
+                let facts = SessionFacts {
+                    payment_intent: Some(intent.clone()),
+                    ..paid(purchase, alice)
+                };
+                let key = EventKey {
+                    id: format!("evt_pay_{}_{event}", purchase.id),
+                    kind: "t".into(),
+                };
+                db.store
+                    .apply_payment_fact(Some(&key), &PaymentFact::SessionPaid(facts), now)
+                    .await
+                    .map_err(fail)?;
+            }
+            Step::Refund {
+                pick,
+                amount,
+                event,
+            } if !purchases.is_empty() => {
+                let (purchase, intent) = &purchases[pick % purchases.len()];
+                let fact = PaymentFact::Refunded {
+                    payment_intent: intent.clone(),
+                    amount_refunded: amount,
+                    currency: "eur".into(),
+                };
+                let key = EventKey {
+                    id: format!("evt_ref_{}_{event}", purchase.id),
+                    kind: "t".into(),
+                };
+                db.store
+                    .apply_payment_fact(Some(&key), &fact, now)
+                    .await
+                    .map_err(fail)?;
+            }
+            Step::Spend { amount } => {
+                let job = JobId::new();
+                if db.store.spend_tokens(alice, amount, job, now).await.is_ok() {
+                    jobs.push(job);
+                }
+            }
+            Step::RefundJob { pick } if !jobs.is_empty() => {
+                db.store
+                    .refund_job_tokens(jobs[pick % jobs.len()], now)
+                    .await
+                    .map_err(fail)?;
+            }
+            Step::Advance { days } => {
+                now = Timestamp::from_millis(now.millis() + days * 86_400_000)
+            }
+            Step::Expire => {
+                db.store.expire_lots(now).await.map_err(fail)?;
+            }
+            Step::Pay { .. } | Step::Refund { .. } | Step::RefundJob { .. } => {}
+        }
+        let totals = db.store.token_totals(alice.user_id()).await.map_err(fail)?;
+        prop_assert!(totals.invariant_holds(), "{:?}", totals);
+        prop_assert!(db.store.balance(alice, now).await.map_err(fail)? >= 0);
+        for (purchase, _) in &purchases {
+            let stored = db.store.purchase_by_id(purchase.id).await.map_err(fail)?;
+            let stored = stored.ok_or_else(|| TestCaseError::fail("purchase vanished"))?;
+            prop_assert!(stored.revoked_tokens <= stored.tokens);
+            prop_assert_eq!(
+                stored.lot_id.is_some(),
+                matches!(
+                    stored.status,
+                    PurchaseStatus::Paid | PurchaseStatus::Refunded
+                )
+            );
+        }
+    }
+    let lots = db.store.lots(alice).await.map_err(fail)?;
+    let bought = lots
+        .iter()
+        .filter(|l| l.source.starts_with("purchase:"))
+        .count();
+    let paid = purchases.len();
+    prop_assert!(bought <= paid, "{} lots for {} purchases", bought, paid);
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+
+    #[test]
+    fn the_ledger_invariant_holds_with_purchases_and_refunds(steps in prop::collection::vec(step(), 1..40)) {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+        runtime.block_on(run_steps(steps))?;
+    }
+}
