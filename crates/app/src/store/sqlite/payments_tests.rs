@@ -9,6 +9,10 @@ const INTENT: &str = "pi_test_1";
 const SESSION: &str = "cs_test_1";
 
 async fn pending(store: &SqliteStore, scope: UserScope) -> Purchase {
+    pending_with(store, scope, SESSION).await
+}
+
+async fn pending_with(store: &SqliteStore, scope: UserScope, session: &str) -> Purchase {
     let new = NewPurchase {
         id: PurchaseId::new(),
         pack_id: "5-tokens".into(),
@@ -20,10 +24,11 @@ async fn pending(store: &SqliteStore, scope: UserScope) -> Purchase {
     };
     let purchase = store.create_purchase(scope, &new).await.expect("purchase");
     store
-        .attach_checkout_session(purchase.id, SESSION, Timestamp::now())
+        .attach_checkout_session(purchase.id, session, Timestamp::now())
         .await
         .expect("attach");
-    purchase
+    let stored = store.purchase_by_id(purchase.id).await.expect("read");
+    stored.expect("purchase")
 }
 
 fn paid(purchase: &Purchase, scope: UserScope) -> SessionFacts {
@@ -378,7 +383,7 @@ async fn run_steps(steps: Vec<Step>) -> Result<(), TestCaseError> {
     for (index, step) in steps.into_iter().enumerate() {
         match step {
             Step::Buy => {
-                let purchase = pending(&db.store, alice).await;
+                let purchase = pending_with(&db.store, alice, &format!("cs_{index}")).await;
                 let intent = format!("pi_{index}");
                 purchases.push((purchase, intent));
             }
@@ -386,6 +391,7 @@ async fn run_steps(steps: Vec<Step>) -> Result<(), TestCaseError> {
                 let (purchase, intent) = &purchases[pick % purchases.len()];
                 let facts = SessionFacts {
                     payment_intent: Some(intent.clone()),
+                    session_id: purchase.checkout_session_id.clone().unwrap_or_default(),
                     ..paid(purchase, alice)
                 };
                 let key = EventKey {
