@@ -108,8 +108,12 @@ pub fn app(state: AppState) -> Router {
         // Authenticated by its signature over the raw body: no session, no CSRF check.
         .route(
             "/stripe/webhook",
-            post(payments::stripe_webhook)
-                .layer(DefaultBodyLimit::max(config.server.max_body_bytes)),
+            post(payments::stripe_webhook).layer(DefaultBodyLimit::max(
+                config
+                    .server
+                    .max_body_bytes
+                    .max(payments::WEBHOOK_BODY_BYTES),
+            )),
         )
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))

@@ -16,6 +16,9 @@ use crate::domain::{Role, Timestamp};
 use crate::store::{Purchase, PurchaseRow};
 use crate::web::i18n::Tr;
 
+/// Stripe's event payloads are a few kilobytes; leave room above the general form cap.
+pub const WEBHOOK_BODY_BYTES: usize = 256 * 1024;
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewPurchaseBody {

@@ -196,7 +196,9 @@ async fn settle_refund(
     currency: &str,
     now: Timestamp,
 ) -> StoreResult<u32> {
-    let (Some(lot), Some(user)) = (purchase.lot_id, purchase.user_id) else {
+    // Only a credited purchase has tokens to revoke; without its account (erased) the refund
+    // is still recorded on the purchase, which accounting keeps.
+    let Some(lot) = purchase.lot_id else {
         return Ok(0);
     };
     if currency != purchase.currency || purchase.amount <= 0 {
@@ -209,7 +211,7 @@ async fn settle_refund(
     let target = (tokens * refunded + purchase.amount - 1) / purchase.amount;
     let wanted = target - i64::from(purchase.revoked_tokens);
     let mut take = 0;
-    if wanted > 0 {
+    if let (true, Some(user)) = (wanted > 0, purchase.user_id) {
         let remaining: i64 = sqlx::query_scalar("SELECT remaining FROM token_lots WHERE id = ?")
             .bind(lot.to_string())
             .fetch_optional(&mut *conn)
@@ -217,16 +219,16 @@ async fn settle_refund(
             .map_err(internal)?
             .unwrap_or(0);
         take = wanted.min(remaining);
-    }
-    if take > 0 {
-        sqlx::query("UPDATE token_lots SET remaining = remaining - ? WHERE id = ?")
-            .bind(take)
-            .bind(lot.to_string())
-            .execute(&mut *conn)
-            .await
-            .map_err(internal)?;
-        let lot_text = lot.to_string();
-        append(conn, user, &lot_text, LedgerKind::Revoke, take, None, now).await?;
+        if take > 0 {
+            sqlx::query("UPDATE token_lots SET remaining = remaining - ? WHERE id = ?")
+                .bind(take)
+                .bind(lot.to_string())
+                .execute(&mut *conn)
+                .await
+                .map_err(internal)?;
+            let lot_text = lot.to_string();
+            append(conn, user, &lot_text, LedgerKind::Revoke, take, None, now).await?;
+        }
     }
     let status = if refunded >= purchase.amount {
         PurchaseStatus::Refunded
