@@ -6,6 +6,7 @@ mod fuzz;
 mod isolation;
 mod media;
 mod payments;
+mod webhook;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
