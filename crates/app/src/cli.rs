@@ -300,3 +300,7 @@ async fn refund(services: &Services, email: &str, purchase: PurchaseId) -> anyho
         )),
     }
 }
+
+#[cfg(test)]
+#[path = "cli_tests.rs"]
+mod tests;
