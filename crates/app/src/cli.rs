@@ -7,8 +7,9 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand};
 
 use crate::accounts::SignUp;
+use crate::billing::RefundReport;
 use crate::config::{Config, Overrides};
-use crate::domain::{Email, LotId, Role, Timestamp};
+use crate::domain::{Email, LotId, PurchaseId, Role, Timestamp};
 use crate::services::Services;
 use crate::store::{AccountStatus, NewLot, UserCredentials};
 
@@ -33,6 +34,13 @@ Common settings (file key / environment variable, default):
   smtp.url                 ATELIER__SMTP__URL                 unset (outbox is logged)
                            smtp://user:pass@host:587?tls=required, smtps://host, smtp://host:25
   smtp.from                ATELIER__SMTP__FROM                Atelier <no-reply@localhost>
+  stripe.secret_key        ATELIER__STRIPE__SECRET_KEY        unset (payments off)
+  stripe.webhook_secret    ATELIER__STRIPE__WEBHOOK_SECRET    unset (webhook refused)
+  stripe.api_base          ATELIER__STRIPE__API_BASE          https://api.stripe.com
+  stripe.public_url        ATELIER__STRIPE__PUBLIC_URL        from the request's Host
+Token packs are [[stripe.packs]] tables in the file (id, tokens, amount in minor units,
+currency, valid_days); default 5/15/45 tokens for 5.00/12.00/30.00 EUR, valid 182 days.
+Point the Stripe webhook endpoint at https://YOUR-SITE/stripe/webhook.
 Durations are humantime strings: 30s, 15m, 24h, 7days.";
 
 /// Where to find the settings.
@@ -87,6 +95,15 @@ pub enum UserAction {
     Suspend { email: String },
     /// Make a suspended account of EMAIL active again.
     Activate { email: String },
+    /// Refund a paid token-pack purchase of EMAIL in full through Stripe and revoke the
+    /// tokens of its lot that are still unspent. PURCHASE_ID is shown on the buyer's
+    /// purchase list, the admin page and `GET /api/v1/purchases`. Running it again changes
+    /// nothing.
+    Refund {
+        email: String,
+        #[arg(value_name = "PURCHASE_ID")]
+        purchase: PurchaseId,
+    },
 }
 
 /// Manage blob storage.
@@ -244,6 +261,7 @@ pub fn user(args: UserArgs) -> ExitCode {
             UserAction::Activate { email } => {
                 set_status(&services, &email, AccountStatus::Active).await
             }
+            UserAction::Refund { email, purchase } => refund(&services, &email, purchase).await,
         }
     })
 }
@@ -315,3 +333,28 @@ async fn set_status(services: &Services, email: &str, status: AccountStatus) -> 
     println!("{} is now {}", user.user.email, status.as_str());
     Ok(())
 }
+
+async fn refund(services: &Services, email: &str, purchase: PurchaseId) -> anyhow::Result<()> {
+    let user = find(services, email).await?;
+    match services.billing.refund(user.user.id, purchase).await {
+        Ok(RefundReport::Refunded { refund_id, revoked }) => {
+            println!(
+                "refunded purchase {purchase} of {} (Stripe refund {refund_id}); revoked {revoked} unspent tokens",
+                user.user.email
+            );
+            Ok(())
+        }
+        Ok(RefundReport::AlreadyRefunded) => {
+            println!("purchase {purchase} was already refunded; nothing changed");
+            Ok(())
+        }
+        Err(e) => Err(anyhow::anyhow!(
+            "cannot refund purchase {purchase}: {e} ({})",
+            e.code()
+        )),
+    }
+}
+
+#[cfg(test)]
+#[path = "cli_tests.rs"]
+mod tests;

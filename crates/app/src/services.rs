@@ -6,6 +6,7 @@ use std::sync::Arc;
 use atelier_engine::Limits;
 
 use crate::accounts::Accounts;
+use crate::billing::Billing;
 use crate::blobs::{Blobs, MasterKey};
 use crate::config::Config;
 use crate::jobs::Jobs;
@@ -24,6 +25,7 @@ pub struct Services {
     pub media: Media,
     pub jobs: Jobs,
     pub mailer: Mailer,
+    pub billing: Billing,
 }
 
 impl Services {
@@ -68,6 +70,7 @@ impl Services {
         );
         let jobs = Jobs::new(store.clone(), config.tokens.default_cost);
         let mailer = Mailer::from_config(&config.smtp)?;
+        let billing = Billing::new(store.clone(), config.stripe.clone());
         Ok(Services {
             config: Arc::new(config),
             store,
@@ -76,6 +79,7 @@ impl Services {
             media,
             jobs,
             mailer,
+            billing,
         })
     }
 

@@ -88,3 +88,15 @@ pub(crate) fn photo_png(width: u32, height: u32) -> Vec<u8> {
     });
     crate::media::encode_png(&image).expect("encode test photo")
 }
+
+/// A test config with Stripe keys, calling the fake Stripe at `api_base`.
+pub(crate) fn stripe_config(api_base: &str) -> Config {
+    use crate::billing::fake_stripe::{SECRET_KEY, WEBHOOK_SECRET};
+    use crate::config::Secret;
+    let mut config = test_config();
+    config.stripe.secret_key = Some(Secret::new(SECRET_KEY));
+    config.stripe.webhook_secret = Some(Secret::new(WEBHOOK_SECRET));
+    config.stripe.api_base = api_base.to_owned();
+    config.stripe.public_url = Some("https://atelier.test".into());
+    config
+}

@@ -271,6 +271,15 @@ async fn sign_up_upload_pick_a_style_watch_download_and_delete() {
         .await
         .expect("tokens");
     snap(&client, "07-tokens").await;
+    client.goto(&format!("{base}/buy")).await.expect("buy");
+    // No Stripe keys here: the page says so and shows the packs and the lots.
+    wait_for_text(
+        &client,
+        "Payments are not configured",
+        Duration::from_secs(10),
+    )
+    .await;
+    snap(&client, "08-buy").await;
 
     client.close().await.expect("close browser");
 }

@@ -139,3 +139,47 @@ account-new-email = New e-mail address
 account-current-password = Current password
 account-change-email-submit = Send a confirmation link
 account-change-email-sent = We sent a confirmation link to the new address. Your address changes when you open it.
+nav-buy = Buy tokens
+buy-title = Buy tokens
+buy-product-name = { $tokens ->
+    [one] Atelier: 1 token
+   *[other] Atelier: { $tokens } tokens
+}
+buy-validity = Valid for { $days } days after payment
+buy-submit = Buy for { $price }
+buy-stripe-note = Payment is handled by Stripe; Atelier never sees your card.
+buy-not-configured = Payments are not configured on this server. Ask its operator for tokens.
+buy-unknown-pack = Please choose one of the packs below.
+buy-provider-error = The payment provider could not be reached. Nothing was charged; please try again.
+buy-unknown-session = We could not find this payment.
+buy-canceled = Payment canceled; nothing was charged.
+buy-no-lots = You have no tokens yet.
+buy-purchases = Your purchases
+buy-no-purchases = No purchases yet.
+buy-col-date = Date
+buy-col-pack = Pack
+buy-col-amount = Amount
+buy-col-status = Status
+buy-done-title = Your purchase
+buy-done-paid = { $tokens ->
+    [one] Payment received: 1 token was added to your account.
+   *[other] Payment received: { $tokens } tokens were added to your account.
+}
+buy-done-pending = Your payment is being processed. The tokens appear as soon as it completes.
+buy-done-failed = The payment did not go through; nothing was added.
+buy-done-expired = This checkout expired before payment; nothing was charged.
+buy-done-refunded = This purchase was refunded.
+buy-back = Back to buying tokens
+purchase-status-pending = Pending
+purchase-status-paid = Paid
+purchase-status-failed = Failed
+purchase-status-expired = Expired
+purchase-status-refunded = Refunded
+purchase-partly-refunded = Paid, { $amount } refunded
+tokens-lot-expired = Expired on { $expires } ({ $remaining } of { $quantity } unused)
+tokens-buy-more = Buy more tokens
+admin-purchases-title = Purchases (all accounts)
+admin-col-buyer = Buyer
+admin-col-id = Purchase id
+admin-account-gone = deleted account
+admin-forbidden = This page is for administrators.

@@ -119,6 +119,7 @@ impl Config {
         let mut config: Config = toml::Value::Table(table)
             .try_into()
             .map_err(|e: toml::de::Error| ConfigError::Invalid(e.to_string()))?;
+        config.stripe.validate().map_err(ConfigError::Invalid)?;
         if let Some(listen) = overrides.listen {
             config.server.listen = listen;
         }
@@ -202,6 +203,7 @@ fn env_value(leaf: &str, raw: &str) -> toml::Value {
             | "region"
             | "access_key_id"
             | "secret_access_key"
+            | "public_url"
     );
     if !always_string {
         if let Ok(n) = raw.parse::<i64>() {

@@ -190,12 +190,24 @@ impl Default for UploadsConfig {
     }
 }
 
+/// Stripe Checkout (C6). Without `secret_key` payments are off: the buy page says so.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct StripeConfig {
+    /// `sk_live_…` / `sk_test_…`: authenticates our calls to Stripe.
     pub secret_key: Option<Secret>,
+    /// `whsec_…`: the signing secret of the webhook endpoint `/stripe/webhook`.
     pub webhook_secret: Option<Secret>,
+    /// Stripe's API root; tests point it at a local fake.
     pub api_base: String,
+    /// The site's public root (e.g. `https://atelier.example`), for the URLs Checkout sends
+    /// the buyer back to; unset: taken from the request's `Host` and `server.tls`.
+    pub public_url: Option<String>,
+    /// Time limit of one call to Stripe.
+    #[serde(deserialize_with = "human_duration")]
+    pub timeout: Duration,
+    /// The token packs on sale.
+    pub packs: Vec<PackConfig>,
 }
 
 impl Default for StripeConfig {
@@ -204,7 +216,74 @@ impl Default for StripeConfig {
             secret_key: None,
             webhook_secret: None,
             api_base: "https://api.stripe.com".into(),
+            public_url: None,
+            timeout: Duration::from_secs(15),
+            packs: default_packs(),
         }
+    }
+}
+
+/// One pack: `tokens` for `amount` minor units of `currency`, valid `valid_days` after payment.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct PackConfig {
+    pub id: String,
+    pub tokens: u32,
+    pub amount: i64,
+    pub currency: String,
+    #[serde(default = "half_a_year")]
+    pub valid_days: u32,
+}
+
+fn half_a_year() -> u32 {
+    182
+}
+
+fn default_packs() -> Vec<PackConfig> {
+    [
+        ("5-tokens", 5, 500),
+        ("15-tokens", 15, 1200),
+        ("45-tokens", 45, 3000),
+    ]
+    .into_iter()
+    .map(|(id, tokens, amount)| PackConfig {
+        id: id.into(),
+        tokens,
+        amount,
+        currency: "eur".into(),
+        valid_days: half_a_year(),
+    })
+    .collect()
+}
+
+impl StripeConfig {
+    /// Pack ids unique and URL-safe, positive sizes and prices, lowercase ISO currencies.
+    pub fn validate(&self) -> Result<(), String> {
+        let mut seen = std::collections::BTreeSet::new();
+        for pack in &self.packs {
+            let id_ok = !pack.id.is_empty()
+                && pack.id.len() <= 40
+                && pack
+                    .id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+            if !id_ok || !seen.insert(pack.id.as_str()) {
+                return Err(format!("stripe.packs: bad or repeated id `{}`", pack.id));
+            }
+            if pack.tokens == 0 || pack.amount <= 0 || pack.valid_days == 0 {
+                return Err(format!(
+                    "stripe.packs `{}`: tokens, amount and valid_days must be positive",
+                    pack.id
+                ));
+            }
+            if pack.currency.len() != 3 || !pack.currency.bytes().all(|b| b.is_ascii_lowercase()) {
+                return Err(format!(
+                    "stripe.packs `{}`: currency must be three lowercase letters (ISO 4217)",
+                    pack.id
+                ));
+            }
+        }
+        Ok(())
     }
 }
 

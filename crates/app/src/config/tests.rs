@@ -109,3 +109,63 @@ fn trusted_proxies_come_as_a_list_or_a_comma_separated_variable() {
     assert!(Config::default().server.trusted_proxies.is_empty());
     assert!(matches!(bad, Err(ConfigError::Invalid(_))));
 }
+
+#[test]
+fn stripe_is_off_by_default_with_three_packs_of_half_a_year() {
+    let config = Config::load(None, env(&[]), &Overrides::default()).expect("defaults load");
+
+    assert!(config.stripe.secret_key.is_none());
+    assert_eq!(config.stripe.api_base, "https://api.stripe.com");
+    let sizes: Vec<u32> = config.stripe.packs.iter().map(|p| p.tokens).collect();
+    assert_eq!(sizes, [5, 15, 45]);
+    assert!(config.stripe.packs.iter().all(|p| p.valid_days == 182));
+}
+
+#[test]
+fn stripe_keys_come_from_env_and_packs_from_the_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("atelier.toml");
+    std::fs::write(
+        &file,
+        "[[stripe.packs]]\nid = \"ten\"\ntokens = 10\namount = 1000\ncurrency = \"jpy\"\n",
+    )
+    .expect("write config");
+    let vars = env(&[
+        ("ATELIER__STRIPE__SECRET_KEY", "sk_test_1"),
+        ("ATELIER__STRIPE__WEBHOOK_SECRET", "whsec_1"),
+        ("ATELIER__STRIPE__API_BASE", "http://127.0.0.1:9"),
+    ]);
+
+    let config = Config::load(Some(&file), vars, &Overrides::default()).expect("loads");
+
+    assert_eq!(
+        config.stripe.secret_key.as_ref().map(Secret::expose),
+        Some("sk_test_1")
+    );
+    assert_eq!(config.stripe.api_base, "http://127.0.0.1:9");
+    assert_eq!(config.stripe.packs.len(), 1);
+    assert_eq!(config.stripe.packs[0].valid_days, 182);
+}
+
+#[test]
+fn bad_packs_are_rejected() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for pack in [
+        "id = \"a\"\ntokens = 0\namount = 100\ncurrency = \"eur\"",
+        "id = \"a\"\ntokens = 1\namount = -5\ncurrency = \"eur\"",
+        "id = \"a\"\ntokens = 1\namount = 100\ncurrency = \"EURO\"",
+        "id = \"a b\"\ntokens = 1\namount = 100\ncurrency = \"eur\"",
+    ] {
+        let file = dir.path().join("atelier.toml");
+        std::fs::write(&file, format!("[[stripe.packs]]\n{pack}\n")).expect("write config");
+
+        let loaded = Config::load(Some(&file), env(&[]), &Overrides::default());
+
+        assert!(matches!(loaded, Err(ConfigError::Invalid(_))), "{pack}");
+    }
+    let twice = dir.path().join("twice.toml");
+    let one = "[[stripe.packs]]\nid = \"a\"\ntokens = 1\namount = 100\ncurrency = \"eur\"\n";
+    std::fs::write(&twice, format!("{one}{one}")).expect("write config");
+    let loaded = Config::load(Some(&twice), env(&[]), &Overrides::default());
+    assert!(matches!(loaded, Err(ConfigError::Invalid(_))));
+}

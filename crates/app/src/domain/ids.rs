@@ -63,4 +63,6 @@ typed_id!(
     JobId,
     /// A generated image.
     ResultId,
+    /// A token pack bought (or being bought) through Stripe.
+    PurchaseId,
 );

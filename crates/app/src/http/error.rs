@@ -11,6 +11,7 @@ use serde::de::DeserializeOwned;
 use serde_json::json;
 
 use crate::accounts::AccountError;
+use crate::billing::BillingError;
 use crate::jobs::JobError;
 use crate::media::MediaError;
 use crate::store::StoreError;
@@ -145,6 +146,31 @@ impl From<JobError> for ApiError {
             JobError::InsufficientTokens => StatusCode::PAYMENT_REQUIRED,
             JobError::NotCancelable => StatusCode::CONFLICT,
             JobError::Store(_) => return ApiError::internal(error),
+        };
+        ApiError::client(status, error.code(), error.to_string())
+    }
+}
+
+impl From<BillingError> for ApiError {
+    fn from(error: BillingError) -> Self {
+        if let BillingError::Store(store) = error {
+            return store.into();
+        }
+        let status = match &error {
+            BillingError::NotConfigured => StatusCode::SERVICE_UNAVAILABLE,
+            BillingError::UnknownPack(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            BillingError::Signature(_) | BillingError::InvalidEvent(_) => StatusCode::BAD_REQUEST,
+            BillingError::NotFound => return ApiError::not_found(),
+            BillingError::NotRefundable => StatusCode::CONFLICT,
+            BillingError::Stripe(e) => {
+                tracing::error!(error = %e, "Stripe call failed");
+                return ApiError::client(
+                    StatusCode::BAD_GATEWAY,
+                    "payment-provider-error",
+                    "the payment provider could not be reached; please try again",
+                );
+            }
+            BillingError::Store(_) => return ApiError::internal(error),
         };
         ApiError::client(status, error.code(), error.to_string())
     }

@@ -11,6 +11,7 @@ mod jobs;
 pub(crate) mod limit;
 mod media;
 mod ops;
+pub(crate) mod payments;
 pub(crate) mod session;
 
 use std::sync::Arc;
@@ -92,6 +93,12 @@ pub fn app(state: AppState) -> Router {
             get(media::get_result).delete(media::delete_result),
         )
         .route("/results/{id}/download", get(media::download_result))
+        .route("/packs", get(payments::packs))
+        .route(
+            "/purchases",
+            post(payments::create_purchase).get(payments::list_purchases),
+        )
+        .route("/admin/purchases", get(payments::admin_purchases))
         .layer(DefaultBodyLimit::max(config.server.max_body_bytes))
         .merge(limited)
         .merge(uploads)
@@ -99,6 +106,16 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .nest("/api/v1", api)
         .merge(crate::web::routes(&state))
+        // Authenticated by its signature over the raw body: no session, no CSRF check.
+        .route(
+            "/stripe/webhook",
+            post(payments::stripe_webhook).layer(DefaultBodyLimit::max(
+                config
+                    .server
+                    .max_body_bytes
+                    .max(payments::WEBHOOK_BODY_BYTES),
+            )),
+        )
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))

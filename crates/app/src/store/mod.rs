@@ -4,6 +4,7 @@
 //! Owns all SQL. User-scoped calls take a [`UserScope`]; calls without one are for the
 //! system (sign-in lookup, workers, the sweeper) and say so in their names and docs.
 
+mod payment_records;
 mod records;
 pub mod sqlite;
 
@@ -12,9 +13,12 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
+pub use payment_records::*;
 pub use records::*;
 
-use crate::domain::{Email, JobId, LotId, ResultId, Role, Timestamp, UploadId, UserId, UserScope};
+use crate::domain::{
+    Email, JobId, LotId, PurchaseId, ResultId, Role, Timestamp, UploadId, UserId, UserScope,
+};
 
 /// Why a store call failed. Only `Internal` is the store's fault.
 #[derive(Debug, thiserror::Error)]
@@ -222,10 +226,44 @@ pub trait AuditStore: Send + Sync {
     async fn access_log_of(&self, scope: UserScope, limit: u32) -> StoreResult<Vec<AccessEntry>>;
 }
 
+/// Token-pack purchases and the Stripe facts about them (C6).
+#[async_trait]
+pub trait PaymentStore: Send + Sync {
+    /// Records a pending purchase for the caller.
+    async fn create_purchase(
+        &self,
+        scope: UserScope,
+        purchase: &NewPurchase,
+    ) -> StoreResult<Purchase>;
+    /// Records the Checkout Session created for a pending purchase (once).
+    async fn attach_checkout_session(
+        &self,
+        id: PurchaseId,
+        session_id: &str,
+        now: Timestamp,
+    ) -> StoreResult<()>;
+    async fn purchase(&self, scope: UserScope, id: PurchaseId) -> StoreResult<Option<Purchase>>;
+    /// The caller's purchases, newest first.
+    async fn purchases_of(&self, scope: UserScope, limit: u32) -> StoreResult<Vec<Purchase>>;
+    /// System: a purchase whoever owns it (webhooks, reconciliation, operator refunds).
+    async fn purchase_by_id(&self, id: PurchaseId) -> StoreResult<Option<Purchase>>;
+    /// Admin: the latest purchases of every account, with the buyer's e-mail.
+    async fn all_purchases(&self, limit: u32) -> StoreResult<Vec<PurchaseRow>>;
+    /// System: applies `fact` exactly once. With an `event`, its id is recorded in the same
+    /// transaction, and an id seen before is `Duplicate` and changes nothing. Crediting and
+    /// revoking go through the token lots and ledger in that transaction too.
+    async fn apply_payment_fact(
+        &self,
+        event: Option<&EventKey>,
+        fact: &PaymentFact,
+        now: Timestamp,
+    ) -> StoreResult<PaymentOutcome>;
+}
+
 /// Everything the service needs from one back-end.
 #[async_trait]
 pub trait Store:
-    AccountStore + TokenStore + MediaStore + JobStore + RetentionStore + AuditStore
+    AccountStore + TokenStore + MediaStore + JobStore + RetentionStore + AuditStore + PaymentStore
 {
     /// Whether the database answers (for `/readyz`).
     async fn ping(&self) -> StoreResult<()>;

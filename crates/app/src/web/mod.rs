@@ -4,6 +4,7 @@
 //! Pages call the same services as the JSON API; they own presentation only.
 
 mod account;
+mod buy;
 pub mod i18n;
 mod library;
 mod pages;
@@ -65,6 +66,9 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/account", get(account::account))
         .route("/account/email", axum::routing::post(account::change_email))
         .route("/tokens", get(account::tokens))
+        .route("/buy", get(buy::buy).post(buy::buy_submit))
+        .route("/buy/success", get(buy::buy_success))
+        .route("/admin/purchases", get(buy::admin_purchases))
         .route("/static/app.css", get(stylesheet))
         .route("/static/app.js", get(script))
         .route("/static/samples/{name}", get(sample))

@@ -5,6 +5,8 @@ mod auth;
 mod fuzz;
 mod isolation;
 mod media;
+mod payments;
+mod webhook;
 
 use axum::Router;
 use axum::body::{Body, Bytes};

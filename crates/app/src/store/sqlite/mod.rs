@@ -8,7 +8,9 @@ mod accounts;
 mod audit;
 mod jobs;
 mod media;
+mod payments;
 mod retention;
+mod settle;
 mod tokens;
 
 use std::borrow::Cow;
@@ -38,6 +40,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         2,
         "account tokens",
         include_str!("../../../../../migrations/sqlite/0002_account_tokens.sql"),
+    ),
+    (
+        3,
+        "purchases",
+        include_str!("../../../../../migrations/sqlite/0003_purchases.sql"),
     ),
     (
         4,

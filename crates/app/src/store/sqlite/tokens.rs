@@ -42,7 +42,7 @@ pub(super) async fn grant_in(
     .await
 }
 
-async fn append(
+pub(super) async fn append(
     conn: &mut SqliteConnection,
     user: UserId,
     lot: &str,

@@ -1,0 +1,66 @@
+//! `atelier user refund`: argument parsing and the command against the fake Stripe.
+
+use clap::Parser;
+
+use super::*;
+use crate::billing::fake_stripe::FakeStripe;
+use crate::store::PurchaseStatus;
+use crate::testing::{stripe_config, test_app_with};
+
+#[derive(Parser)]
+struct Cli {
+    #[command(subcommand)]
+    action: UserAction,
+}
+
+#[test]
+fn refund_takes_an_email_and_a_purchase_id() {
+    let id = PurchaseId::new();
+
+    let parsed = Cli::try_parse_from(["user", "refund", "ada@example.org", &id.to_string()]);
+    let bad_id = Cli::try_parse_from(["user", "refund", "ada@example.org", "42"]);
+
+    assert!(matches!(
+        parsed.map(|c| c.action),
+        Ok(UserAction::Refund { email, purchase }) if email == "ada@example.org" && purchase == id
+    ));
+    assert!(bad_id.is_err());
+}
+
+#[tokio::test]
+async fn the_refund_command_refunds_a_paid_purchase_once() {
+    let fake = FakeStripe::start().await;
+    let test = test_app_with(stripe_config(&fake.base)).await;
+    let ada = test.user("ada").await;
+    let billing = &test.services.billing;
+    let started = billing
+        .start_checkout(ada, "5-tokens", "Atelier: 5 tokens", "https://atelier.test")
+        .await
+        .expect("checkout");
+    let session = started
+        .url
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    fake.pay(&session);
+    billing.reconcile(ada, &session).await.expect("reconcile");
+    let id = started.purchase.id;
+
+    let wrong_account = refund(&test.services, "nobody@example.org", id).await;
+    let first = refund(&test.services, "ada@example.org", id).await;
+    let second = refund(&test.services, "ada@example.org", id).await;
+
+    assert!(wrong_account.is_err());
+    assert!(first.is_ok() && second.is_ok());
+    let refunds = fake
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/v1/refunds")
+        .count();
+    assert_eq!(refunds, 1);
+    let stored = test.services.store.purchase(ada, id).await.expect("read");
+    assert_eq!(stored.map(|p| p.status), Some(PurchaseStatus::Refunded));
+    let balance = test.services.store.balance(ada, Timestamp::now()).await;
+    assert_eq!(balance.expect("balance"), 3);
+}

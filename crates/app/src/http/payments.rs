@@ -1,0 +1,131 @@
+//! Token packs and purchases (`/api/v1/packs`, `/api/v1/purchases`, the admin list) and the
+//! Stripe webhook (`POST /stripe/webhook`). The webhook is authenticated by its signature,
+//! not by a session, so it sits outside the cookie/CSRF checks and reads its body raw.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::error::ApiJson;
+use super::{ApiError, AppState, Caller};
+use crate::domain::{Role, Timestamp};
+use crate::store::{Purchase, PurchaseRow};
+use crate::web::i18n::Tr;
+
+/// Stripe's event payloads are a few kilobytes; leave room above the general form cap.
+pub const WEBHOOK_BODY_BYTES: usize = 256 * 1024;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewPurchaseBody {
+    pack: String,
+}
+
+/// The public root Checkout sends the buyer back to: `stripe.public_url`, else this request's
+/// `Host` (only host-name characters are taken) with the scheme `server.tls` implies.
+pub(crate) fn site_root(state: &AppState, headers: &HeaderMap) -> String {
+    if let Some(url) = state.services.billing.public_url() {
+        return url.trim_end_matches('/').to_owned();
+    }
+    let config = &state.services.config;
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .filter(|h| {
+            !h.is_empty()
+                && h.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b))
+        })
+        .map_or_else(|| config.server.listen.to_string(), str::to_owned);
+    let scheme = if config.server.tls { "https" } else { "http" };
+    format!("{scheme}://{host}")
+}
+
+/// `GET /packs`: what is on sale (also without Stripe keys, so clients can show prices).
+pub async fn packs(State(state): State<AppState>) -> Json<serde_json::Value> {
+    let packs: Vec<_> = state
+        .services
+        .billing
+        .packs()
+        .iter()
+        .map(|p| {
+            json!({"id": p.id, "tokens": p.tokens, "amount": p.amount,
+                   "currency": p.currency, "valid_days": p.valid_days})
+        })
+        .collect();
+    Json(json!(packs))
+}
+
+/// `POST /purchases {"pack"}`: a pending purchase and the Checkout URL to pay it.
+pub async fn create_purchase(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    caller: Caller,
+    ApiJson(body): ApiJson<NewPurchaseBody>,
+) -> Result<Response, ApiError> {
+    let billing = &state.services.billing;
+    let tokens = billing
+        .packs()
+        .iter()
+        .find(|p| p.id == body.pack)
+        .map_or(0, |p| p.tokens);
+    let name = Tr::from_headers(&headers).t1("buy-product-name", "tokens", tokens);
+    let site = site_root(&state, &headers);
+    let checkout = billing
+        .start_checkout(caller.scope, &body.pack, &name, &site)
+        .await?;
+    let reply = json!({
+        "id": checkout.purchase.id,
+        "checkout_url": checkout.url,
+        "status": checkout.purchase.status,
+        "purchase": checkout.purchase,
+    });
+    Ok((StatusCode::CREATED, Json(reply)).into_response())
+}
+
+/// `GET /purchases`: the caller's purchases, newest first.
+pub async fn list_purchases(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Vec<Purchase>>, ApiError> {
+    Ok(Json(
+        state.services.store.purchases_of(caller.scope, 200).await?,
+    ))
+}
+
+/// `GET /admin/purchases`: every account's latest purchases; admins only.
+pub async fn admin_purchases(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Vec<PurchaseRow>>, ApiError> {
+    if caller.scope.role() != Role::Admin {
+        return Err(ApiError::client(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "this needs an admin account",
+        ));
+    }
+    Ok(Json(state.services.store.all_purchases(500).await?))
+}
+
+/// `POST /stripe/webhook`: 200 once the event is applied (or known, or ignored); 400 with a
+/// stable code when the signature or the body is refused, so nothing unsigned has an effect.
+pub async fn stripe_webhook(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let signature = headers
+        .get("stripe-signature")
+        .map(|v| v.to_str().unwrap_or_default());
+    let outcome = state
+        .services
+        .billing
+        .handle_webhook(signature, &body, Timestamp::now())
+        .await?;
+    Ok(Json(json!({"received": true, "outcome": outcome.as_str()})))
+}

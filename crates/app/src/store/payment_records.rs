@@ -1,0 +1,216 @@
+//! The payment records (C6): purchases of token packs and the facts Stripe reports about them,
+//! independent of any back-end and of Stripe's wire format.
+
+use serde::Serialize;
+
+use crate::domain::{LotId, PurchaseId, Timestamp, UserId};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PurchaseStatus {
+    /// A Checkout Session was (or is being) created; nothing paid yet.
+    Pending,
+    /// Paid and credited.
+    Paid,
+    /// The delayed payment failed.
+    Failed,
+    /// The Checkout Session expired unpaid.
+    Expired,
+    /// Paid, then refunded in full; the unspent tokens were revoked.
+    Refunded,
+}
+
+impl PurchaseStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PurchaseStatus::Pending => "pending",
+            PurchaseStatus::Paid => "paid",
+            PurchaseStatus::Failed => "failed",
+            PurchaseStatus::Expired => "expired",
+            PurchaseStatus::Refunded => "refunded",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<PurchaseStatus> {
+        [
+            PurchaseStatus::Pending,
+            PurchaseStatus::Paid,
+            PurchaseStatus::Failed,
+            PurchaseStatus::Expired,
+            PurchaseStatus::Refunded,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == text)
+    }
+}
+
+/// A purchase about to be recorded as pending: the pack as it is configured now.
+#[derive(Clone, Debug)]
+pub struct NewPurchase {
+    pub id: PurchaseId,
+    pub pack_id: String,
+    pub tokens: u32,
+    /// Minor units (cents).
+    pub amount: i64,
+    /// ISO 4217, lowercase as Stripe writes it.
+    pub currency: String,
+    pub valid_days: u32,
+    pub created_at: Timestamp,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Purchase {
+    pub id: PurchaseId,
+    #[serde(skip)]
+    pub user_id: Option<UserId>,
+    pub pack: String,
+    pub tokens: u32,
+    pub amount: i64,
+    pub currency: String,
+    pub valid_days: u32,
+    pub status: PurchaseStatus,
+    #[serde(skip)]
+    pub checkout_session_id: Option<String>,
+    #[serde(skip)]
+    pub payment_intent_id: Option<String>,
+    pub lot_id: Option<LotId>,
+    pub refunded_amount: i64,
+    pub revoked_tokens: u32,
+    pub created_at: Timestamp,
+    pub paid_at: Option<Timestamp>,
+    pub refunded_at: Option<Timestamp>,
+}
+
+/// What a Checkout Session says about a payment, as far as fulfilment needs it.
+#[derive(Clone, Debug)]
+pub struct SessionFacts {
+    pub purchase: PurchaseId,
+    pub session_id: String,
+    pub client_reference_id: Option<String>,
+    pub pack: Option<String>,
+    pub amount_total: Option<i64>,
+    pub currency: Option<String>,
+    pub payment_intent: Option<String>,
+}
+
+/// Why a paid session was not credited: it does not match the purchase it names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mismatch {
+    Session,
+    ClientReference,
+    Pack,
+    Amount,
+    Currency,
+    AccountGone,
+}
+
+impl Mismatch {
+    pub fn code(self) -> &'static str {
+        match self {
+            Mismatch::Session => "session-mismatch",
+            Mismatch::ClientReference => "client-reference-mismatch",
+            Mismatch::Pack => "pack-mismatch",
+            Mismatch::Amount => "amount-mismatch",
+            Mismatch::Currency => "currency-mismatch",
+            Mismatch::AccountGone => "account-gone",
+        }
+    }
+}
+
+impl Purchase {
+    /// Whether a paid session may credit this purchase: same session (once one is recorded),
+    /// same buyer, same pack, same amount and currency.
+    pub fn check(&self, facts: &SessionFacts) -> Result<(), Mismatch> {
+        let user = self.user_id.ok_or(Mismatch::AccountGone)?;
+        if self
+            .checkout_session_id
+            .as_deref()
+            .is_some_and(|known| known != facts.session_id)
+        {
+            return Err(Mismatch::Session);
+        }
+        if facts.client_reference_id.as_deref() != Some(user.to_string().as_str()) {
+            return Err(Mismatch::ClientReference);
+        }
+        if facts.pack.as_deref() != Some(self.pack.as_str()) {
+            return Err(Mismatch::Pack);
+        }
+        if facts.amount_total != Some(self.amount) {
+            return Err(Mismatch::Amount);
+        }
+        if facts.currency.as_deref() != Some(self.currency.as_str()) {
+            return Err(Mismatch::Currency);
+        }
+        Ok(())
+    }
+}
+
+/// One fact reported by Stripe (or learned from it), applied idempotently.
+#[derive(Clone, Debug)]
+pub enum PaymentFact {
+    /// A Checkout Session whose `payment_status` is `paid`.
+    SessionPaid(SessionFacts),
+    /// A session that will never be paid: `Failed` or `Expired`.
+    SessionClosed {
+        purchase: PurchaseId,
+        session_id: String,
+        status: PurchaseStatus,
+    },
+    /// The cumulative amount refunded on a PaymentIntent.
+    Refunded {
+        payment_intent: String,
+        amount_refunded: i64,
+        currency: String,
+    },
+    /// Nothing to do (an event type we do not act on, or a session not yet paid).
+    Nothing,
+}
+
+/// A Stripe event's identity, recorded once with its effect.
+#[derive(Clone, Debug)]
+pub struct EventKey {
+    pub id: String,
+    pub kind: String,
+}
+
+/// What applying a fact did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PaymentOutcome {
+    /// The event id was seen before: nothing changed.
+    Duplicate,
+    Credited {
+        lot: LotId,
+    },
+    AlreadyCredited,
+    Rejected(Mismatch),
+    StatusChanged(PurchaseStatus),
+    /// The refund is recorded; `revoked` tokens were taken back now.
+    Refund {
+        revoked: u32,
+    },
+    UnknownPurchase,
+    Ignored,
+}
+
+impl PaymentOutcome {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            PaymentOutcome::Duplicate => "duplicate",
+            PaymentOutcome::Credited { .. } => "credited",
+            PaymentOutcome::AlreadyCredited => "already-credited",
+            PaymentOutcome::Rejected(mismatch) => mismatch.code(),
+            PaymentOutcome::StatusChanged(_) => "status-changed",
+            PaymentOutcome::Refund { .. } => "refund-recorded",
+            PaymentOutcome::UnknownPurchase => "unknown-purchase",
+            PaymentOutcome::Ignored => "ignored",
+        }
+    }
+}
+
+/// A purchase with its buyer's e-mail, for the admin view.
+#[derive(Clone, Debug, Serialize)]
+pub struct PurchaseRow {
+    #[serde(flatten)]
+    pub purchase: Purchase,
+    pub email: Option<String>,
+}
