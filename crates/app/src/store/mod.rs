@@ -5,6 +5,7 @@
 //! system (sign-in lookup, workers, the sweeper) and say so in their names and docs.
 
 mod payment_records;
+mod privacy_records;
 mod records;
 pub mod sqlite;
 
@@ -14,6 +15,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 pub use payment_records::*;
+pub use privacy_records::*;
 pub use records::*;
 
 use crate::domain::{
@@ -260,10 +262,49 @@ pub trait PaymentStore: Send + Sync {
     ) -> StoreResult<PaymentOutcome>;
 }
 
+/// The privacy center (issue 6): choices, their history, rectification, erasure.
+#[async_trait]
+pub trait PrivacyStore: Send + Sync {
+    async fn privacy(&self, scope: UserScope) -> StoreResult<PrivacySettings>;
+    /// Applies `change` and appends one `consents` row per choice whose value changed, in one
+    /// transaction; returns the choices now in force.
+    async fn set_privacy(
+        &self,
+        scope: UserScope,
+        change: &PrivacyChange,
+        source: ConsentSource,
+        now: Timestamp,
+    ) -> StoreResult<PrivacySettings>;
+    /// The caller's recorded changes, oldest first.
+    async fn consents_of(&self, scope: UserScope, limit: u32) -> StoreResult<Vec<ConsentRecord>>;
+    async fn account_record(&self, scope: UserScope) -> StoreResult<AccountRecord>;
+    /// `None` clears the name.
+    async fn set_display_name(&self, scope: UserScope, name: Option<&str>) -> StoreResult<()>;
+    /// First step of erasure: pauses processing (no claim, upload or job from now on) and
+    /// cancels, with refunds, the queued jobs; returns how many were canceled.
+    async fn begin_erasure(&self, scope: UserScope, now: Timestamp) -> StoreResult<u32>;
+    /// Last step of erasure, in one transaction: deletes every row of the user (the users row
+    /// with its wrapped data key last), detaches their purchases (`user_id` NULL), drops mail
+    /// addressed to them, and queues `farewell`, which is deleted once delivered.
+    async fn erase_user(
+        &self,
+        scope: UserScope,
+        farewell: &Mail,
+        now: Timestamp,
+    ) -> StoreResult<ErasureCounts>;
+}
+
 /// Everything the service needs from one back-end.
 #[async_trait]
 pub trait Store:
-    AccountStore + TokenStore + MediaStore + JobStore + RetentionStore + AuditStore + PaymentStore
+    AccountStore
+    + TokenStore
+    + MediaStore
+    + JobStore
+    + RetentionStore
+    + AuditStore
+    + PaymentStore
+    + PrivacyStore
 {
     /// Whether the database answers (for `/readyz`).
     async fn ping(&self) -> StoreResult<()>;

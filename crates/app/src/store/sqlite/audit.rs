@@ -6,6 +6,17 @@ use super::{SqliteStore, get, get_opt_id, get_time, internal};
 use crate::domain::{Timestamp, UserScope};
 use crate::store::{AccessEntry, AuditStore, Mail, PendingMail, StoreResult};
 
+/// Deletes a delivered (or abandoned) mail marked `purge_on_send`: the erasure confirmation
+/// must not keep the address of someone who asked to be forgotten.
+async fn purge_if_asked(conn: &mut sqlx::SqliteConnection, id: i64) -> StoreResult<()> {
+    sqlx::query("DELETE FROM outbox WHERE id = ? AND purge_on_send")
+        .bind(id)
+        .execute(conn)
+        .await
+        .map_err(internal)?;
+    Ok(())
+}
+
 #[async_trait]
 impl AuditStore for SqliteStore {
     async fn enqueue_mail(&self, mail: &Mail, now: Timestamp) -> StoreResult<()> {
@@ -49,12 +60,15 @@ impl AuditStore for SqliteStore {
     }
 
     async fn mark_mail_sent(&self, id: i64, now: Timestamp) -> StoreResult<()> {
+        let mut tx = self.write().await?;
         sqlx::query("UPDATE outbox SET sent_at = ?, attempts = attempts + 1 WHERE id = ?")
             .bind(now.millis())
             .bind(id)
-            .execute(&self.writer)
+            .execute(&mut *tx)
             .await
             .map_err(internal)?;
+        purge_if_asked(&mut tx, id).await?;
+        tx.commit().await.map_err(internal)?;
         Ok(())
     }
 
@@ -66,6 +80,7 @@ impl AuditStore for SqliteStore {
         now: Timestamp,
     ) -> StoreResult<()> {
         let failed_at = retry_at.is_none().then_some(now.millis());
+        let mut tx = self.write().await?;
         sqlx::query(
             "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?,
              failed_at = ? WHERE id = ?",
@@ -74,15 +89,22 @@ impl AuditStore for SqliteStore {
         .bind(retry_at.map(Timestamp::millis))
         .bind(failed_at)
         .bind(id)
-        .execute(&self.writer)
+        .execute(&mut *tx)
         .await
         .map_err(internal)?;
+        if retry_at.is_none() {
+            purge_if_asked(&mut tx, id).await?;
+        }
+        tx.commit().await.map_err(internal)?;
         Ok(())
     }
 
     async fn record_access(&self, entry: &AccessEntry) -> StoreResult<()> {
         sqlx::query(
-            "INSERT INTO access_log (at, ip, user_agent, method, route, status, user_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            // The user must still exist: the request that erased an account is logged
+            // without it, so nothing of the user is written back after erasure.
+            "INSERT INTO access_log (at, ip, user_agent, method, route, status, user_id)
+             VALUES (?, ?, ?, ?, ?, ?, (SELECT id FROM users WHERE id = ?))",
         )
         .bind(entry.at.millis())
         .bind(&entry.ip)

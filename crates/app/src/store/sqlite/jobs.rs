@@ -207,7 +207,7 @@ impl JobStore for SqliteStore {
                             OR (j.status = 'running' AND j.lease_until < ?3))
                        -- Restricted (paused at the user's request), suspended and banned
                        -- accounts keep their queued jobs but nothing of theirs runs.
-                       AND j.user_id IN (SELECT id FROM users WHERE status = 'active')
+                       AND j.user_id IN (SELECT id FROM users WHERE status = 'active' AND NOT processing_paused)
                  ) c
                  WHERE (SELECT COUNT(*) FROM jobs r
                         WHERE r.user_id = c.user_id AND r.status = 'running' AND r.lease_until >= ?3) < ?4

@@ -9,6 +9,7 @@ mod audit;
 mod jobs;
 mod media;
 mod payments;
+mod privacy;
 mod retention;
 mod settle;
 mod tokens;
@@ -51,6 +52,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "outbox delivery",
         include_str!("../../../../../migrations/sqlite/0004_outbox_delivery.sql"),
     ),
+    (
+        5,
+        "privacy",
+        include_str!("../../../../../migrations/sqlite/0005_privacy.sql"),
+    ),
 ];
 
 pub struct SqliteStore {
@@ -67,6 +73,9 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
+            // Deleted rows (an erased user's wrapped data key above all) are overwritten with
+            // zeros instead of lingering in free pages of the file.
+            .pragma("secure_delete", "on")
             .busy_timeout(Duration::from_secs(10));
         let writer = SqlitePoolOptions::new()
             .max_connections(1)

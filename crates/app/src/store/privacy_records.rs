@@ -1,0 +1,118 @@
+//! Records of the privacy center (issue 6): the user's choices, their history, and what an
+//! erasure removed.
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::Timestamp;
+
+/// A choice the user can change at any time (restriction and objection).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ConsentKind {
+    ProcessingPaused,
+    AnalyticsOptOut,
+    MarketingOptIn,
+}
+
+impl ConsentKind {
+    pub const ALL: [ConsentKind; 3] = [
+        ConsentKind::ProcessingPaused,
+        ConsentKind::AnalyticsOptOut,
+        ConsentKind::MarketingOptIn,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConsentKind::ProcessingPaused => "processing-paused",
+            ConsentKind::AnalyticsOptOut => "analytics-opt-out",
+            ConsentKind::MarketingOptIn => "marketing-opt-in",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<ConsentKind> {
+        ConsentKind::ALL.into_iter().find(|k| k.as_str() == text)
+    }
+}
+
+/// The user's current choices. Defaults: processing on, analytics on, no marketing mail.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct PrivacySettings {
+    pub processing_paused: bool,
+    pub analytics_opt_out: bool,
+    pub marketing_opt_in: bool,
+}
+
+impl PrivacySettings {
+    pub fn get(&self, kind: ConsentKind) -> bool {
+        match kind {
+            ConsentKind::ProcessingPaused => self.processing_paused,
+            ConsentKind::AnalyticsOptOut => self.analytics_opt_out,
+            ConsentKind::MarketingOptIn => self.marketing_opt_in,
+        }
+    }
+}
+
+/// A partial change of the choices: `None` leaves a choice as it is.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrivacyChange {
+    pub processing_paused: Option<bool>,
+    pub analytics_opt_out: Option<bool>,
+    pub marketing_opt_in: Option<bool>,
+}
+
+impl PrivacyChange {
+    pub fn get(&self, kind: ConsentKind) -> Option<bool> {
+        match kind {
+            ConsentKind::ProcessingPaused => self.processing_paused,
+            ConsentKind::AnalyticsOptOut => self.analytics_opt_out,
+            ConsentKind::MarketingOptIn => self.marketing_opt_in,
+        }
+    }
+}
+
+/// Where a change was made, recorded with it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConsentSource {
+    Web,
+    Api,
+}
+
+impl ConsentSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConsentSource::Web => "web",
+            ConsentSource::Api => "api",
+        }
+    }
+}
+
+/// One recorded change (`consents.json` in the export).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ConsentRecord {
+    pub kind: ConsentKind,
+    pub value: bool,
+    pub source: String,
+    pub at: Timestamp,
+}
+
+/// The account's own fields (`account.json` in the export).
+#[derive(Clone, Debug, Serialize)]
+pub struct AccountRecord {
+    pub id: crate::domain::UserId,
+    pub email: String,
+    pub display_name: Option<String>,
+    pub role: String,
+    pub status: String,
+    pub guardian_consent: bool,
+    pub created_at: Timestamp,
+    #[serde(flatten)]
+    pub privacy: PrivacySettings,
+}
+
+/// How many rows an erasure removed, by table (for logs and tests).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ErasureCounts {
+    pub rows: u64,
+    pub purchases_detached: u64,
+}
