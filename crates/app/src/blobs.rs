@@ -225,6 +225,16 @@ impl Blobs {
         }
     }
 
+    /// Deletes every blob stored for `user` (their folder); returns how many there were.
+    pub async fn delete_all_of(&self, user: UserId) -> Result<usize, BlobError> {
+        let prefix = StorePath::from(format!("users/{user}"));
+        let metas: Vec<_> = self.store.list(Some(&prefix)).try_collect().await?;
+        for meta in &metas {
+            self.delete(meta.location.as_ref()).await?;
+        }
+        Ok(metas.len())
+    }
+
     /// Every blob key under `users/`, with when it was last written.
     pub async fn list(&self) -> Result<Vec<(String, Timestamp)>, BlobError> {
         let prefix = StorePath::from("users");

@@ -26,6 +26,8 @@ pub enum MediaError {
     DecodeTimeout,
     #[error("not found")]
     NotFound,
+    #[error("processing of your data is paused; resume it on the privacy page to upload")]
+    ProcessingPaused,
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -41,6 +43,7 @@ impl MediaError {
             MediaError::TooLarge { .. } => "too-large",
             MediaError::DecodeTimeout => "decode-timeout",
             MediaError::NotFound => "not-found",
+            MediaError::ProcessingPaused => "processing-paused",
             MediaError::Store(e) => e.code(),
             MediaError::Blob(e) => e.code(),
             MediaError::Internal(_) => "internal",
@@ -109,6 +112,9 @@ impl Media {
         scope: UserScope,
         bytes: Vec<u8>,
     ) -> Result<Upload, MediaError> {
+        if self.store.privacy(scope).await?.processing_paused {
+            return Err(MediaError::ProcessingPaused);
+        }
         if bytes.len() > self.limits.max_bytes {
             return Err(MediaError::TooLarge {
                 max: self.limits.max_bytes,

@@ -13,6 +13,7 @@ use crate::jobs::Jobs;
 use crate::jobs::worker::Worker;
 use crate::mail::{Mailer, Relay};
 use crate::media::Media;
+use crate::privacy::Privacy;
 use crate::store::{self, Store};
 use crate::sweeper::Sweeper;
 
@@ -26,6 +27,7 @@ pub struct Services {
     pub jobs: Jobs,
     pub mailer: Mailer,
     pub billing: Billing,
+    pub privacy: Privacy,
 }
 
 impl Services {
@@ -71,6 +73,7 @@ impl Services {
         let jobs = Jobs::new(store.clone(), config.tokens.default_cost);
         let mailer = Mailer::from_config(&config.smtp)?;
         let billing = Billing::new(store.clone(), config.stripe.clone());
+        let privacy = Privacy::new(store.clone(), blobs.clone(), accounts.clone());
         Ok(Services {
             config: Arc::new(config),
             store,
@@ -80,6 +83,7 @@ impl Services {
             jobs,
             mailer,
             billing,
+            privacy,
         })
     }
 

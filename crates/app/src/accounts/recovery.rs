@@ -77,6 +77,26 @@ impl Accounts {
         Ok(self.store.set_password_hash(user, &hash).await?)
     }
 
+    /// Checks the signed-in user's current password (before erasure and other grave acts).
+    pub async fn check_password(&self, scope: UserScope, password: &str) -> Result<(), AccountError> {
+        let password = Password::for_sign_in(password).ok_or(AccountError::InvalidCredentials)?;
+        let user = self.store.user(scope).await?;
+        let current = Email::parse(&user.email).map_err(|_| AccountError::InvalidEmail)?;
+        let credentials = self
+            .store
+            .find_user_by_email(&current)
+            .await?
+            .ok_or(AccountError::Unauthenticated)?;
+        if self
+            .verify_password(Some(credentials.password_hash), password)
+            .await?
+        {
+            Ok(())
+        } else {
+            Err(AccountError::InvalidCredentials)
+        }
+    }
+
     /// Asks to move the account to `new_email`: the current password is required, the link
     /// goes to the new address and a notice to the old one.
     pub async fn request_email_change(

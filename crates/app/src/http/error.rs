@@ -14,6 +14,7 @@ use crate::accounts::AccountError;
 use crate::billing::BillingError;
 use crate::jobs::JobError;
 use crate::media::MediaError;
+use crate::privacy::PrivacyError;
 use crate::store::StoreError;
 
 #[derive(Debug)]
@@ -125,6 +126,7 @@ impl From<MediaError> for ApiError {
                 _ => StatusCode::UNPROCESSABLE_ENTITY,
             },
             MediaError::DecodeTimeout => StatusCode::UNPROCESSABLE_ENTITY,
+            MediaError::ProcessingPaused => StatusCode::FORBIDDEN,
             MediaError::NotFound | MediaError::Store(StoreError::NotFound) => {
                 return ApiError::not_found();
             }
@@ -145,6 +147,7 @@ impl From<JobError> for ApiError {
             JobError::UploadNotFound | JobError::NotFound => StatusCode::NOT_FOUND,
             JobError::InsufficientTokens => StatusCode::PAYMENT_REQUIRED,
             JobError::NotCancelable => StatusCode::CONFLICT,
+            JobError::ProcessingPaused => StatusCode::FORBIDDEN,
             JobError::Store(_) => return ApiError::internal(error),
         };
         ApiError::client(status, error.code(), error.to_string())
@@ -173,6 +176,24 @@ impl From<BillingError> for ApiError {
             BillingError::Store(_) => return ApiError::internal(error),
         };
         ApiError::client(status, error.code(), error.to_string())
+    }
+}
+
+impl From<PrivacyError> for ApiError {
+    fn from(error: PrivacyError) -> Self {
+        match error {
+            PrivacyError::WrongPassword => {
+                ApiError::client(StatusCode::FORBIDDEN, error.code(), error.to_string())
+            }
+            PrivacyError::InvalidDisplayName => ApiError::client(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                error.code(),
+                error.to_string(),
+            ),
+            PrivacyError::Account(e) => e.into(),
+            PrivacyError::Store(e) => e.into(),
+            PrivacyError::Blob(_) | PrivacyError::Archive(_) => ApiError::internal(error),
+        }
     }
 }
 

@@ -12,6 +12,7 @@ pub(crate) mod limit;
 mod media;
 mod ops;
 pub(crate) mod payments;
+pub(crate) mod privacy;
 pub(crate) mod session;
 
 use std::sync::Arc;
@@ -75,7 +76,17 @@ pub fn app(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(config.server.max_body_bytes));
     let api = Router::new()
         .route("/auth/logout", post(auth::logout))
-        .route("/me", get(auth::me))
+        .route(
+            "/me",
+            get(auth::me)
+                .patch(privacy::patch_me)
+                .delete(privacy::delete_me),
+        )
+        .route(
+            "/me/privacy",
+            get(privacy::get_privacy).put(privacy::put_privacy),
+        )
+        .route("/me/export", get(privacy::export))
         .route("/me/email", post(account::request_email_change))
         .route("/me/email/confirm", post(account::confirm_email_change))
         .route("/tokens", get(auth::tokens))

@@ -28,6 +28,8 @@ pub enum JobError {
     NotFound,
     #[error("the job has already started or finished")]
     NotCancelable,
+    #[error("processing of your data is paused; resume it on the privacy page to start jobs")]
+    ProcessingPaused,
     #[error(transparent)]
     Store(StoreError),
 }
@@ -42,6 +44,7 @@ impl JobError {
             JobError::InsufficientTokens => "insufficient-tokens",
             JobError::NotFound => "not-found",
             JobError::NotCancelable => "not-cancelable",
+            JobError::ProcessingPaused => "processing-paused",
             JobError::Store(e) => e.code(),
         }
     }
@@ -110,6 +113,9 @@ impl Jobs {
         };
         if !(0.0..=1.0).contains(&request.params.intensity) {
             return Err(JobError::InvalidParams);
+        }
+        if self.store.privacy(scope).await?.processing_paused {
+            return Err(JobError::ProcessingPaused);
         }
         if self.store.upload(scope, upload_id).await?.is_none() {
             return Err(JobError::UploadNotFound);

@@ -190,6 +190,12 @@ impl Worker {
         {
             Ok(_) => Ok(()),
             Err(StoreError::WrongState) => Err(RunError::LeaseLost),
+            // The job is gone: its owner erased their account while it ran. The blob just
+            // written is theirs alone (keyed by this job), so it goes too.
+            Err(StoreError::NotFound) => {
+                self.blobs.delete(&record.blob_key).await?;
+                Err(RunError::Permanent("the account was erased".into()))
+            }
             Err(e) => Err(e.into()),
         }
     }

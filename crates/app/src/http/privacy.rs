@@ -1,0 +1,113 @@
+//! The privacy center's API: `GET|PUT /me/privacy`, `GET /me/export`, `PATCH /me` (display
+//! name) and `DELETE /me` (erasure, password in the body).
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+
+use super::auth::session_cookie_header;
+use super::error::ApiJson;
+use super::{ApiError, AppState, Caller};
+use crate::privacy::REQUEST_DEADLINE_DAYS;
+use crate::store::{AccountRecord, ConsentSource, PrivacyChange, PrivacySettings};
+
+#[derive(Serialize)]
+pub struct PrivacyView {
+    #[serde(flatten)]
+    settings: PrivacySettings,
+    /// The most days a request about one's data may take (most are served at once).
+    request_deadline_days: u32,
+}
+
+fn view(settings: PrivacySettings) -> Json<PrivacyView> {
+    Json(PrivacyView {
+        settings,
+        request_deadline_days: REQUEST_DEADLINE_DAYS,
+    })
+}
+
+/// `GET /me/privacy`: the caller's choices.
+pub async fn get_privacy(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<PrivacyView>, ApiError> {
+    Ok(view(state.services.privacy.settings(caller.scope).await?))
+}
+
+/// `PUT /me/privacy`: changes the choices named in the body, records each change.
+pub async fn put_privacy(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(change): ApiJson<PrivacyChange>,
+) -> Result<Json<PrivacyView>, ApiError> {
+    let settings = state
+        .services
+        .privacy
+        .change(caller.scope, &change, ConsentSource::Api)
+        .await?;
+    Ok(view(settings))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileChange {
+    /// `null` or `""` clears the name.
+    display_name: Option<String>,
+}
+
+/// `PATCH /me`: rectification of the display name; answers with the account's fields.
+pub async fn patch_me(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(change): ApiJson<ProfileChange>,
+) -> Result<Json<AccountRecord>, ApiError> {
+    let privacy = &state.services.privacy;
+    privacy
+        .rename(caller.scope, change.display_name.as_deref().unwrap_or(""))
+        .await?;
+    Ok(Json(state.services.store.account_record(caller.scope).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Erasure {
+    password: String,
+}
+
+/// `DELETE /me`: erases the account at once; 204 and the session cookie cleared.
+pub async fn delete_me(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<Erasure>,
+) -> Result<Response, ApiError> {
+    state
+        .services
+        .privacy
+        .erase(caller.scope, &body.password)
+        .await?;
+    let cookie = session_cookie_header(&state, None)?;
+    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, cookie)]).into_response())
+}
+
+/// `GET /me/export`: the caller's data as a ZIP (README.txt inside explains each file).
+pub async fn export(State(state): State<AppState>, caller: Caller) -> Result<Response, ApiError> {
+    let zip = state.services.privacy.export(caller.scope).await?;
+    Ok(zip_response(zip))
+}
+
+pub(crate) fn zip_response(zip: Vec<u8>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "application/zip"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"atelier-data.zip\"",
+            ),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        zip,
+    )
+        .into_response()
+}

@@ -1,0 +1,162 @@
+//! The privacy center (issue 6, DESIGN C8): the user's choices (restriction and objection),
+//! rectification of the display name, the data export and erasure.
+//!
+//! Owns the order of erasure: pause and cancel, blobs, rows with the data key, blobs again.
+//! It must not know about HTTP; the store owns the SQL.
+
+mod export;
+
+use std::sync::Arc;
+
+pub use export::{EXPORT_README, ExportLimits};
+
+use crate::accounts::{AccountError, Accounts};
+use crate::blobs::{BlobError, Blobs};
+use crate::domain::{Timestamp, UserScope};
+use crate::store::{
+    ConsentSource, ErasureCounts, Mail, PrivacyChange, PrivacySettings, Store, StoreError,
+};
+
+/// The longest a request about one's data may take; most are served at once. Shown on the
+/// privacy page and in the API.
+pub const REQUEST_DEADLINE_DAYS: u32 = 30;
+
+/// The longest display name accepted, in characters.
+pub const DISPLAY_NAME_MAX: usize = 80;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PrivacyError {
+    #[error("the password is wrong")]
+    WrongPassword,
+    #[error("a display name has 1 to {DISPLAY_NAME_MAX} characters and no control characters")]
+    InvalidDisplayName,
+    #[error(transparent)]
+    Account(AccountError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Blob(#[from] BlobError),
+    #[error("building the archive failed: {0}")]
+    Archive(String),
+}
+
+impl PrivacyError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            PrivacyError::WrongPassword => "wrong-password",
+            PrivacyError::InvalidDisplayName => "invalid-display-name",
+            PrivacyError::Account(e) => e.code(),
+            PrivacyError::Store(e) => e.code(),
+            PrivacyError::Blob(e) => e.code(),
+            PrivacyError::Archive(_) => "internal",
+        }
+    }
+}
+
+impl From<AccountError> for PrivacyError {
+    fn from(error: AccountError) -> Self {
+        match error {
+            AccountError::InvalidCredentials => PrivacyError::WrongPassword,
+            other => PrivacyError::Account(other),
+        }
+    }
+}
+
+/// Trims a display name; an empty one clears it. Control characters are refused so the name
+/// cannot forge lines in mail or logs.
+pub fn parse_display_name(text: &str) -> Result<Option<String>, PrivacyError> {
+    let name = text.trim();
+    if name.is_empty() {
+        return Ok(None);
+    }
+    if name.chars().count() > DISPLAY_NAME_MAX || name.chars().any(char::is_control) {
+        return Err(PrivacyError::InvalidDisplayName);
+    }
+    Ok(Some(name.to_owned()))
+}
+
+#[derive(Clone)]
+pub struct Privacy {
+    store: Arc<dyn Store>,
+    blobs: Blobs,
+    accounts: Accounts,
+    limits: ExportLimits,
+}
+
+impl Privacy {
+    pub fn new(store: Arc<dyn Store>, blobs: Blobs, accounts: Accounts) -> Privacy {
+        Privacy {
+            store,
+            blobs,
+            accounts,
+            limits: ExportLimits::default(),
+        }
+    }
+
+    pub async fn settings(&self, scope: UserScope) -> Result<PrivacySettings, PrivacyError> {
+        Ok(self.store.privacy(scope).await?)
+    }
+
+    /// Changes the choices named in `change`; each real change is recorded in `consents`.
+    pub async fn change(
+        &self,
+        scope: UserScope,
+        change: &PrivacyChange,
+        source: ConsentSource,
+    ) -> Result<PrivacySettings, PrivacyError> {
+        Ok(self
+            .store
+            .set_privacy(scope, change, source, Timestamp::now())
+            .await?)
+    }
+
+    /// Sets (or, with an empty name, clears) the display name.
+    pub async fn rename(&self, scope: UserScope, name: &str) -> Result<(), PrivacyError> {
+        let name = parse_display_name(name)?;
+        Ok(self.store.set_display_name(scope, name.as_deref()).await?)
+    }
+
+    /// Erases the account at once after checking the password. Blobs go before the rows that
+    /// name them; the rows go with the wrapped data key in one transaction, so a blob that
+    /// escaped (a copy, a worker racing us) can never be decrypted again; then the user's
+    /// folder is cleared once more for anything a running job wrote meanwhile.
+    pub async fn erase(&self, scope: UserScope, password: &str) -> Result<ErasureCounts, PrivacyError> {
+        self.accounts.check_password(scope, password).await?;
+        self.erase_now(scope).await
+    }
+
+    /// Erasure without the password check (operators, and the checked path above).
+    pub(crate) async fn erase_now(&self, scope: UserScope) -> Result<ErasureCounts, PrivacyError> {
+        let user = self.store.user(scope).await?;
+        let now = Timestamp::now();
+        let canceled = self.store.begin_erasure(scope, now).await?;
+        let blobs = self.blobs.delete_all_of(scope.user_id()).await?;
+        let farewell = Mail {
+            recipient: user.email.clone(),
+            subject: "Your Atelier account has been deleted".into(),
+            body: format!(
+                "Your Atelier account and everything in it (photos, portraits, tokens, history) \
+                 was deleted on {} at your request.\n\n\
+                 Only the amounts and dates of your purchases are kept, as accounting law \
+                 requires, and they no longer name you. Nothing else can be recovered.\n\n\
+                 You are welcome to sign up again with this address at any time.",
+                now.rfc3339()
+            ),
+        };
+        let counts = self.store.erase_user(scope, &farewell, now).await?;
+        let late = self.blobs.delete_all_of(scope.user_id()).await?;
+        tracing::info!(
+            user = %scope.user_id(),
+            canceled,
+            blobs = blobs + late,
+            rows = counts.rows,
+            purchases_detached = counts.purchases_detached,
+            "account erased"
+        );
+        metrics::counter!("atelier_accounts_erased_total").increment(1);
+        Ok(counts)
+    }
+}
+
+#[cfg(test)]
+mod tests;
