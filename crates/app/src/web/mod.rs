@@ -8,6 +8,7 @@ mod buy;
 pub mod i18n;
 mod library;
 mod pages;
+mod privacy;
 mod recovery;
 mod studio;
 
@@ -65,6 +66,11 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         )
         .route("/account", get(account::account))
         .route("/account/email", axum::routing::post(account::change_email))
+        .route("/privacy", get(privacy::privacy))
+        .route("/privacy/preferences", axum::routing::post(privacy::save_choices))
+        .route("/privacy/name", axum::routing::post(privacy::save_name))
+        .route("/privacy/export", get(privacy::export))
+        .route("/privacy/delete", axum::routing::post(privacy::delete))
         .route("/tokens", get(account::tokens))
         .route("/buy", get(buy::buy).post(buy::buy_submit))
         .route("/buy/success", get(buy::buy_success))

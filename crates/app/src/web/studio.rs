@@ -115,6 +115,11 @@ pub async fn studio_submit(
     };
     let upload = match state.services.media.ingest_upload(caller.scope, file).await {
         Ok(upload) => upload,
+        Err(MediaError::ProcessingPaused) => {
+            let message = tr.t("error-processing-paused");
+            let status = StatusCode::FORBIDDEN;
+            return studio_page(&state, tr.clone(), caller.scope, status, Some(message)).await;
+        }
         Err(error) => {
             let status = if matches!(
                 error,
@@ -144,6 +149,7 @@ pub async fn studio_submit(
                 JobError::UnknownStyle(_) => {
                     (StatusCode::UNPROCESSABLE_ENTITY, "error-unknown-style")
                 }
+                JobError::ProcessingPaused => (StatusCode::FORBIDDEN, "error-processing-paused"),
                 _ => (StatusCode::INTERNAL_SERVER_ERROR, "error-internal"),
             };
             let _ = state
