@@ -27,8 +27,10 @@ enum Command {
     Migrate(atelier_app::cli::CommonArgs),
     /// Delete expired uploads, results and orphan blobs once, then exit.
     Sweep(atelier_app::cli::CommonArgs),
-    /// Manage accounts (grant tokens).
+    /// Manage accounts (grant tokens, suspend, refund, create an admin).
     User(atelier_app::cli::UserArgs),
+    /// Write everything held about one account to a ZIP (as "Download my data").
+    ExportUser(atelier_app::cli::ExportUserArgs),
     /// Manage blob storage (copy live blobs to another back-end).
     Storage(atelier_app::cli::StorageArgs),
 }
@@ -43,5 +45,6 @@ fn main() -> ExitCode {
         Command::Sweep(args) => atelier_app::cli::sweep(args),
         Command::User(args) => atelier_app::cli::user(args),
         Command::Storage(args) => atelier_app::cli::storage(args),
+        Command::ExportUser(args) => atelier_app::cli::export_user(args),
     }
 }

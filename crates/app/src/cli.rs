@@ -1,5 +1,5 @@
-//! The service's subcommands for the `atelier` binary: `serve`, `worker`, `migrate`, `sweep`
-//! and `user`. The binary only declares them; parsing of settings and the work happen here.
+//! The service's subcommands for the `atelier` binary: `serve`, `worker`, `migrate`, `sweep`,
+//! `user`, `storage` and `export-user`. The binary only declares them; parsing of settings and the work happen here.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -12,6 +12,10 @@ use crate::config::{Config, Overrides};
 use crate::domain::{Email, LotId, PurchaseId, Role, Timestamp};
 use crate::services::Services;
 use crate::store::{AccountStatus, NewLot, UserCredentials};
+
+#[path = "cli_export.rs"]
+mod export;
+pub use export::{ExportUserArgs, export_user};
 
 const CONFIG_HELP: &str = "\
 Settings come from, in order (later wins): built-in defaults, the config file (--config, or
