@@ -41,7 +41,8 @@ pub(crate) async fn export_to(
     let found = find(services, email).await?;
     let scope = UserScope::trusted(found.user.id, Role::User);
     let zip = services.privacy.export(scope).await?;
-    let path = out.unwrap_or_else(|| PathBuf::from(format!("atelier-export-{}.zip", found.user.id)));
+    let path =
+        out.unwrap_or_else(|| PathBuf::from(format!("atelier-export-{}.zip", found.user.id)));
     write_private(&path, &zip)
         .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
     Ok(path)

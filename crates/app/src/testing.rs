@@ -47,6 +47,45 @@ pub(crate) async fn test_app() -> TestApp {
 }
 
 impl TestApp {
+    /// For each table with rows mentioning `needle` in any column (read as text), the table
+    /// and how many: a scan of the whole database for traces of someone.
+    pub async fn rows_mentioning(&self, needle: &str) -> Vec<(String, i64)> {
+        let url = format!("sqlite://{}", self._dir.path().join("app.db").display());
+        let pool = sqlx::SqlitePool::connect(&url)
+            .await
+            .expect("open the test database");
+        let tables: Vec<String> = sqlx::query_scalar(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+        )
+        .fetch_all(&pool)
+        .await
+        .expect("tables");
+        let mut found = Vec::new();
+        for table in tables {
+            let columns: Vec<String> = sqlx::query_scalar("SELECT name FROM pragma_table_info(?)")
+                .bind(&table)
+                .fetch_all(&pool)
+                .await
+                .expect("columns");
+            let test = columns
+                .iter()
+                .map(|c| format!("instr(CAST(\"{c}\" AS TEXT), ?1) > 0"))
+                .collect::<Vec<_>>()
+                .join(" OR ");
+            let sql = format!("SELECT COUNT(*) FROM \"{table}\" WHERE {test}");
+            let count: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                .bind(needle)
+                .fetch_one(&pool)
+                .await
+                .expect("scan");
+            if count > 0 {
+                found.push((table, count));
+            }
+        }
+        pool.close().await;
+        found
+    }
+
     /// Signs up `name@example.org` and returns the scope its session gives.
     pub async fn user(&self, name: &str) -> UserScope {
         let (_, token) = self.session(name).await;

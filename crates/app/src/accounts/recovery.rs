@@ -78,7 +78,11 @@ impl Accounts {
     }
 
     /// Checks the signed-in user's current password (before erasure and other grave acts).
-    pub async fn check_password(&self, scope: UserScope, password: &str) -> Result<(), AccountError> {
+    pub async fn check_password(
+        &self,
+        scope: UserScope,
+        password: &str,
+    ) -> Result<(), AccountError> {
         let password = Password::for_sign_in(password).ok_or(AccountError::InvalidCredentials)?;
         let user = self.store.user(scope).await?;
         let current = Email::parse(&user.email).map_err(|_| AccountError::InvalidEmail)?;

@@ -67,7 +67,9 @@ pub async fn patch_me(
     privacy
         .rename(caller.scope, change.display_name.as_deref().unwrap_or(""))
         .await?;
-    Ok(Json(state.services.store.account_record(caller.scope).await?))
+    Ok(Json(
+        state.services.store.account_record(caller.scope).await?,
+    ))
 }
 
 #[derive(Deserialize)]

@@ -140,7 +140,11 @@ impl Privacy {
         zip.json("results/index.json", &results)?;
         let user = scope.user_id();
         for upload in &uploads {
-            match self.blobs.get(user, wrapped.as_deref(), &upload.blob_key).await {
+            match self
+                .blobs
+                .get(user, wrapped.as_deref(), &upload.blob_key)
+                .await
+            {
                 Ok(png) => zip.add(&format!("uploads/{}.png", upload.id), &png, false)?,
                 // Swept between the listing and now: it is no longer held.
                 Err(crate::blobs::BlobError::NotFound) => {}
@@ -148,7 +152,11 @@ impl Privacy {
             }
         }
         for result in &results {
-            match self.blobs.get(user, wrapped.as_deref(), &result.blob_key).await {
+            match self
+                .blobs
+                .get(user, wrapped.as_deref(), &result.blob_key)
+                .await
+            {
                 Ok(png) => zip.add(&format!("results/{}.png", result.id), &png, false)?,
                 Err(crate::blobs::BlobError::NotFound) => {}
                 Err(e) => return Err(e.into()),

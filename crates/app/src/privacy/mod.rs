@@ -120,7 +120,11 @@ impl Privacy {
     /// name them; the rows go with the wrapped data key in one transaction, so a blob that
     /// escaped (a copy, a worker racing us) can never be decrypted again; then the user's
     /// folder is cleared once more for anything a running job wrote meanwhile.
-    pub async fn erase(&self, scope: UserScope, password: &str) -> Result<ErasureCounts, PrivacyError> {
+    pub async fn erase(
+        &self,
+        scope: UserScope,
+        password: &str,
+    ) -> Result<ErasureCounts, PrivacyError> {
         self.accounts.check_password(scope, password).await?;
         self.erase_now(scope).await
     }

@@ -67,7 +67,10 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/account", get(account::account))
         .route("/account/email", axum::routing::post(account::change_email))
         .route("/privacy", get(privacy::privacy))
-        .route("/privacy/preferences", axum::routing::post(privacy::save_choices))
+        .route(
+            "/privacy/preferences",
+            axum::routing::post(privacy::save_choices),
+        )
         .route("/privacy/name", axum::routing::post(privacy::save_name))
         .route("/privacy/export", get(privacy::export))
         .route("/privacy/delete", axum::routing::post(privacy::delete))

@@ -87,7 +87,15 @@ pub async fn privacy(
     let Some(caller) = caller else {
         return Redirect::to("/signin").into_response();
     };
-    page(&state, Tr::from_headers(&headers), caller, StatusCode::OK, None, None).await
+    page(
+        &state,
+        Tr::from_headers(&headers),
+        caller,
+        StatusCode::OK,
+        None,
+        None,
+    )
+    .await
 }
 
 /// Unchecked boxes are absent from the form: absent means `false`.
@@ -117,7 +125,10 @@ pub async fn save_choices(
         marketing_opt_in: Some(form.marketing_opt_in),
     };
     let privacy = &state.services.privacy;
-    match privacy.change(caller.scope, &change, ConsentSource::Web).await {
+    match privacy
+        .change(caller.scope, &change, ConsentSource::Web)
+        .await
+    {
         Ok(_) => {
             let notice = Some(tr.t("privacy-choices-saved"));
             page(&state, tr, caller, StatusCode::OK, notice, None).await
@@ -142,7 +153,12 @@ pub async fn save_name(
         return Redirect::to("/signin").into_response();
     };
     let tr = Tr::from_headers(&headers);
-    match state.services.privacy.rename(caller.scope, &form.display_name).await {
+    match state
+        .services
+        .privacy
+        .rename(caller.scope, &form.display_name)
+        .await
+    {
         Ok(()) => {
             let notice = Some(tr.t("privacy-name-saved"));
             page(&state, tr, caller, StatusCode::OK, notice, None).await
@@ -177,7 +193,12 @@ pub async fn delete(
         return Redirect::to("/signin").into_response();
     };
     let tr = Tr::from_headers(&headers);
-    if let Err(e) = state.services.privacy.erase(caller.scope, &form.password).await {
+    if let Err(e) = state
+        .services
+        .privacy
+        .erase(caller.scope, &form.password)
+        .await
+    {
         return page(&state, tr, caller, status_of(&e), None, Some(&e)).await;
     }
     let cookie = match session_cookie_header(&state, None) {

@@ -6,6 +6,7 @@ mod fuzz;
 mod isolation;
 mod media;
 mod payments;
+mod privacy;
 mod webhook;
 
 use axum::Router;

@@ -35,7 +35,10 @@ fn column(kind: ConsentKind) -> &'static str {
     }
 }
 
-async fn settings_in(conn: &mut SqliteConnection, scope: UserScope) -> StoreResult<PrivacySettings> {
+async fn settings_in(
+    conn: &mut SqliteConnection,
+    scope: UserScope,
+) -> StoreResult<PrivacySettings> {
     let row: Option<(bool, bool, bool)> = sqlx::query_as(
         "SELECT processing_paused, analytics_opt_out, marketing_opt_in FROM users WHERE id = ?",
     )
@@ -109,8 +112,9 @@ impl PrivacyStore for SqliteStore {
             .map(|row| {
                 let kind: String = get(row, "kind")?;
                 Ok(ConsentRecord {
-                    kind: ConsentKind::parse(&kind)
-                        .ok_or_else(|| StoreError::Internal(format!("consent kind {kind}").into()))?,
+                    kind: ConsentKind::parse(&kind).ok_or_else(|| {
+                        StoreError::Internal(format!("consent kind {kind}").into())
+                    })?,
                     value: get(row, "value")?,
                     source: get(row, "source")?,
                     at: get_time(row, "created_at")?,

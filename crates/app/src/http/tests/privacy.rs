@@ -1,0 +1,521 @@
+//! The privacy center through the router: erasure, export, restriction, rectification.
+
+use std::io::Read;
+
+use axum::http::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use super::{create_job, register, request, router, send, upload, upload_request};
+use crate::domain::{PurchaseId, Timestamp, UserScope};
+use crate::store::NewPurchase;
+use crate::testing::{TestApp, photo_png, test_app};
+
+async fn scope_of(test: &TestApp, token: &str) -> UserScope {
+    test.services
+        .accounts
+        .authenticate(token)
+        .await
+        .expect("session")
+}
+
+async fn buy_pending(test: &TestApp, scope: UserScope) -> PurchaseId {
+    let new = NewPurchase {
+        id: PurchaseId::new(),
+        pack_id: "5-tokens".into(),
+        tokens: 5,
+        amount: 500,
+        currency: "eur".into(),
+        valid_days: 182,
+        created_at: Timestamp::now(),
+    };
+    test.services
+        .store
+        .create_purchase(scope, &new)
+        .await
+        .expect("purchase")
+        .id
+}
+
+/// Uploads a photo, runs one job to a result and leaves a second job queued.
+async fn fill_account(test: &TestApp, router: &axum::Router, token: &str) {
+    let photo = upload(router, token).await;
+    let first = create_job(router, token, &photo).await;
+    assert_eq!(first.status, StatusCode::ACCEPTED, "{:?}", first.json());
+    let worked = test
+        .services
+        .worker("w1".into())
+        .run_once()
+        .await
+        .expect("run");
+    assert!(worked);
+    let second = create_job(router, token, &photo).await;
+    assert_eq!(second.status, StatusCode::ACCEPTED, "{:?}", second.json());
+}
+
+fn erase_body(password: &str) -> Option<Value> {
+    Some(json!({ "password": password }))
+}
+
+#[tokio::test]
+async fn erasure_leaves_no_row_or_blob_of_the_user_and_keeps_purchases_anonymous() {
+    let test = test_app().await;
+    let router = router(&test);
+    let ada = register(&router, "ada").await;
+    let bob = register(&router, "bob").await;
+    fill_account(&test, &router, &ada).await;
+    upload(&router, &bob).await;
+    let ada_scope = scope_of(&test, &ada).await;
+    let ada_id = ada_scope.user_id().to_string();
+    let purchase = buy_pending(&test, ada_scope).await;
+    let paused = json!({"analytics_opt_out": true});
+    send(
+        &router,
+        request(Method::PUT, "/api/v1/me/privacy", Some(&ada), Some(paused)),
+    )
+    .await;
+    let reset = json!({"email": "ada@example.org"});
+    send(
+        &router,
+        request(
+            Method::POST,
+            "/api/v1/auth/password-reset",
+            None,
+            Some(reset),
+        ),
+    )
+    .await;
+    let blobs_before = test.services.blobs.list().await.expect("list");
+    assert!(blobs_before.iter().any(|(key, _)| key.contains(&ada_id)));
+    assert!(!test.rows_mentioning(&ada_id).await.is_empty());
+
+    let erased = send(
+        &router,
+        request(
+            Method::DELETE,
+            "/api/v1/me",
+            Some(&ada),
+            erase_body("a sturdy passphrase"),
+        ),
+    )
+    .await;
+
+    assert_eq!(erased.status, StatusCode::NO_CONTENT, "{:?}", erased.json());
+    assert_eq!(
+        test.rows_mentioning(&ada_id).await,
+        Vec::<(String, i64)>::new()
+    );
+    // Only the confirmation mail still names the address, until it is delivered.
+    assert_eq!(
+        test.rows_mentioning("ada@example.org").await,
+        vec![("outbox".to_owned(), 1)]
+    );
+    let store = &test.services.store;
+    let farewell = store
+        .pending_mail(Timestamp::now(), 10)
+        .await
+        .expect("outbox");
+    let farewell = farewell
+        .iter()
+        .find(|m| m.mail.recipient == "ada@example.org")
+        .expect("confirmation queued");
+    assert!(farewell.mail.subject.contains("deleted"));
+    store
+        .mark_mail_sent(farewell.id, Timestamp::now())
+        .await
+        .expect("sent");
+    assert!(test.rows_mentioning("ada@example.org").await.is_empty());
+    let blobs_after = test.services.blobs.list().await.expect("list");
+    assert!(!blobs_after.iter().any(|(key, _)| key.contains(&ada_id)));
+    assert!(
+        blobs_after.iter().any(|(key, _)| !key.contains(&ada_id)),
+        "bob's photo stays"
+    );
+    let kept = store
+        .purchase_by_id(purchase)
+        .await
+        .expect("read")
+        .expect("kept");
+    assert_eq!((kept.user_id, kept.amount), (None, 500));
+    assert_eq!(
+        store.wrapped_key(ada_scope.user_id()).await.expect("key"),
+        None
+    );
+    let me = send(
+        &router,
+        request(Method::GET, "/api/v1/me", Some(&ada), None),
+    )
+    .await;
+    assert_eq!(me.status, StatusCode::UNAUTHORIZED);
+    let bob_me = send(
+        &router,
+        request(Method::GET, "/api/v1/me", Some(&bob), None),
+    )
+    .await;
+    assert_eq!(bob_me.status, StatusCode::OK);
+    register(&router, "ada").await;
+}
+
+#[tokio::test]
+async fn erasure_needs_the_current_password() {
+    let test = test_app().await;
+    let router = router(&test);
+    let ada = register(&router, "ada").await;
+
+    let wrong = send(
+        &router,
+        request(
+            Method::DELETE,
+            "/api/v1/me",
+            Some(&ada),
+            erase_body("not my password"),
+        ),
+    )
+    .await;
+    let missing = send(
+        &router,
+        request(Method::DELETE, "/api/v1/me", Some(&ada), Some(json!({}))),
+    )
+    .await;
+    let anonymous = send(
+        &router,
+        request(
+            Method::DELETE,
+            "/api/v1/me",
+            None,
+            erase_body("a sturdy passphrase"),
+        ),
+    )
+    .await;
+
+    assert_eq!(
+        (wrong.status, wrong.code().as_str()),
+        (StatusCode::FORBIDDEN, "wrong-password")
+    );
+    assert_eq!(missing.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
+    let me = send(
+        &router,
+        request(Method::GET, "/api/v1/me", Some(&ada), None),
+    )
+    .await;
+    assert_eq!(me.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_job_running_during_erasure_writes_no_result() {
+    let test = test_app().await;
+    let router = router(&test);
+    let ada = register(&router, "ada").await;
+    let photo = upload(&router, &ada).await;
+    let job = create_job(&router, &ada, &photo).await.json();
+    let store = &test.services.store;
+    let claim = crate::store::Claim {
+        worker: "w1".into(),
+        lease: std::time::Duration::from_secs(60),
+        per_user_concurrency: 1,
+        max_attempts: 3,
+    };
+    let running = store
+        .claim_next_job(&claim, Timestamp::now())
+        .await
+        .expect("claim")
+        .expect("a job");
+    assert_eq!(
+        running.id.to_string(),
+        job["id"].as_str().unwrap_or_default()
+    );
+    let scope = scope_of(&test, &ada).await;
+
+    test.services
+        .privacy
+        .erase(scope, "a sturdy passphrase")
+        .await
+        .expect("erase");
+    let record = crate::store::ResultRecord {
+        id: crate::domain::ResultId::new(),
+        job_id: running.id,
+        user_id: scope.user_id(),
+        blob_key: crate::blobs::result_key(scope.user_id(), running.id),
+        width: 1,
+        height: 1,
+        created_at: Timestamp::now(),
+        expires_at: Timestamp::now(),
+    };
+    let completed = store
+        .complete_job(running.id, "w1", &record, Timestamp::now())
+        .await;
+
+    assert!(
+        matches!(completed, Err(crate::store::StoreError::NotFound)),
+        "{completed:?}"
+    );
+    assert!(
+        test.rows_mentioning(&scope.user_id().to_string())
+            .await
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn paused_processing_refuses_uploads_and_jobs_and_holds_the_queue() {
+    let test = test_app().await;
+    let router = router(&test);
+    let ada = register(&router, "ada").await;
+    let photo = upload(&router, &ada).await;
+    let queued = create_job(&router, &ada, &photo).await;
+    assert_eq!(queued.status, StatusCode::ACCEPTED);
+
+    let pause = json!({"processing_paused": true});
+    let paused = send(
+        &router,
+        request(Method::PUT, "/api/v1/me/privacy", Some(&ada), Some(pause)),
+    )
+    .await;
+    let refused_upload = send(&router, upload_request(&ada, "file", &photo_png(40, 30))).await;
+    let refused_job = create_job(&router, &ada, &photo).await;
+    let ran_while_paused = test
+        .services
+        .worker("w1".into())
+        .run_once()
+        .await
+        .expect("run");
+    let resume = json!({"processing_paused": false});
+    send(
+        &router,
+        request(Method::PUT, "/api/v1/me/privacy", Some(&ada), Some(resume)),
+    )
+    .await;
+    let ran_after = test
+        .services
+        .worker("w1".into())
+        .run_once()
+        .await
+        .expect("run");
+    let settings = send(
+        &router,
+        request(Method::GET, "/api/v1/me/privacy", Some(&ada), None),
+    )
+    .await;
+
+    assert_eq!(paused.status, StatusCode::OK);
+    assert_eq!(paused.json()["processing_paused"], json!(true));
+    assert_eq!(paused.json()["request_deadline_days"], json!(30));
+    assert_eq!(
+        (refused_upload.status, refused_upload.code().as_str()),
+        (StatusCode::FORBIDDEN, "processing-paused")
+    );
+    assert_eq!(
+        (refused_job.status, refused_job.code().as_str()),
+        (StatusCode::FORBIDDEN, "processing-paused")
+    );
+    assert!(!ran_while_paused, "a paused account's queued job must wait");
+    assert!(ran_after);
+    assert_eq!(settings.json()["processing_paused"], json!(false));
+    let scope = scope_of(&test, &ada).await;
+    let history = test
+        .services
+        .store
+        .consents_of(scope, 10)
+        .await
+        .expect("consents");
+    let values: Vec<bool> = history.iter().map(|c| c.value).collect();
+    assert_eq!(values, vec![true, false]);
+}
+
+#[tokio::test]
+async fn a_choice_set_to_what_it_already_is_records_nothing_and_unknown_fields_are_refused() {
+    let test = test_app().await;
+    let router = router(&test);
+    let ada = register(&router, "ada").await;
+
+    let same = json!({"marketing_opt_in": false});
+    let unchanged = send(
+        &router,
+        request(Method::PUT, "/api/v1/me/privacy", Some(&ada), Some(same)),
+    )
+    .await;
+    let odd = json!({"sell_my_data": true});
+    let refused = send(
+        &router,
+        request(Method::PUT, "/api/v1/me/privacy", Some(&ada), Some(odd)),
+    )
+    .await;
+
+    assert_eq!(unchanged.status, StatusCode::OK);
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let scope = scope_of(&test, &ada).await;
+    assert!(
+        test.services
+            .store
+            .consents_of(scope, 10)
+            .await
+            .expect("read")
+            .is_empty()
+    );
+}
+
+fn unzip(bytes: &[u8]) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a ZIP");
+    let mut files = std::collections::BTreeMap::new();
+    for index in 0..archive.len() {
+        let mut file = archive.by_index(index).expect("entry");
+        let mut content = Vec::new();
+        file.read_to_end(&mut content).expect("read entry");
+        let name = file.name().expect("entry name").into_owned();
+        files.insert(name, content);
+    }
+    files
+}
+
+fn json_of(files: &std::collections::BTreeMap<String, Vec<u8>>, name: &str) -> Value {
+    serde_json::from_slice(files.get(name).map_or(&[][..], Vec::as_slice)).expect(name)
+}
+
+#[tokio::test]
+async fn the_export_holds_the_callers_data_and_nothing_of_another_user() {
+    let test = test_app().await;
+    let router = router(&test);
+    let ada = register(&router, "ada").await;
+    let bob = register(&router, "bob").await;
+    fill_account(&test, &router, &ada).await;
+    let bob_photo = upload(&router, &bob).await;
+    let ada_scope = scope_of(&test, &ada).await;
+    buy_pending(&test, ada_scope).await;
+    let opt_in = json!({"marketing_opt_in": true});
+    send(
+        &router,
+        request(Method::PUT, "/api/v1/me/privacy", Some(&ada), Some(opt_in)),
+    )
+    .await;
+    let bob_id = scope_of(&test, &bob).await.user_id().to_string();
+
+    let reply = send(
+        &router,
+        request(Method::GET, "/api/v1/me/export", Some(&ada), None),
+    )
+    .await;
+
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.headers["content-type"], "application/zip");
+    let files = unzip(&reply.body);
+    for name in [
+        "README.txt",
+        "manifest.json",
+        "account.json",
+        "tokens.json",
+        "purchases.json",
+        "jobs.json",
+        "access-log.json",
+        "consents.json",
+        "uploads/index.json",
+        "results/index.json",
+    ] {
+        assert!(
+            files.contains_key(name),
+            "missing {name}: {:?}",
+            files.keys()
+        );
+    }
+    let account = json_of(&files, "account.json");
+    assert_eq!(account["email"], json!("ada@example.org"));
+    assert_eq!(account["marketing_opt_in"], json!(true));
+    assert_eq!(
+        json_of(&files, "jobs.json").as_array().map(Vec::len),
+        Some(2)
+    );
+    assert_eq!(json_of(&files, "purchases.json")[0]["amount"], json!(500));
+    assert_eq!(
+        json_of(&files, "tokens.json")["lots"][0]["quantity"],
+        json!(3)
+    );
+    assert_eq!(
+        json_of(&files, "consents.json")[0]["kind"],
+        json!("marketing-opt-in")
+    );
+    assert!(
+        json_of(&files, "access-log.json")
+            .as_array()
+            .is_some_and(|rows| !rows.is_empty())
+    );
+    let pngs: Vec<&String> = files.keys().filter(|name| name.ends_with(".png")).collect();
+    assert_eq!(pngs.len(), 2, "one upload and one result: {pngs:?}");
+    for name in pngs {
+        let image = image::load_from_memory(&files[name]).expect("a decrypted PNG");
+        assert!(image.width() > 0);
+    }
+    for (name, content) in &files {
+        let text = String::from_utf8_lossy(content);
+        assert!(
+            !text.contains(&bob_id) && !text.contains("bob@"),
+            "{name} names bob"
+        );
+        assert!(!name.contains(&bob_photo), "{name} is bob's photo");
+    }
+    let readme = String::from_utf8_lossy(&files["README.txt"]).into_owned();
+    for field in [
+        "processing_paused",
+        "refunded_amount",
+        "user_agent",
+        "expires_at",
+    ] {
+        assert!(readme.contains(field), "README lacks {field}");
+    }
+}
+
+#[tokio::test]
+async fn the_display_name_is_rectified_with_patch() {
+    let test = test_app().await;
+    let router = router(&test);
+    let ada = register(&router, "ada").await;
+
+    let named = send(
+        &router,
+        request(
+            Method::PATCH,
+            "/api/v1/me",
+            Some(&ada),
+            Some(json!({"display_name": "  Ada L.  "})),
+        ),
+    )
+    .await;
+    let bad = send(
+        &router,
+        request(
+            Method::PATCH,
+            "/api/v1/me",
+            Some(&ada),
+            Some(json!({"display_name": "a\nb"})),
+        ),
+    )
+    .await;
+    let long = "x".repeat(81);
+    let too_long = send(
+        &router,
+        request(
+            Method::PATCH,
+            "/api/v1/me",
+            Some(&ada),
+            Some(json!({"display_name": long})),
+        ),
+    )
+    .await;
+    let cleared = send(
+        &router,
+        request(
+            Method::PATCH,
+            "/api/v1/me",
+            Some(&ada),
+            Some(json!({"display_name": null})),
+        ),
+    )
+    .await;
+
+    assert_eq!(named.status, StatusCode::OK);
+    assert_eq!(named.json()["display_name"], json!("Ada L."));
+    assert_eq!(
+        (bad.status, bad.code().as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "invalid-display-name")
+    );
+    assert_eq!(too_long.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(cleared.json()["display_name"], Value::Null);
+}
