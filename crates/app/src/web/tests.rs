@@ -75,6 +75,9 @@ fn cookie_pair(set_cookie: &str) -> String {
 #[path = "library_tests.rs"]
 mod library;
 
+#[path = "privacy_tests.rs"]
+mod privacy;
+
 const SIGN_UP: &str = "email=ada%40example.org&password=a+sturdy+passphrase&age_over_14=true";
 
 #[tokio::test]

@@ -2,6 +2,7 @@
 //! stories by area in the submodules.
 
 mod auth;
+mod export;
 mod fuzz;
 mod isolation;
 mod media;

@@ -1,0 +1,176 @@
+//! The data export and rectification through the router.
+
+use std::io::Read;
+
+use axum::http::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use super::privacy::{buy_pending, fill_account, scope_of};
+use super::{register, request, router, send, upload};
+use crate::testing::test_app;
+
+fn unzip(bytes: &[u8]) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a ZIP");
+    let mut files = std::collections::BTreeMap::new();
+    for index in 0..archive.len() {
+        let mut file = archive.by_index(index).expect("entry");
+        let mut content = Vec::new();
+        file.read_to_end(&mut content).expect("read entry");
+        let name = file.name().expect("entry name").into_owned();
+        files.insert(name, content);
+    }
+    files
+}
+
+fn json_of(files: &std::collections::BTreeMap<String, Vec<u8>>, name: &str) -> Value {
+    serde_json::from_slice(files.get(name).map_or(&[][..], Vec::as_slice)).expect(name)
+}
+
+#[tokio::test]
+async fn the_export_holds_the_callers_data_and_nothing_of_another_user() {
+    let test = test_app().await;
+    let router = router(&test);
+    let ada = register(&router, "ada").await;
+    let bob = register(&router, "bob").await;
+    fill_account(&test, &router, &ada).await;
+    let bob_photo = upload(&router, &bob).await;
+    let ada_scope = scope_of(&test, &ada).await;
+    buy_pending(&test, ada_scope).await;
+    let opt_in = json!({"marketing_opt_in": true});
+    send(
+        &router,
+        request(Method::PUT, "/api/v1/me/privacy", Some(&ada), Some(opt_in)),
+    )
+    .await;
+    let bob_id = scope_of(&test, &bob).await.user_id().to_string();
+
+    let reply = send(
+        &router,
+        request(Method::GET, "/api/v1/me/export", Some(&ada), None),
+    )
+    .await;
+
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.headers["content-type"], "application/zip");
+    let files = unzip(&reply.body);
+    for name in [
+        "README.txt",
+        "manifest.json",
+        "account.json",
+        "tokens.json",
+        "purchases.json",
+        "jobs.json",
+        "access-log.json",
+        "consents.json",
+        "uploads/index.json",
+        "results/index.json",
+    ] {
+        assert!(
+            files.contains_key(name),
+            "missing {name}: {:?}",
+            files.keys()
+        );
+    }
+    let account = json_of(&files, "account.json");
+    assert_eq!(account["email"], json!("ada@example.org"));
+    assert_eq!(account["marketing_opt_in"], json!(true));
+    assert_eq!(
+        json_of(&files, "jobs.json").as_array().map(Vec::len),
+        Some(2)
+    );
+    assert_eq!(json_of(&files, "purchases.json")[0]["amount"], json!(500));
+    assert_eq!(
+        json_of(&files, "tokens.json")["lots"][0]["quantity"],
+        json!(3)
+    );
+    assert_eq!(
+        json_of(&files, "consents.json")[0]["kind"],
+        json!("marketing-opt-in")
+    );
+    assert!(
+        json_of(&files, "access-log.json")
+            .as_array()
+            .is_some_and(|rows| !rows.is_empty())
+    );
+    let pngs: Vec<&String> = files.keys().filter(|name| name.ends_with(".png")).collect();
+    assert_eq!(pngs.len(), 2, "one upload and one result: {pngs:?}");
+    for name in pngs {
+        let image = image::load_from_memory(&files[name]).expect("a decrypted PNG");
+        assert!(image.width() > 0);
+    }
+    for (name, content) in &files {
+        let text = String::from_utf8_lossy(content);
+        assert!(
+            !text.contains(&bob_id) && !text.contains("bob@"),
+            "{name} names bob"
+        );
+        assert!(!name.contains(&bob_photo), "{name} is bob's photo");
+    }
+    let readme = String::from_utf8_lossy(&files["README.txt"]).into_owned();
+    for field in [
+        "processing_paused",
+        "refunded_amount",
+        "user_agent",
+        "expires_at",
+    ] {
+        assert!(readme.contains(field), "README lacks {field}");
+    }
+}
+
+#[tokio::test]
+async fn the_display_name_is_rectified_with_patch() {
+    let test = test_app().await;
+    let router = router(&test);
+    let ada = register(&router, "ada").await;
+
+    let named = send(
+        &router,
+        request(
+            Method::PATCH,
+            "/api/v1/me",
+            Some(&ada),
+            Some(json!({"display_name": "  Ada L.  "})),
+        ),
+    )
+    .await;
+    let bad = send(
+        &router,
+        request(
+            Method::PATCH,
+            "/api/v1/me",
+            Some(&ada),
+            Some(json!({"display_name": "a\nb"})),
+        ),
+    )
+    .await;
+    let long = "x".repeat(81);
+    let too_long = send(
+        &router,
+        request(
+            Method::PATCH,
+            "/api/v1/me",
+            Some(&ada),
+            Some(json!({"display_name": long})),
+        ),
+    )
+    .await;
+    let cleared = send(
+        &router,
+        request(
+            Method::PATCH,
+            "/api/v1/me",
+            Some(&ada),
+            Some(json!({"display_name": null})),
+        ),
+    )
+    .await;
+
+    assert_eq!(named.status, StatusCode::OK);
+    assert_eq!(named.json()["display_name"], json!("Ada L."));
+    assert_eq!(
+        (bad.status, bad.code().as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "invalid-display-name")
+    );
+    assert_eq!(too_long.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(cleared.json()["display_name"], Value::Null);
+}

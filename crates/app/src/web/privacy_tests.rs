@@ -1,0 +1,135 @@
+//! The privacy page: choices, display name, download, and deleting the account by form.
+
+use super::*;
+
+async fn privacy_page(router: &Router, cookie: &str) -> Page {
+    send(router, get("/privacy", Some(cookie))).await
+}
+
+fn post_signed_in(uri: &str, form: &str, cookie: &str) -> Request<Body> {
+    let mut request = post_form(uri, form, "same-origin");
+    let value = header::HeaderValue::from_str(cookie).expect("cookie header");
+    request.headers_mut().insert(header::COOKIE, value);
+    request
+}
+
+#[tokio::test]
+async fn the_privacy_page_shows_the_deadline_choices_export_and_delete() {
+    let test = test_app().await;
+    let router = app(AppState::new(test.services.clone()));
+    let cookie = signed_up_cookie(&router, SIGN_UP).await;
+
+    let page = privacy_page(&router, &cookie).await;
+    let signed_out = send(&router, get("/privacy", None)).await;
+
+    assert_eq!(page.status, StatusCode::OK);
+    for text in [
+        "within 30 days",
+        "name=\"processing_paused\"",
+        "name=\"analytics_opt_out\"",
+        "name=\"marketing_opt_in\"",
+        "href=\"/privacy/export\"",
+        "action=\"/privacy/delete\"",
+        "name=\"display_name\"",
+        "href=\"/account\"",
+    ] {
+        assert!(page.html.contains(text), "missing {text}");
+    }
+    assert!(!page.html.contains(" checked"), "every choice starts off");
+    assert_eq!(signed_out.location.as_deref(), Some("/signin"));
+}
+
+#[tokio::test]
+async fn choices_and_name_saved_by_form_show_on_the_page_and_pause_the_studio() {
+    let test = test_app().await;
+    let router = app(AppState::new(test.services.clone()));
+    let cookie = signed_up_cookie(&router, SIGN_UP).await;
+
+    let saved = send(
+        &router,
+        post_signed_in("/privacy/preferences", "processing_paused=true", &cookie),
+    )
+    .await;
+    let named = send(
+        &router,
+        post_signed_in("/privacy/name", "display_name=Ada+Lovelace", &cookie),
+    )
+    .await;
+    let photo = crate::testing::photo_png(64, 48);
+    let studio = send(&router, studio_post(&cookie, &photo, "anime")).await;
+
+    assert_eq!(saved.status, StatusCode::OK);
+    assert!(saved.html.contains("Your choices are saved."));
+    assert!(
+        saved
+            .html
+            .contains("name=\"processing_paused\" value=\"true\" checked")
+    );
+    assert!(
+        named.html.contains("value=\"Ada Lovelace\""),
+        "{}",
+        named.html
+    );
+    assert_eq!(studio.status, StatusCode::FORBIDDEN);
+    assert!(studio.html.contains("Processing of your data is paused"));
+}
+
+#[tokio::test]
+async fn download_my_data_gives_a_zip() {
+    let test = test_app().await;
+    let router = app(AppState::new(test.services.clone()));
+    let cookie = signed_up_cookie(&router, SIGN_UP).await;
+
+    let response = router
+        .clone()
+        .oneshot(get("/privacy/export", Some(&cookie)))
+        .await
+        .expect("answer");
+
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()[header::CONTENT_TYPE], "application/zip");
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes();
+    let archive = zip::ZipArchive::new(std::io::Cursor::new(body.to_vec())).expect("a ZIP");
+    assert!(
+        archive
+            .file_names()
+            .any(|name| name.is_ok_and(|n| n == "account.json"))
+    );
+}
+
+#[tokio::test]
+async fn deleting_the_account_by_form_signs_out_and_frees_the_address() {
+    let test = test_app().await;
+    let router = app(AppState::new(test.services.clone()));
+    let cookie = signed_up_cookie(&router, SIGN_UP).await;
+
+    let wrong = send(
+        &router,
+        post_signed_in("/privacy/delete", "password=not+it", &cookie),
+    )
+    .await;
+    let deleted = send(
+        &router,
+        post_signed_in("/privacy/delete", "password=a+sturdy+passphrase", &cookie),
+    )
+    .await;
+    let after = send(&router, get("/privacy", Some(&cookie))).await;
+    let again = send(&router, post_form("/signup", SIGN_UP, "same-origin")).await;
+
+    assert_eq!(wrong.status, StatusCode::FORBIDDEN);
+    assert!(wrong.html.contains("The password is wrong."));
+    assert_eq!(deleted.status, StatusCode::OK);
+    assert!(deleted.html.contains("Your account is deleted"));
+    assert!(deleted.cookie.is_some_and(|c| c.contains("Max-Age=0")));
+    assert_eq!(after.location.as_deref(), Some("/signin"));
+    assert_eq!(
+        again.status,
+        StatusCode::SEE_OTHER,
+        "the address can sign up again"
+    );
+}
