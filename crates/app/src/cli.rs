@@ -61,6 +61,10 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, value_name = "ADDR")]
     pub listen: Option<std::net::SocketAddr>,
+    /// Job workers in this process (default jobs.workers: one per core); 0 serves the web
+    /// only, for scale-out where `atelier worker` nodes run the jobs.
+    #[arg(long, value_name = "N")]
+    pub workers: Option<usize>,
     #[command(flatten)]
     pub common: CommonArgs,
 }
@@ -178,7 +182,9 @@ pub fn serve(args: ServeArgs) -> ExitCode {
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
         tracing::info!("Atelier is listening on http://{}", listener.local_addr()?);
-        crate::server::run(services, listener, crate::server::shutdown_signal()).await
+        let workers = args.workers.unwrap_or_else(|| services.worker_count());
+        let shutdown = crate::server::shutdown_signal();
+        crate::server::run_with_workers(services, workers, listener, shutdown).await
     })
 }
 
