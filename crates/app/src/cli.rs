@@ -21,6 +21,10 @@ Common settings (file key / environment variable, default):
   server.tls               ATELIER__SERVER__TLS               false (true behind HTTPS)
   data_dir                 ATELIER__DATA_DIR                  ./atelier-data
   database.url             ATELIER__DATABASE__URL             sqlite://{data_dir}/atelier.db
+                           (or postgres://owner:pw@host/db: runs as two roles, below)
+  database.app_role        ATELIER__DATABASE__APP_ROLE        {db}_app (PostgreSQL, under RLS)
+  database.system_role     ATELIER__DATABASE__SYSTEM_ROLE     {db}_system (workers, sweeper)
+  database.app_password / database.system_password            the URL's password
   storage.url              ATELIER__STORAGE__URL              file://{data_dir}/blobs
   retention.upload_ttl     ATELIER__RETENTION__UPLOAD_TTL     24h
   retention.result_ttl     ATELIER__RETENTION__RESULT_TTL     24h

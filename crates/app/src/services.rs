@@ -35,7 +35,7 @@ impl Services {
             )
         })?;
         let master = MasterKey::load_or_create(&config.data_dir.join("master.key"))?;
-        let store = store::connect(config.database_url().expose()).await?;
+        let store = store::connect(config.database_url().expose(), &config.database).await?;
         let blobs = Blobs::open(&config.storage_url(), master)?;
         Ok(Services::assemble(config, store, blobs))
     }

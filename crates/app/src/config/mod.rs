@@ -192,7 +192,15 @@ fn env_value(leaf: &str, raw: &str) -> toml::Value {
     // Secrets and URLs stay strings even when they look like numbers.
     let always_string = matches!(
         leaf,
-        "url" | "secret_key" | "webhook_secret" | "api_base" | "listen"
+        "url"
+            | "secret_key"
+            | "webhook_secret"
+            | "api_base"
+            | "listen"
+            | "app_role"
+            | "app_password"
+            | "system_role"
+            | "system_password"
     );
     if !always_string {
         if let Ok(n) = raw.parse::<i64>() {
