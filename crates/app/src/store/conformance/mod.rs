@@ -9,6 +9,7 @@ mod media;
 mod migrations;
 mod pg;
 mod rls;
+mod service;
 mod tokens;
 
 use std::sync::Arc;
