@@ -1,8 +1,6 @@
-//! Job queue stories (C7), on every back-end: fair claims, the per-user cap, leases, retries,
-//! give-up with refund, cancel, idempotent completion, wake-ups.
+//! Job queue stories (C7), on every back-end: fair claims, the per-user cap, cancel,
+//! idempotent completion, queue positions. Leases, retries and wake-ups are in `leases.rs`.
 
-use std::collections::HashSet;
-use std::sync::Arc;
 use std::time::Duration;
 
 use super::{DAY, TestStore, lot, stories, test_user};
@@ -12,18 +10,14 @@ use crate::store::{Claim, Job, JobStatus, NewJob, ResultRecord, Store, StoreErro
 stories!(
     claims_take_turns_across_users,
     a_user_runs_no_more_than_the_cap_at_once,
-    an_expired_lease_is_claimed_again_and_the_last_attempt_is_refunded,
     completing_twice_keeps_one_result_and_a_stranger_cannot_complete,
     cancel_refunds_a_queued_job_only,
     queue_position_counts_everyone_in_claim_order,
-    a_retried_job_waits_for_its_backoff_and_a_failure_refunds_it,
-    concurrent_claims_never_share_a_job_nor_break_the_cap,
-    an_enqueue_wakes_idle_workers,
 );
 
-const LEASE: Duration = Duration::from_secs(60);
+pub(super) const LEASE: Duration = Duration::from_secs(60);
 
-fn claim(worker: &str, cap: u32) -> Claim {
+pub(super) fn claim(worker: &str, cap: u32) -> Claim {
     Claim {
         worker: worker.into(),
         lease: LEASE,
@@ -33,7 +27,7 @@ fn claim(worker: &str, cap: u32) -> Claim {
 }
 
 /// A user with `tokens` to spend.
-async fn funded_user(store: &dyn Store, name: &str, tokens: u32) -> UserScope {
+pub(super) async fn funded_user(store: &dyn Store, name: &str, tokens: u32) -> UserScope {
     let user = test_user(store, name).await;
     store
         .grant_tokens(user.user_id(), lot(tokens, Timestamp::now(), DAY))
@@ -42,7 +36,7 @@ async fn funded_user(store: &dyn Store, name: &str, tokens: u32) -> UserScope {
     user
 }
 
-async fn enqueue(store: &dyn Store, user: UserScope, now: Timestamp) -> Job {
+pub(super) async fn enqueue(store: &dyn Store, user: UserScope, now: Timestamp) -> Job {
     let job = NewJob {
         id: JobId::new(),
         upload_id: None,
@@ -54,12 +48,12 @@ async fn enqueue(store: &dyn Store, user: UserScope, now: Timestamp) -> Job {
     store.enqueue_job(user, job, now).await.expect("enqueue")
 }
 
-async fn claim_id(store: &dyn Store, claim: &Claim, now: Timestamp) -> Option<JobId> {
+pub(super) async fn claim_id(store: &dyn Store, claim: &Claim, now: Timestamp) -> Option<JobId> {
     let job = store.claim_next_job(claim, now).await.expect("claim");
     job.map(|j| j.id)
 }
 
-fn result_for(job: &Job, now: Timestamp) -> ResultRecord {
+pub(super) fn result_for(job: &Job, now: Timestamp) -> ResultRecord {
     ResultRecord {
         id: ResultId::new(),
         job_id: job.id,
@@ -124,39 +118,6 @@ async fn a_user_runs_no_more_than_the_cap_at_once(db: &TestStore) {
     assert_eq!(
         (first, blocked, other_user),
         (Some(a1.id), None, Some(b1.id))
-    );
-}
-
-async fn an_expired_lease_is_claimed_again_and_the_last_attempt_is_refunded(db: &TestStore) {
-    let store = db.store.as_ref();
-    let alice = funded_user(store, "alice", 1).await;
-    let now = Timestamp::now();
-    let job = enqueue(store, alice, now).await;
-    let later = |leases: u32| now.plus(LEASE * leases + Duration::from_secs(u64::from(leases)));
-
-    let first = store
-        .claim_next_job(&claim("w1", 1), now)
-        .await
-        .expect("claim");
-    let second = store
-        .claim_next_job(&claim("w2", 1), later(1))
-        .await
-        .expect("claim");
-    let third = store
-        .claim_next_job(&claim("w3", 1), later(2))
-        .await
-        .expect("claim");
-
-    assert_eq!(first.map(|j| (j.id, j.attempts)), Some((job.id, 1)));
-    assert_eq!(second.map(|j| (j.id, j.attempts)), Some((job.id, 2)));
-    assert!(third.is_none(), "{third:?}");
-    let view = store.job(alice, job.id).await.expect("read").expect("job");
-    assert_eq!(view.job.status, JobStatus::Failed);
-    assert_eq!(store.balance(alice, later(2)).await.expect("balance"), 1);
-    let heartbeat = store.heartbeat_job(job.id, "w2", 0.5, later(3)).await;
-    assert!(
-        !heartbeat.expect("heartbeat"),
-        "a failed job keeps no lease"
     );
 }
 
@@ -261,98 +222,4 @@ async fn queue_position_counts_everyone_in_claim_order(db: &TestStore) {
         history.iter().map(|j| j.id).collect::<Vec<_>>(),
         [a2.id, a1.id]
     );
-}
-
-async fn a_retried_job_waits_for_its_backoff_and_a_failure_refunds_it(db: &TestStore) {
-    let store = db.store.as_ref();
-    let alice = funded_user(store, "alice", 1).await;
-    let now = Timestamp::now();
-    let job = enqueue(store, alice, now).await;
-    store
-        .claim_next_job(&claim("w", 1), now)
-        .await
-        .expect("claim");
-    let backoff = now.plus(Duration::from_secs(30));
-
-    store
-        .retry_job(job.id, "w", "storage hiccup", backoff)
-        .await
-        .expect("retry");
-    let early = claim_id(store, &claim("w", 1), now).await;
-    let on_time = claim_id(store, &claim("w", 1), backoff).await;
-    store
-        .fail_job(job.id, Some("w"), "broken input", backoff)
-        .await
-        .expect("fail");
-
-    assert_eq!((early, on_time), (None, Some(job.id)));
-    let view = store.job(alice, job.id).await.expect("read").expect("job");
-    assert_eq!(view.job.status, JobStatus::Failed);
-    assert_eq!(view.job.error.as_deref(), Some("broken input"));
-    assert_eq!(store.balance(alice, backoff).await.expect("balance"), 1);
-}
-
-async fn concurrent_claims_never_share_a_job_nor_break_the_cap(db: &TestStore) {
-    let mut users = Vec::new();
-    let now = Timestamp::now();
-    for n in 0..5 {
-        let user = funded_user(db.store.as_ref(), &format!("user{n}"), 4).await;
-        for _ in 0..4 {
-            enqueue(db.store.as_ref(), user, now).await;
-        }
-        users.push(user);
-    }
-
-    let claimers: Vec<_> = (0..8)
-        .map(|n| {
-            let store = Arc::clone(&db.store);
-            tokio::spawn(async move {
-                let mut mine = Vec::new();
-                while let Some(job) = store
-                    .claim_next_job(&claim(&format!("w{n}"), 1), now)
-                    .await
-                    .expect("claim")
-                {
-                    mine.push(job);
-                }
-                mine
-            })
-        })
-        .collect();
-    let mut claimed = Vec::new();
-    for claimer in claimers {
-        claimed.extend(claimer.await.expect("claimer ran"));
-    }
-
-    let ids: HashSet<JobId> = claimed.iter().map(|j| j.id).collect();
-    assert_eq!(ids.len(), claimed.len(), "a job was claimed twice");
-    let owners: HashSet<_> = claimed.iter().map(|j| j.user_id).collect();
-    assert_eq!(
-        (claimed.len(), owners.len()),
-        (5, 5),
-        "one running job per user"
-    );
-}
-
-async fn an_enqueue_wakes_idle_workers(db: &TestStore) {
-    let store = db.store.as_ref();
-    let alice = funded_user(store, "alice", 10).await;
-    let mut wake = store.job_wakeups().expect("both back-ends signal work");
-
-    // The listener may still be connecting: a notification sent before it listens is lost
-    // (the poll covers that in production), so try a few enqueues.
-    let mut woke = false;
-    for _ in 0..10 {
-        wake.borrow_and_update();
-        enqueue(store, alice, Timestamp::now()).await;
-        if tokio::time::timeout(Duration::from_millis(500), wake.changed())
-            .await
-            .is_ok()
-        {
-            woke = true;
-            break;
-        }
-    }
-
-    assert!(woke, "no wake-up after an enqueue");
 }

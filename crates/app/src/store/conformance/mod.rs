@@ -5,6 +5,7 @@
 
 mod accounts;
 mod jobs;
+mod leases;
 mod media;
 mod migrations;
 mod pg;

@@ -228,3 +228,70 @@ async fn run(conn: &mut PgConnection, builder: &str, args: &[&str]) -> StoreResu
         .map_err(internal)?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::str::FromStr;
+
+    use super::*;
+    use crate::config::Secret;
+
+    fn resolve(url: &str, config: &DatabaseConfig) -> StoreResult<Roles> {
+        let options = PgConnectOptions::from_str(url).expect("a PostgreSQL URL");
+        Roles::resolve(url, &options, config)
+    }
+
+    #[test]
+    fn roles_are_named_after_the_database_and_share_the_urls_password() {
+        let roles = resolve(
+            "postgres://owner:p%40ss@db.example:5432/atelier",
+            &DatabaseConfig::default(),
+        )
+        .expect("roles");
+
+        assert_eq!(
+            (roles.app.name.as_str(), roles.system.name.as_str()),
+            ("atelier_app", "atelier_system")
+        );
+        assert_eq!(roles.app.password.as_deref(), Some("p@ss"));
+        assert_eq!(roles.system.password.as_deref(), Some("p@ss"));
+        assert!(
+            !format!("{roles:?}").contains("p@ss"),
+            "passwords stay out of logs"
+        );
+    }
+
+    #[test]
+    fn configured_names_and_passwords_win_and_no_password_stays_none() {
+        let config = DatabaseConfig {
+            app_role: Some("web".into()),
+            system_password: Some(Secret::new("s3cret")),
+            ..DatabaseConfig::default()
+        };
+
+        let roles = resolve("postgres://owner@localhost/atelier", &config).expect("roles");
+
+        assert_eq!(
+            (roles.app.name.as_str(), roles.app.password.as_deref()),
+            ("web", None)
+        );
+        assert_eq!(roles.system.name, "atelier_system");
+        assert_eq!(roles.system.password.as_deref(), Some("s3cret"));
+    }
+
+    #[test]
+    fn a_role_that_is_the_owner_or_the_other_role_is_refused() {
+        let as_owner = DatabaseConfig {
+            app_role: Some("owner".into()),
+            ..DatabaseConfig::default()
+        };
+        let same = DatabaseConfig {
+            app_role: Some("one".into()),
+            system_role: Some("one".into()),
+            ..DatabaseConfig::default()
+        };
+
+        assert!(resolve("postgres://owner@localhost/atelier", &as_owner).is_err());
+        assert!(resolve("postgres://owner@localhost/atelier", &same).is_err());
+    }
+}

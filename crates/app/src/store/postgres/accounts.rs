@@ -6,7 +6,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use sqlx::postgres::PgRow;
 
-use super::{PgStore, get, get_id, get_time, internal, tokens::grant_in};
+use super::{PgStore, get, get_id, get_time, internal, ledger::grant_in};
 use crate::domain::{Email, Role, Timestamp, UserId, UserScope};
 use crate::store::{
     AccountStatus, AccountStore, NewAccountToken, NewLot, NewSession, NewUser, StoreError,

@@ -7,7 +7,7 @@ use sqlx::postgres::PgRow;
 use tokio::sync::watch;
 use uuid::Uuid;
 
-use super::tokens::{refund_in, spend_in};
+use super::ledger::{refund_in, spend_in};
 use super::{PgStore, get, get_id, get_opt_id, get_time, get_u32, int, internal, wake};
 use crate::domain::{JobId, ResultId, Timestamp, UserScope};
 use crate::store::{

@@ -32,6 +32,7 @@ mod accounts;
 mod audit;
 mod claim;
 mod jobs;
+mod ledger;
 mod media;
 mod retention;
 mod tokens;
