@@ -143,3 +143,35 @@ async fn an_enqueue_wakes_idle_workers(db: &TestStore) {
 
     assert!(woke, "no wake-up after an enqueue");
 }
+
+/// Two nodes on one PostgreSQL database: the second opens it (reapplying roles and policies
+/// while the first is connected) and its idle workers wake on the first node's enqueue.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_enqueue_on_one_postgres_node_wakes_the_workers_of_another() {
+    let Some(db) = super::postgres().await else {
+        return;
+    };
+    let super::Backend::Postgres(pg) = &db.backend else {
+        panic!("a PostgreSQL store");
+    };
+    let other_node = pg.open().await;
+    let alice = funded_user(db.store.as_ref(), "alice", 10).await;
+    let mut wake = crate::store::JobStore::job_wakeups(&other_node).expect("a signal");
+
+    let mut woke = false;
+    for _ in 0..10 {
+        wake.borrow_and_update();
+        enqueue(db.store.as_ref(), alice, Timestamp::now()).await;
+        if tokio::time::timeout(Duration::from_millis(500), wake.changed())
+            .await
+            .is_ok()
+        {
+            woke = true;
+            break;
+        }
+    }
+    let claimed = claim_id(&other_node, &claim("other-node", 1), Timestamp::now()).await;
+
+    assert!(woke, "no wake-up reached the other node");
+    assert!(claimed.is_some(), "the other node claims the job");
+}
