@@ -150,20 +150,41 @@ pub(super) async fn apply(owner: &PgPool, roles: &Roles) -> StoreResult<()> {
                 run(&mut tx, &sql, &[table, role]).await?;
             }
         }
-        run(
-            &mut tx,
-            "SELECT format('DROP POLICY IF EXISTS system_rows ON %I', $1::text)",
-            &[table],
-        )
-        .await?;
-        run(
-            &mut tx,
-            "SELECT format('CREATE POLICY system_rows ON %I TO %I USING (true) WITH CHECK (true)', $1::text, $2::text)",
-            &[table, system],
-        )
-        .await?;
+        ensure_system_policy(&mut tx, table, system).await?;
     }
     tx.commit().await.map_err(internal)
+}
+
+/// (Re)creates the system role's policy on `table` only when it is missing or names another
+/// role: changing a policy locks the table, which would stall every node at each start.
+async fn ensure_system_policy(
+    conn: &mut PgConnection,
+    table: &str,
+    system: &str,
+) -> StoreResult<()> {
+    let roles: Option<Vec<String>> = sqlx::query_scalar(
+        "SELECT roles::text[] FROM pg_policies
+         WHERE schemaname = 'public' AND tablename = $1 AND policyname = 'system_rows'",
+    )
+    .bind(table)
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(internal)?;
+    if roles.is_some_and(|roles| roles == [system]) {
+        return Ok(());
+    }
+    run(
+        conn,
+        "SELECT format('DROP POLICY IF EXISTS system_rows ON %I', $1::text)",
+        &[table],
+    )
+    .await?;
+    run(
+        conn,
+        "SELECT format('CREATE POLICY system_rows ON %I TO %I USING (true) WITH CHECK (true)', $1::text, $2::text)",
+        &[table, system],
+    )
+    .await
 }
 
 async fn ensure_login(conn: &mut PgConnection, login: &Login) -> StoreResult<()> {
