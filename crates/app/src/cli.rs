@@ -24,6 +24,10 @@ Common settings (file key / environment variable, default):
                            believe X-Forwarded-For from these for rate limits and logs)
   data_dir                 ATELIER__DATA_DIR                  ./atelier-data
   database.url             ATELIER__DATABASE__URL             sqlite://{data_dir}/atelier.db
+                           (or postgres://owner:pw@host/db: runs as two roles, below)
+  database.app_role        ATELIER__DATABASE__APP_ROLE        {db}_app (PostgreSQL, under RLS)
+  database.system_role     ATELIER__DATABASE__SYSTEM_ROLE     {db}_system (workers, sweeper)
+  database.app_password / database.system_password            the URL's password
   storage.url              ATELIER__STORAGE__URL              file://{data_dir}/blobs
   retention.upload_ttl     ATELIER__RETENTION__UPLOAD_TTL     24h
   retention.result_ttl     ATELIER__RETENTION__RESULT_TTL     24h
@@ -235,7 +239,7 @@ pub fn storage(args: StorageArgs) -> ExitCode {
         anyhow::ensure!(from != to, "--from and --to name the same storage");
         let source = crate::storage::open_store(&from, &config.storage)?;
         let target = crate::storage::open_store(&to, &config.storage)?;
-        let store = crate::store::connect(config.database_url().expose()).await?;
+        let store = crate::store::connect(config.database_url().expose(), &config.database).await?;
         let report = crate::storage::copy_live_blobs(
             source.as_ref(),
             target.as_ref(),
