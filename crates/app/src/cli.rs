@@ -28,6 +28,10 @@ Common settings (file key / environment variable, default):
                            believe X-Forwarded-For from these for rate limits and logs)
   data_dir                 ATELIER__DATA_DIR                  ./atelier-data
   database.url             ATELIER__DATABASE__URL             sqlite://{data_dir}/atelier.db
+                           (or postgres://owner:pw@host/db: runs as two roles, below)
+  database.app_role        ATELIER__DATABASE__APP_ROLE        {db}_app (PostgreSQL, under RLS)
+  database.system_role     ATELIER__DATABASE__SYSTEM_ROLE     {db}_system (workers, sweeper)
+  database.app_password / database.system_password            the URL's password
   storage.url              ATELIER__STORAGE__URL              file://{data_dir}/blobs
   retention.upload_ttl     ATELIER__RETENTION__UPLOAD_TTL     24h
   retention.result_ttl     ATELIER__RETENTION__RESULT_TTL     24h
@@ -65,6 +69,10 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, value_name = "ADDR")]
     pub listen: Option<std::net::SocketAddr>,
+    /// Job workers in this process (default jobs.workers: one per core); 0 serves the web
+    /// only, for scale-out where `atelier worker` nodes run the jobs.
+    #[arg(long, value_name = "N")]
+    pub workers: Option<usize>,
     #[command(flatten)]
     pub common: CommonArgs,
 }
@@ -182,7 +190,9 @@ pub fn serve(args: ServeArgs) -> ExitCode {
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
         tracing::info!("Atelier is listening on http://{}", listener.local_addr()?);
-        crate::server::run(services, listener, crate::server::shutdown_signal()).await
+        let workers = args.workers.unwrap_or_else(|| services.worker_count());
+        let shutdown = crate::server::shutdown_signal();
+        crate::server::run_with_workers(services, workers, listener, shutdown).await
     })
 }
 
@@ -233,7 +243,7 @@ pub fn storage(args: StorageArgs) -> ExitCode {
         anyhow::ensure!(from != to, "--from and --to name the same storage");
         let source = crate::storage::open_store(&from, &config.storage)?;
         let target = crate::storage::open_store(&to, &config.storage)?;
-        let store = crate::store::connect(config.database_url().expose()).await?;
+        let store = crate::store::connect(config.database_url().expose(), &config.database).await?;
         let report = crate::storage::copy_live_blobs(
             source.as_ref(),
             target.as_ref(),

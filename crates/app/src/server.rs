@@ -42,8 +42,20 @@ pub async fn run(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    let workers = services.worker_count();
+    run_with_workers(services, workers, listener, shutdown).await
+}
+
+/// [`run`] with `workers` job runners in process; 0 makes a web-only node (workers run as
+/// `atelier worker` elsewhere). The sweeper and the mail relay run either way.
+pub async fn run_with_workers(
+    services: Services,
+    workers: usize,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
     let (stop_tx, stop_rx) = watch::channel(false);
-    let mut tasks = spawn_background(&services, services.worker_count(), true, &stop_rx);
+    let mut tasks = spawn_background(&services, workers, true, &stop_rx);
     let router = app(AppState::new(services));
     let served = axum::serve(
         listener,

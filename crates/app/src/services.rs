@@ -41,7 +41,7 @@ impl Services {
             )
         })?;
         let master = MasterKey::load_or_create(&config.data_dir.join("master.key"))?;
-        let store = store::connect(config.database_url().expose()).await?;
+        let store = store::connect(config.database_url().expose(), &config.database).await?;
         let blobs = Blobs::open(&config.storage_url(), &config.storage, master)?;
         Services::assemble(config, store, blobs)
     }

@@ -8,11 +8,12 @@ use crate::blobs::Blobs;
 use crate::config::{AccountsConfig, Config};
 use crate::domain::UserScope;
 use crate::services::Services;
+use crate::store::Store;
 use crate::store::sqlite::SqliteStore;
 
 pub(crate) struct TestApp {
     pub services: Services,
-    _dir: tempfile::TempDir,
+    _dir: Option<tempfile::TempDir>,
 }
 
 /// A config for tests: cheap password hashing, instant retries, one job at a time per user.
@@ -38,7 +39,16 @@ pub(crate) async fn test_app_with(config: Config) -> TestApp {
     let services = Services::assemble(config, sqlite, blobs).expect("services");
     TestApp {
         services,
-        _dir: dir,
+        _dir: Some(dir),
+    }
+}
+
+/// The test service graph over a store the caller keeps alive (any back-end).
+pub(crate) fn test_app_on(store: Arc<dyn Store>) -> TestApp {
+    let blobs = Blobs::in_memory().expect("blobs");
+    TestApp {
+        services: Services::assemble(test_config(), store, blobs).expect("services"),
+        _dir: None,
     }
 }
 
@@ -50,7 +60,8 @@ impl TestApp {
     /// For each table with rows mentioning `needle` in any column (read as text), the table
     /// and how many: a scan of the whole database for traces of someone.
     pub async fn rows_mentioning(&self, needle: &str) -> Vec<(String, i64)> {
-        let url = format!("sqlite://{}", self._dir.path().join("app.db").display());
+        let dir = self._dir.as_ref().expect("a test app on its own SQLite file");
+        let url = format!("sqlite://{}", dir.path().join("app.db").display());
         let pool = sqlx::SqlitePool::connect(&url)
             .await
             .expect("open the test database");

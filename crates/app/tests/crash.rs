@@ -2,7 +2,8 @@
 //! jobs, `kill -9` it mid-work, start it again on the same data, and check that every job
 //! ends succeeded or failed-and-refunded and that the token ledger still balances.
 //!
-//! The child is this test binary itself, running the ignored `crash_child` test.
+//! The child is this test binary itself, running the ignored `crash_child` test. The story
+//! runs on SQLite, and on PostgreSQL when `ATELIER_TEST_POSTGRES_URL` is set.
 
 mod support;
 
@@ -33,10 +34,15 @@ impl Drop for Server {
     }
 }
 
-/// Starts a server child on `data_dir` and returns it with the address it listens on.
-fn start_server(data_dir: &Path) -> (Server, SocketAddr) {
+/// Starts a server child on `data_dir` (and `database`, or the SQLite file there) and returns
+/// it with the address it listens on.
+fn start_server(data_dir: &Path, database: Option<&str>) -> (Server, SocketAddr) {
     let exe = std::env::current_exe().expect("test binary path");
-    let mut child = Command::new(exe)
+    let mut command = Command::new(exe);
+    if let Some(url) = database {
+        command.env("ATELIER__DATABASE__URL", url);
+    }
+    let mut child = command
         .args([
             "--ignored",
             "--exact",
@@ -91,9 +97,21 @@ async fn job_states(addr: SocketAddr, token: &str, jobs: &[String]) -> Vec<Value
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_server_loses_no_job_and_no_token() {
+    a_killed_server_loses_nothing(None).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_server_on_postgres_loses_no_job_and_no_token() {
+    let Some(database) = support::postgres::FreshDatabase::create().await else {
+        return;
+    };
+    a_killed_server_loses_nothing(Some(&database.url)).await;
+}
+
+async fn a_killed_server_loses_nothing(database: Option<&str>) {
     // Arrange: a server with one worker and six jobs queued.
     let dir = tempfile::tempdir().expect("tempdir");
-    let (mut first, addr) = start_server(dir.path());
+    let (mut first, addr) = start_server(dir.path(), database);
     let token = register(addr, "ada@example.org").await;
     let upload_id = upload(addr, &token, &photo_sized(400, 400)).await;
     let mut jobs = Vec::new();
@@ -114,7 +132,7 @@ async fn a_killed_server_loses_no_job_and_no_token() {
 
     // Act: kill -9 mid-work, then start again on the same data folder.
     first.kill();
-    let (mut second, addr) = start_server(dir.path());
+    let (mut second, addr) = start_server(dir.path(), database);
     let token = {
         let body = json!({"email": "ada@example.org", "password": "a sturdy passphrase"});
         let (status, reply) = json_call(addr, "POST", "/api/v1/auth/login", None, Some(body)).await;

@@ -204,6 +204,10 @@ fn env_value(leaf: &str, raw: &str) -> toml::Value {
             | "access_key_id"
             | "secret_access_key"
             | "public_url"
+            | "app_role"
+            | "app_password"
+            | "system_role"
+            | "system_password"
     );
     if !always_string {
         if let Ok(n) = raw.parse::<i64>() {

@@ -41,8 +41,19 @@ impl Default for ServerConfig {
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct DatabaseConfig {
-    /// `sqlite://path` (default: `sqlite://{data_dir}/atelier.db`); `postgres://` comes later.
+    /// `sqlite://path` (default: `sqlite://{data_dir}/atelier.db`) or
+    /// `postgres://owner@host/db`. On PostgreSQL the URL's user owns the schema: it runs the
+    /// migrations and creates the two roles below, then every query runs as one of them.
     pub url: Option<Secret>,
+    /// PostgreSQL: the role web requests use, under Row Level Security (default `{db}_app`).
+    pub app_role: Option<String>,
+    /// Its password (default: the URL's password; none when the URL has none).
+    pub app_password: Option<Secret>,
+    /// PostgreSQL: the role of workers, the sweeper, sign-in and sessions (default
+    /// `{db}_system`).
+    pub system_role: Option<String>,
+    /// Its password (default: the URL's password; none when the URL has none).
+    pub system_password: Option<Secret>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]

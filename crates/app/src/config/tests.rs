@@ -169,3 +169,25 @@ fn bad_packs_are_rejected() {
     let loaded = Config::load(Some(&twice), env(&[]), &Overrides::default());
     assert!(matches!(loaded, Err(ConfigError::Invalid(_))));
 }
+
+#[test]
+fn postgres_role_settings_come_from_env_as_strings() {
+    let vars = env(&[
+        ("ATELIER__DATABASE__URL", "postgres://owner@db/atelier"),
+        ("ATELIER__DATABASE__APP_ROLE", "web"),
+        ("ATELIER__DATABASE__APP_PASSWORD", "12345"),
+        ("ATELIER__DATABASE__SYSTEM_ROLE", "2024"),
+    ]);
+
+    let config = Config::load(None, vars, &Overrides::default()).expect("loads");
+
+    let database = &config.database;
+    assert_eq!(database.app_role.as_deref(), Some("web"));
+    assert_eq!(
+        database.app_password.as_ref().map(Secret::expose),
+        Some("12345")
+    );
+    assert_eq!(database.system_role.as_deref(), Some("2024"));
+    assert_eq!(database.system_password, None);
+    assert!(!format!("{config:?}").contains("12345"));
+}

@@ -76,9 +76,15 @@ impl Worker {
         }
     }
 
-    /// Claims and runs jobs until `shutdown` turns true; waits `poll_interval` when idle.
+    /// Claims and runs jobs until `shutdown` turns true. When idle it waits `poll_interval`,
+    /// or less when the store signals new work (`job_wakeups`).
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        let mut wakeups = self.store.job_wakeups();
         while !*shutdown.borrow() {
+            // Mark what was seen before looking, so a job enqueued after this look wakes us.
+            if let Some(wake) = wakeups.as_mut() {
+                wake.borrow_and_update();
+            }
             let worked = match self.run_once().await {
                 Ok(worked) => worked,
                 Err(e) => {
@@ -90,6 +96,12 @@ impl Worker {
                 tokio::select! {
                     _ = tokio::time::sleep(self.config.poll_interval) => {}
                     _ = shutdown.changed() => {}
+                    woke = wake_up(wakeups.as_mut()) => {
+                        if woke.is_err() {
+                            // The store dropped its signal: poll only from now on.
+                            wakeups = None;
+                        }
+                    }
                 }
             }
         }
@@ -232,5 +244,13 @@ impl Worker {
                 }
             }
         })
+    }
+}
+
+/// Resolves when the store signals work; never, without a signal.
+async fn wake_up(wake: Option<&mut watch::Receiver<()>>) -> Result<(), watch::error::RecvError> {
+    match wake {
+        Some(wake) => wake.changed().await,
+        None => std::future::pending().await,
     }
 }

@@ -1,23 +1,30 @@
 //! The store: every table behind traits split by concern, one implementation per back-end
-//! (SQLite now, PostgreSQL later), chosen at runtime from the URL.
+//! (SQLite, PostgreSQL), chosen at runtime from the URL.
 //!
 //! Owns all SQL. User-scoped calls take a [`UserScope`]; calls without one are for the
 //! system (sign-in lookup, workers, the sweeper) and say so in their names and docs.
 
 mod payment_records;
+pub mod postgres;
 mod privacy_records;
 mod records;
+mod sql_error;
 pub mod sqlite;
+
+#[cfg(test)]
+mod conformance;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use tokio::sync::watch;
 
 pub use payment_records::*;
 pub use privacy_records::*;
 pub use records::*;
 
+use crate::config::DatabaseConfig;
 use crate::domain::{
     Email, JobId, LotId, PurchaseId, ResultId, Role, Timestamp, UploadId, UserId, UserScope,
 };
@@ -194,6 +201,12 @@ pub trait JobStore: Send + Sync {
     async fn queue_depth(&self) -> StoreResult<i64>;
     /// The caller's jobs, newest first (history).
     async fn jobs_of(&self, scope: UserScope, limit: u32) -> StoreResult<Vec<Job>>;
+    /// A signal that changes when a job may have become claimable (one was enqueued, or one
+    /// ended and freed its user's slot), so idle workers need not wait for their next poll.
+    /// Best effort: workers keep polling. `None` when the back-end cannot tell.
+    fn job_wakeups(&self) -> Option<watch::Receiver<()>> {
+        None
+    }
 }
 
 /// Retention (C8): what the sweeper may delete.
@@ -310,10 +323,13 @@ pub trait Store:
     async fn ping(&self) -> StoreResult<()>;
 }
 
-/// Opens the store for `url`, running its migrations.
-pub async fn connect(url: &str) -> StoreResult<Arc<dyn Store>> {
+/// Opens the store for `url`, running its migrations (and, on PostgreSQL, applying the roles
+/// and policies named in `database`).
+pub async fn connect(url: &str, database: &DatabaseConfig) -> StoreResult<Arc<dyn Store>> {
     if url.starts_with("sqlite:") {
         Ok(Arc::new(sqlite::SqliteStore::open(url).await?))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(postgres::PgStore::open(url, database).await?))
     } else {
         Err(StoreError::Internal(
             format!("unsupported database URL scheme in `{}`", scheme_of(url)).into(),

@@ -110,9 +110,10 @@ pub struct AccountRecord {
     pub privacy: PrivacySettings,
 }
 
-/// How many rows an erasure removed, by table (for logs and tests).
+/// What an erasure removed, for the log.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ErasureCounts {
+    /// Rows deleted by statement (PostgreSQL does not count the rows its cascades remove).
     pub rows: u64,
     pub purchases_detached: u64,
 }

@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests: a minimal HTTP/1.1 client, photos, polling.
 #![allow(dead_code)] // each test file uses a different subset
 
+pub mod postgres;
+
 use std::net::SocketAddr;
 use std::path::Path;
 use std::time::{Duration, Instant};

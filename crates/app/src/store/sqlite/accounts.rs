@@ -280,7 +280,3 @@ impl AccountStore for SqliteStore {
         tx.commit().await.map_err(internal)
     }
 }
-
-#[cfg(test)]
-#[path = "accounts_tests.rs"]
-mod tests;

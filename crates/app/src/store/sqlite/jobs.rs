@@ -5,6 +5,7 @@
 use async_trait::async_trait;
 use sqlx::SqliteConnection;
 use sqlx::sqlite::SqliteRow;
+use tokio::sync::watch;
 
 use super::tokens::{refund_in, spend_in};
 use super::{SqliteStore, get, get_id, get_opt_id, get_time, get_u32, internal};
@@ -101,6 +102,7 @@ impl JobStore for SqliteStore {
         .map_err(internal)?;
         let inserted = fetch_job(&mut tx, job.id).await?;
         tx.commit().await.map_err(internal)?;
+        self.wake.send_replace(());
         Ok(inserted)
     }
 
@@ -299,6 +301,7 @@ impl JobStore for SqliteStore {
         .await
         .map_err(internal)?;
         tx.commit().await.map_err(internal)?;
+        self.wake.send_replace(());
         result_id
             .parse()
             .map_err(|e| StoreError::Internal(Box::new(e)))
@@ -333,8 +336,12 @@ impl JobStore for SqliteStore {
         now: Timestamp,
     ) -> StoreResult<()> {
         let mut tx = self.write().await?;
-        fail_in(&mut tx, id, worker, error, now).await?;
-        tx.commit().await.map_err(internal)
+        let failed = fail_in(&mut tx, id, worker, error, now).await?;
+        tx.commit().await.map_err(internal)?;
+        if failed {
+            self.wake.send_replace(());
+        }
+        Ok(())
     }
 
     async fn queue_depth(&self) -> StoreResult<i64> {
@@ -355,5 +362,9 @@ impl JobStore for SqliteStore {
             .await
             .map_err(internal)?;
         rows.iter().map(job_from_row).collect()
+    }
+
+    fn job_wakeups(&self) -> Option<watch::Receiver<()>> {
+        Some(self.wake.subscribe())
     }
 }

@@ -25,13 +25,14 @@ use sqlx::sqlite::{
     SqliteSynchronous,
 };
 use sqlx::{Row, Sqlite, Transaction};
+use tokio::sync::watch;
 use uuid::Uuid;
 
 use super::{Store, StoreError, StoreResult};
 use crate::domain::Timestamp;
 
 /// Migrations are compiled in, so the binary needs no files beside it.
-const MIGRATIONS: &[(i64, &str, &str)] = &[
+pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
     (
         1,
         "core",
@@ -62,6 +63,8 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
 pub struct SqliteStore {
     reader: SqlitePool,
     writer: SqlitePool,
+    /// Wakes this process's idle workers; other processes (`atelier worker`) poll.
+    wake: watch::Sender<()>,
 }
 
 impl SqliteStore {
@@ -88,7 +91,12 @@ impl SqliteStore {
             .connect_with(options)
             .await
             .map_err(internal)?;
-        Ok(SqliteStore { reader, writer })
+        let (wake, _) = watch::channel(());
+        Ok(SqliteStore {
+            reader,
+            writer,
+            wake,
+        })
     }
 
     /// A write transaction that holds SQLite's write lock from its first statement, so a
@@ -128,34 +136,7 @@ impl Store for SqliteStore {
     }
 }
 
-/// Maps a driver error: unique violations become `Conflict`, the rest stay internal.
-pub(crate) fn internal(error: impl Into<SqlxOrOther>) -> StoreError {
-    match error.into() {
-        SqlxOrOther::Sqlx(sqlx::Error::RowNotFound) => StoreError::NotFound,
-        SqlxOrOther::Sqlx(sqlx::Error::Database(db)) if db.is_unique_violation() => {
-            StoreError::Conflict
-        }
-        SqlxOrOther::Sqlx(other) => StoreError::Internal(Box::new(other)),
-        SqlxOrOther::Other(other) => StoreError::Internal(other),
-    }
-}
-
-pub(crate) enum SqlxOrOther {
-    Sqlx(sqlx::Error),
-    Other(Box<dyn std::error::Error + Send + Sync>),
-}
-
-impl From<sqlx::Error> for SqlxOrOther {
-    fn from(error: sqlx::Error) -> Self {
-        SqlxOrOther::Sqlx(error)
-    }
-}
-
-impl From<sqlx::migrate::MigrateError> for SqlxOrOther {
-    fn from(error: sqlx::migrate::MigrateError) -> Self {
-        SqlxOrOther::Other(Box::new(error))
-    }
-}
+pub(crate) use super::sql_error::internal;
 
 /// Reads a UUID column stored as text into a typed id.
 fn get_id<T: From<Uuid>>(row: &SqliteRow, column: &str) -> StoreResult<T> {
@@ -192,6 +173,3 @@ fn get<'r, T: sqlx::Decode<'r, Sqlite> + sqlx::Type<Sqlite>>(
 ) -> StoreResult<T> {
     row.try_get(column).map_err(internal)
 }
-
-#[cfg(test)]
-pub(crate) mod test_support;

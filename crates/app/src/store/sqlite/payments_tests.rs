@@ -1,7 +1,23 @@
 use super::*;
 use crate::domain::{JobId, UserScope};
-use crate::store::sqlite::test_support::{test_db, test_user};
 use crate::store::{Mismatch, SessionFacts, TokenStore};
+
+/// A fresh SQLite store in a temporary folder.
+pub(super) struct TestDb {
+    pub store: SqliteStore,
+    _dir: tempfile::TempDir,
+}
+
+pub(super) async fn test_db() -> TestDb {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = format!("sqlite://{}", dir.path().join("test.db").display());
+    let store = SqliteStore::open(&url).await.expect("open test database");
+    TestDb { store, _dir: dir }
+}
+
+pub(super) async fn test_user(store: &SqliteStore, name: &str) -> UserScope {
+    crate::store::conformance::test_user(store, name).await
+}
 
 const INTENT: &str = "pi_test_1";
 const SESSION: &str = "cs_test_1";

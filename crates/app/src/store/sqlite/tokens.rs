@@ -352,7 +352,3 @@ impl TokenStore for SqliteStore {
         Ok(totals)
     }
 }
-
-#[cfg(test)]
-#[path = "tokens_tests.rs"]
-mod tests;

@@ -1,16 +1,25 @@
+//! Token stories (C5, DESIGN §3's ledger invariant), on every back-end.
+
 use std::sync::Arc;
 
 use proptest::prelude::*;
+use proptest::test_runner::{Config, TestRunner};
 
-use super::*;
-use crate::store::sqlite::test_support::{lot, test_db, test_user};
+use super::{DAY, TestStore, lot, stories, test_user};
+use crate::domain::{JobId, LotId, Timestamp};
+use crate::store::StoreError;
 
-const DAY: i64 = 86_400_000;
+stories!(
+    spending_takes_the_lot_expiring_first,
+    a_spend_larger_than_the_balance_changes_nothing,
+    refund_restores_the_lot_that_was_spent_and_only_once,
+    expired_lots_cannot_be_spent_and_are_written_off,
+    concurrent_spends_never_overdraw,
+    revoking_takes_back_only_unspent_tokens,
+);
 
-#[tokio::test]
-async fn spending_takes_the_lot_expiring_first() {
-    let db = test_db().await;
-    let alice = test_user(&db.store, "alice").await;
+async fn spending_takes_the_lot_expiring_first(db: &TestStore) {
+    let alice = test_user(db.store.as_ref(), "alice").await;
     let now = Timestamp::now();
     let late = db
         .store
@@ -35,10 +44,8 @@ async fn spending_takes_the_lot_expiring_first() {
     assert_eq!(db.store.balance(alice, now).await.expect("balance"), 4);
 }
 
-#[tokio::test]
-async fn a_spend_larger_than_the_balance_changes_nothing() {
-    let db = test_db().await;
-    let alice = test_user(&db.store, "alice").await;
+async fn a_spend_larger_than_the_balance_changes_nothing(db: &TestStore) {
+    let alice = test_user(db.store.as_ref(), "alice").await;
     let now = Timestamp::now();
     db.store
         .grant_tokens(alice.user_id(), lot(2, now, DAY))
@@ -52,10 +59,8 @@ async fn a_spend_larger_than_the_balance_changes_nothing() {
     assert_eq!(db.store.ledger(alice, 10).await.expect("ledger").len(), 1);
 }
 
-#[tokio::test]
-async fn refund_restores_the_lot_that_was_spent_and_only_once() {
-    let db = test_db().await;
-    let alice = test_user(&db.store, "alice").await;
+async fn refund_restores_the_lot_that_was_spent_and_only_once(db: &TestStore) {
+    let alice = test_user(db.store.as_ref(), "alice").await;
     let now = Timestamp::now();
     let soon = db
         .store
@@ -86,10 +91,8 @@ async fn refund_restores_the_lot_that_was_spent_and_only_once() {
     assert!(lots.iter().any(|l| l.id == soon) && lots.iter().any(|l| l.id == late));
 }
 
-#[tokio::test]
-async fn expired_lots_cannot_be_spent_and_are_written_off() {
-    let db = test_db().await;
-    let alice = test_user(&db.store, "alice").await;
+async fn expired_lots_cannot_be_spent_and_are_written_off(db: &TestStore) {
+    let alice = test_user(db.store.as_ref(), "alice").await;
     let then = Timestamp::now();
     db.store
         .grant_tokens(alice.user_id(), lot(4, then, DAY))
@@ -111,11 +114,9 @@ async fn expired_lots_cannot_be_spent_and_are_written_off() {
     assert!(totals.invariant_holds(), "{totals:?}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn concurrent_spends_never_overdraw() {
-    let db = test_db().await;
-    let store = Arc::new(db.store);
-    let alice = test_user(&store, "alice").await;
+async fn concurrent_spends_never_overdraw(db: &TestStore) {
+    let store = Arc::clone(&db.store);
+    let alice = test_user(store.as_ref(), "alice").await;
     let now = Timestamp::now();
     store
         .grant_tokens(alice.user_id(), lot(30, now, DAY))
@@ -171,11 +172,10 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
-/// Applies `ops` and checks, after each, DESIGN §3's invariant, a non-negative balance, and
-/// that a spend succeeds exactly when the live balance covers it.
-async fn run_ops(ops: Vec<Op>) -> Result<(), TestCaseError> {
-    let db = test_db().await;
-    let alice = test_user(&db.store, "alice").await;
+/// Applies `ops` for a fresh user and checks, after each, DESIGN §3's invariant, a
+/// non-negative balance, and that a spend succeeds exactly when the live balance covers it.
+async fn run_ops(db: &TestStore, ops: Vec<Op>) -> Result<(), TestCaseError> {
+    let alice = test_user(db.store.as_ref(), "alice").await;
     let mut now = Timestamp::from_millis(1_700_000_000_000);
     let mut spends = Vec::new();
     let mut lots = Vec::new();
@@ -249,12 +249,70 @@ async fn run_ops(ops: Vec<Op>) -> Result<(), TestCaseError> {
     Ok(())
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
-
-    #[test]
-    fn the_ledger_invariant_holds_for_any_sequence(ops in prop::collection::vec(op(), 1..40)) {
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
-        runtime.block_on(run_ops(ops))?;
+/// The property on one database of the given back-end; each case acts as a fresh user.
+fn check_the_ledger_invariant(open: impl AsyncFnOnce() -> Option<TestStore>) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let Some(db) = runtime.block_on(open()) else {
+        return;
+    };
+    let mut runner = TestRunner::new(Config {
+        cases: 24,
+        ..Config::default()
+    });
+    let outcome = runner.run(&prop::collection::vec(op(), 1..40), |ops| {
+        runtime.block_on(run_ops(&db, ops))
+    });
+    drop(db);
+    if let Err(failure) = outcome {
+        panic!("{failure}");
     }
+}
+
+#[test]
+fn the_ledger_invariant_holds_for_any_sequence_on_sqlite() {
+    check_the_ledger_invariant(async || Some(super::sqlite().await));
+}
+
+#[test]
+fn the_ledger_invariant_holds_for_any_sequence_on_postgres() {
+    check_the_ledger_invariant(super::postgres);
+}
+
+async fn revoking_takes_back_only_unspent_tokens(db: &TestStore) {
+    let alice = test_user(db.store.as_ref(), "alice").await;
+    let now = Timestamp::now();
+    let granted = db
+        .store
+        .grant_tokens(alice.user_id(), lot(5, now, DAY))
+        .await
+        .expect("grant");
+    db.store
+        .spend_tokens(alice, 3, JobId::new(), now)
+        .await
+        .expect("spend");
+
+    let revoked = db
+        .store
+        .revoke_tokens(alice.user_id(), granted, 10, now)
+        .await
+        .expect("revoke");
+    let unknown = db
+        .store
+        .revoke_tokens(alice.user_id(), LotId::new(), 1, now)
+        .await;
+
+    assert_eq!(revoked, 2);
+    assert!(matches!(unknown, Err(StoreError::NotFound)));
+    assert_eq!(db.store.balance(alice, now).await.expect("balance"), 0);
+    let totals = db
+        .store
+        .token_totals(alice.user_id())
+        .await
+        .expect("totals");
+    assert_eq!((totals.spent, totals.revoked), (3, 2));
+    assert!(totals.invariant_holds(), "{totals:?}");
 }

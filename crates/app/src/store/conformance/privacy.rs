@@ -1,0 +1,251 @@
+//! Privacy stories (issue 6) on every back-end: choices and their history, restriction
+//! holding the queue, erasure leaving only detached purchases, the farewell mail purged.
+
+use sqlx::{Connection, PgConnection};
+
+use super::rls::{USER_TABLES, rows_of, seed};
+use super::{Backend, TestStore, stories, test_user};
+use crate::domain::{JobId, PurchaseId, Timestamp, UploadId, UserScope};
+use crate::store::{
+    ConsentKind, ConsentSource, Mail, NewJob, NewPurchase, PrivacyChange, Store, StoreError, Upload,
+};
+
+stories!(
+    only_real_changes_of_a_choice_are_recorded_in_order,
+    a_paused_users_queued_jobs_wait_until_processing_resumes,
+    erasure_removes_every_row_of_the_user_and_detaches_purchases,
+    a_job_completed_after_erasure_writes_nothing,
+    the_farewell_mail_is_deleted_once_sent,
+);
+
+fn set(kind: ConsentKind, value: bool) -> PrivacyChange {
+    let mut change = PrivacyChange::default();
+    match kind {
+        ConsentKind::ProcessingPaused => change.processing_paused = Some(value),
+        ConsentKind::AnalyticsOptOut => change.analytics_opt_out = Some(value),
+        ConsentKind::MarketingOptIn => change.marketing_opt_in = Some(value),
+    }
+    change
+}
+
+async fn only_real_changes_of_a_choice_are_recorded_in_order(db: &TestStore) {
+    let store = db.store.as_ref();
+    let alice = test_user(store, "alice").await;
+    let now = Timestamp::now();
+
+    for (kind, value) in [
+        (ConsentKind::AnalyticsOptOut, true),
+        (ConsentKind::AnalyticsOptOut, true),
+        (ConsentKind::MarketingOptIn, false),
+        (ConsentKind::AnalyticsOptOut, false),
+    ] {
+        store
+            .set_privacy(alice, &set(kind, value), ConsentSource::Web, now)
+            .await
+            .expect("set");
+    }
+    let history = store.consents_of(alice, 10).await.expect("history");
+    let settings = store.privacy(alice).await.expect("settings");
+
+    let seen: Vec<(ConsentKind, bool, &str)> = history
+        .iter()
+        .map(|c| (c.kind, c.value, c.source.as_str()))
+        .collect();
+    assert_eq!(
+        seen,
+        vec![
+            (ConsentKind::AnalyticsOptOut, true, "web"),
+            (ConsentKind::AnalyticsOptOut, false, "web"),
+        ]
+    );
+    assert_eq!(settings, Default::default());
+}
+
+async fn queued_job(store: &dyn Store, user: UserScope, now: Timestamp) -> JobId {
+    store
+        .grant_tokens(user.user_id(), super::lot(3, now, super::DAY))
+        .await
+        .expect("grant");
+    let upload_id = UploadId::new();
+    let upload = Upload {
+        id: upload_id,
+        user_id: user.user_id(),
+        blob_key: format!("users/{}/uploads/{upload_id}", user.user_id()),
+        width: 8,
+        height: 8,
+        faces: 0,
+        created_at: now,
+        expires_at: now.plus(std::time::Duration::from_secs(3600)),
+    };
+    store.insert_upload(user, &upload).await.expect("upload");
+    let job = NewJob {
+        id: JobId::new(),
+        upload_id: Some(upload_id),
+        style: "anime".into(),
+        intensity: 1.0,
+        seed: 1,
+        cost: 1,
+    };
+    store.enqueue_job(user, job, now).await.expect("enqueue").id
+}
+
+async fn a_paused_users_queued_jobs_wait_until_processing_resumes(db: &TestStore) {
+    let store = db.store.as_ref();
+    let alice = test_user(store, "alice").await;
+    let now = Timestamp::now();
+    let job = queued_job(store, alice, now).await;
+    let claim = super::jobs::claim("w", 1);
+
+    store
+        .set_privacy(
+            alice,
+            &set(ConsentKind::ProcessingPaused, true),
+            ConsentSource::Api,
+            now,
+        )
+        .await
+        .expect("pause");
+    let while_paused = store.claim_next_job(&claim, now).await.expect("claim");
+    store
+        .set_privacy(
+            alice,
+            &set(ConsentKind::ProcessingPaused, false),
+            ConsentSource::Api,
+            now,
+        )
+        .await
+        .expect("resume");
+    let after = store.claim_next_job(&claim, now).await.expect("claim");
+
+    assert!(while_paused.is_none());
+    assert_eq!(after.map(|j| j.id), Some(job));
+}
+
+fn farewell(to: &str) -> Mail {
+    Mail {
+        recipient: to.to_owned(),
+        subject: "deleted".into(),
+        body: "gone".into(),
+    }
+}
+
+async fn erasure_removes_every_row_of_the_user_and_detaches_purchases(db: &TestStore) {
+    let store = db.store.as_ref();
+    let (alice, bob) = (
+        test_user(store, "alice").await,
+        test_user(store, "bob").await,
+    );
+    seed(db, alice).await;
+    seed(db, bob).await;
+    let now = Timestamp::now();
+    let queued = queued_job(store, alice, now).await;
+    let purchase = NewPurchase {
+        id: PurchaseId::new(),
+        pack_id: "5-tokens".into(),
+        tokens: 5,
+        amount: 500,
+        currency: "eur".into(),
+        valid_days: 182,
+        created_at: now,
+    };
+    store
+        .create_purchase(alice, &purchase)
+        .await
+        .expect("purchase");
+    let email = store.user(alice).await.expect("user").email;
+
+    let canceled = store.begin_erasure(alice, now).await.expect("begin");
+    let job = store.job(alice, queued).await.expect("read").expect("job");
+    store
+        .erase_user(alice, &farewell(&email), now)
+        .await
+        .expect("erase");
+
+    assert_eq!(canceled, 1);
+    assert_eq!(job.job.status, crate::store::JobStatus::Canceled);
+    assert!(matches!(store.user(alice).await, Err(StoreError::NotFound)));
+    assert_eq!(store.wrapped_key(alice.user_id()).await.expect("key"), None);
+    let kept = store
+        .purchase_by_id(purchase.id)
+        .await
+        .expect("read")
+        .expect("kept");
+    assert_eq!((kept.user_id, kept.amount), (None, 500));
+    assert!(
+        store.lots(bob).await.expect("bob's lots").len() == 1,
+        "bob keeps his rows"
+    );
+    if let Backend::Postgres(pg) = &db.backend {
+        let mut admin = PgConnection::connect(&pg.url).await.expect("admin");
+        for (table, column) in USER_TABLES {
+            assert_eq!(
+                rows_of(&mut admin, table, column, alice).await,
+                0,
+                "{table}"
+            );
+            assert!(
+                rows_of(&mut admin, table, column, bob).await > 0,
+                "{table} of bob"
+            );
+        }
+    }
+}
+
+async fn a_job_completed_after_erasure_writes_nothing(db: &TestStore) {
+    let store = db.store.as_ref();
+    let alice = test_user(store, "alice").await;
+    let now = Timestamp::now();
+    queued_job(store, alice, now).await;
+    let running = store
+        .claim_next_job(&super::jobs::claim("w", 1), now)
+        .await
+        .expect("claim")
+        .expect("a job");
+    let email = store.user(alice).await.expect("user").email;
+
+    store.begin_erasure(alice, now).await.expect("begin");
+    store
+        .erase_user(alice, &farewell(&email), now)
+        .await
+        .expect("erase");
+    let late = super::jobs::result_for(&running, now);
+    let completed = store.complete_job(running.id, "w", &late, now).await;
+
+    assert!(
+        matches!(completed, Err(StoreError::NotFound)),
+        "{completed:?}"
+    );
+    assert_eq!(store.queue_depth().await.expect("depth"), 0);
+}
+
+async fn the_farewell_mail_is_deleted_once_sent(db: &TestStore) {
+    let store = db.store.as_ref();
+    let alice = test_user(store, "alice").await;
+    let email = store.user(alice).await.expect("user").email;
+    let now = Timestamp::now();
+    store
+        .enqueue_mail(&farewell(&email), now)
+        .await
+        .expect("an earlier mail");
+
+    store.begin_erasure(alice, now).await.expect("begin");
+    store
+        .erase_user(alice, &farewell(&email), now)
+        .await
+        .expect("erase");
+    let pending = store.pending_mail(now, 10).await.expect("outbox");
+    let queued: Vec<i64> = pending
+        .iter()
+        .filter(|m| m.mail.recipient == email)
+        .map(|m| m.id)
+        .collect();
+    store.mark_mail_sent(queued[0], now).await.expect("sent");
+    let after = store.pending_mail(now, 10).await.expect("outbox");
+
+    assert_eq!(
+        queued.len(),
+        1,
+        "the earlier mail to the address is dropped"
+    );
+    assert!(after.iter().all(|m| m.mail.recipient != email));
+}

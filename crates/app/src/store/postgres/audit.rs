@@ -1,0 +1,156 @@
+//! The e-mail outbox and the access log on PostgreSQL. Writes are system calls; a user reads
+//! back only their own access log, as the app role.
+
+use async_trait::async_trait;
+
+use super::{PgStore, get, get_opt_id, get_time, internal};
+use crate::domain::{Timestamp, UserScope};
+use crate::store::{AccessEntry, AuditStore, Mail, PendingMail, StoreResult};
+
+/// Deletes a delivered (or abandoned) mail marked `purge_on_send`: the erasure confirmation
+/// must not keep the address of someone who asked to be forgotten.
+async fn purge_if_asked(conn: &mut sqlx::PgConnection, id: i64) -> StoreResult<()> {
+    sqlx::query("DELETE FROM outbox WHERE id = $1 AND purge_on_send")
+        .bind(id)
+        .execute(conn)
+        .await
+        .map_err(internal)?;
+    Ok(())
+}
+
+#[async_trait]
+impl AuditStore for PgStore {
+    async fn enqueue_mail(&self, mail: &Mail, now: Timestamp) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO outbox (recipient, subject, body, created_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(&mail.recipient)
+        .bind(&mail.subject)
+        .bind(&mail.body)
+        .bind(now.millis())
+        .execute(&self.system)
+        .await
+        .map_err(internal)?;
+        Ok(())
+    }
+
+    async fn pending_mail(&self, now: Timestamp, limit: u32) -> StoreResult<Vec<PendingMail>> {
+        let rows: Vec<(i64, i32, String, String, String)> = sqlx::query_as(
+            "SELECT id, attempts, recipient, subject, body FROM outbox
+             WHERE sent_at IS NULL AND failed_at IS NULL
+               AND (next_attempt_at IS NULL OR next_attempt_at <= $1)
+             ORDER BY id LIMIT $2",
+        )
+        .bind(now.millis())
+        .bind(i64::from(limit))
+        .fetch_all(&self.system)
+        .await
+        .map_err(internal)?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, attempts, recipient, subject, body)| PendingMail {
+                id,
+                attempts: u32::try_from(attempts).unwrap_or(0),
+                mail: Mail {
+                    recipient,
+                    subject,
+                    body,
+                },
+            })
+            .collect())
+    }
+
+    async fn mark_mail_failed(
+        &self,
+        id: i64,
+        error: &str,
+        retry_at: Option<Timestamp>,
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        let failed_at = retry_at.is_none().then_some(now.millis());
+        let mut tx = self.system_tx().await?;
+        sqlx::query(
+            "UPDATE outbox SET attempts = attempts + 1, last_error = $1, next_attempt_at = $2,
+             failed_at = $3 WHERE id = $4",
+        )
+        .bind(error)
+        .bind(retry_at.map(Timestamp::millis))
+        .bind(failed_at)
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(internal)?;
+        if retry_at.is_none() {
+            purge_if_asked(&mut tx, id).await?;
+        }
+        tx.commit().await.map_err(internal)
+    }
+
+    async fn mark_mail_sent(&self, id: i64, now: Timestamp) -> StoreResult<()> {
+        let mut tx = self.system_tx().await?;
+        sqlx::query("UPDATE outbox SET sent_at = $1, attempts = attempts + 1 WHERE id = $2")
+            .bind(now.millis())
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(internal)?;
+        purge_if_asked(&mut tx, id).await?;
+        tx.commit().await.map_err(internal)
+    }
+
+    async fn record_access(&self, entry: &AccessEntry) -> StoreResult<()> {
+        sqlx::query(
+            // The user must still exist: the request that erased an account is logged
+            // without it, so nothing of the user is written back after erasure.
+            "INSERT INTO access_log (at, ip, user_agent, method, route, status, user_id)
+             VALUES ($1, $2, $3, $4, $5, $6, (SELECT id FROM users WHERE id = $7))",
+        )
+        .bind(entry.at.millis())
+        .bind(&entry.ip)
+        .bind(&entry.user_agent)
+        .bind(&entry.method)
+        .bind(&entry.route)
+        .bind(i32::from(entry.status))
+        .bind(entry.user_id.map(|id| id.as_uuid()))
+        .execute(&self.system)
+        .await
+        .map_err(internal)?;
+        Ok(())
+    }
+
+    async fn purge_access_log(&self, before: Timestamp) -> StoreResult<u64> {
+        let done = sqlx::query("DELETE FROM access_log WHERE at < $1")
+            .bind(before.millis())
+            .execute(&self.system)
+            .await
+            .map_err(internal)?;
+        Ok(done.rows_affected())
+    }
+
+    async fn access_log_of(&self, scope: UserScope, limit: u32) -> StoreResult<Vec<AccessEntry>> {
+        let mut tx = self.scoped(scope).await?;
+        let rows = sqlx::query(
+            "SELECT at, ip, user_agent, method, route, status, user_id FROM access_log
+             WHERE user_id = $1 ORDER BY id DESC LIMIT $2",
+        )
+        .bind(scope.user_id().as_uuid())
+        .bind(i64::from(limit))
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(internal)?;
+        tx.commit().await.map_err(internal)?;
+        rows.iter()
+            .map(|row| {
+                Ok(AccessEntry {
+                    at: get_time(row, "at")?,
+                    ip: get(row, "ip")?,
+                    user_agent: get(row, "user_agent")?,
+                    method: get(row, "method")?,
+                    route: get(row, "route")?,
+                    status: u16::try_from(get::<i32>(row, "status")?).unwrap_or_default(),
+                    user_id: get_opt_id(row, "user_id")?,
+                })
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,248 @@
+//! The privacy center on PostgreSQL. Choices, their history and the display name are the
+//! user's own rows (app role, under Row Level Security). Erasure's last step is a system
+//! call: it deletes the `users` row, whose ON DELETE CASCADE (run as the owner) takes every
+//! row that names the user, detaches purchases (SET NULL) and drops mail to the address.
+
+use async_trait::async_trait;
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use super::ledger::refund_in;
+use super::{PgStore, get, get_id, get_time, internal};
+use crate::domain::{Timestamp, UserScope};
+use crate::store::{
+    AccountRecord, ConsentKind, ConsentRecord, ConsentSource, ErasureCounts, Mail, PrivacyChange,
+    PrivacySettings, PrivacyStore, StoreError, StoreResult,
+};
+
+fn column(kind: ConsentKind) -> &'static str {
+    match kind {
+        ConsentKind::ProcessingPaused => "processing_paused",
+        ConsentKind::AnalyticsOptOut => "analytics_opt_out",
+        ConsentKind::MarketingOptIn => "marketing_opt_in",
+    }
+}
+
+async fn settings_in(conn: &mut PgConnection, scope: UserScope) -> StoreResult<PrivacySettings> {
+    let row: Option<(bool, bool, bool)> = sqlx::query_as(
+        "SELECT processing_paused, analytics_opt_out, marketing_opt_in FROM users WHERE id = $1",
+    )
+    .bind(scope.user_id().as_uuid())
+    .fetch_optional(conn)
+    .await
+    .map_err(internal)?;
+    let (processing_paused, analytics_opt_out, marketing_opt_in) =
+        row.ok_or(StoreError::NotFound)?;
+    Ok(PrivacySettings {
+        processing_paused,
+        analytics_opt_out,
+        marketing_opt_in,
+    })
+}
+
+#[async_trait]
+impl PrivacyStore for PgStore {
+    async fn privacy(&self, scope: UserScope) -> StoreResult<PrivacySettings> {
+        let mut tx = self.scoped(scope).await?;
+        let settings = settings_in(&mut tx, scope).await?;
+        tx.commit().await.map_err(internal)?;
+        Ok(settings)
+    }
+
+    async fn set_privacy(
+        &self,
+        scope: UserScope,
+        change: &PrivacyChange,
+        source: ConsentSource,
+        now: Timestamp,
+    ) -> StoreResult<PrivacySettings> {
+        let mut tx = self.scoped(scope).await?;
+        // Lock the row so two changes at once record their history in the order applied.
+        sqlx::query("SELECT 1 FROM users WHERE id = $1 FOR NO KEY UPDATE")
+            .bind(scope.user_id().as_uuid())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(internal)?;
+        let before = settings_in(&mut tx, scope).await?;
+        for kind in ConsentKind::ALL {
+            let Some(value) = change.get(kind).filter(|v| *v != before.get(kind)) else {
+                continue;
+            };
+            let sql = format!("UPDATE users SET {} = $1 WHERE id = $2", column(kind));
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(value)
+                .bind(scope.user_id().as_uuid())
+                .execute(&mut *tx)
+                .await
+                .map_err(internal)?;
+            sqlx::query(
+                "INSERT INTO consents (user_id, kind, value, source, created_at)
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(scope.user_id().as_uuid())
+            .bind(kind.as_str())
+            .bind(value)
+            .bind(source.as_str())
+            .bind(now.millis())
+            .execute(&mut *tx)
+            .await
+            .map_err(internal)?;
+        }
+        let after = settings_in(&mut tx, scope).await?;
+        tx.commit().await.map_err(internal)?;
+        Ok(after)
+    }
+
+    async fn consents_of(&self, scope: UserScope, limit: u32) -> StoreResult<Vec<ConsentRecord>> {
+        let mut tx = self.scoped(scope).await?;
+        let rows = sqlx::query(
+            "SELECT kind, value, source, created_at FROM consents WHERE user_id = $1
+             ORDER BY id LIMIT $2",
+        )
+        .bind(scope.user_id().as_uuid())
+        .bind(i64::from(limit))
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(internal)?;
+        tx.commit().await.map_err(internal)?;
+        rows.iter()
+            .map(|row| {
+                let kind: String = get(row, "kind")?;
+                Ok(ConsentRecord {
+                    kind: ConsentKind::parse(&kind).ok_or_else(|| {
+                        StoreError::Internal(format!("consent kind {kind}").into())
+                    })?,
+                    value: get(row, "value")?,
+                    source: get(row, "source")?,
+                    at: get_time(row, "created_at")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn account_record(&self, scope: UserScope) -> StoreResult<AccountRecord> {
+        let mut tx = self.scoped(scope).await?;
+        let row = sqlx::query(
+            "SELECT id, email, display_name, role, status, guardian_consent, created_at,
+                    processing_paused, analytics_opt_out, marketing_opt_in
+             FROM users WHERE id = $1",
+        )
+        .bind(scope.user_id().as_uuid())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(internal)?
+        .ok_or(StoreError::NotFound)?;
+        tx.commit().await.map_err(internal)?;
+        Ok(AccountRecord {
+            id: get_id(&row, "id")?,
+            email: get(&row, "email")?,
+            display_name: get(&row, "display_name")?,
+            role: get(&row, "role")?,
+            status: get(&row, "status")?,
+            guardian_consent: get(&row, "guardian_consent")?,
+            created_at: get_time(&row, "created_at")?,
+            privacy: PrivacySettings {
+                processing_paused: get(&row, "processing_paused")?,
+                analytics_opt_out: get(&row, "analytics_opt_out")?,
+                marketing_opt_in: get(&row, "marketing_opt_in")?,
+            },
+        })
+    }
+
+    async fn set_display_name(&self, scope: UserScope, name: Option<&str>) -> StoreResult<()> {
+        let mut tx = self.scoped(scope).await?;
+        let done = sqlx::query("UPDATE users SET display_name = $1 WHERE id = $2")
+            .bind(name)
+            .bind(scope.user_id().as_uuid())
+            .execute(&mut *tx)
+            .await
+            .map_err(internal)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        tx.commit().await.map_err(internal)
+    }
+
+    async fn begin_erasure(&self, scope: UserScope, now: Timestamp) -> StoreResult<u32> {
+        let mut tx = self.scoped(scope).await?;
+        let paused = sqlx::query("UPDATE users SET processing_paused = TRUE WHERE id = $1")
+            .bind(scope.user_id().as_uuid())
+            .execute(&mut *tx)
+            .await
+            .map_err(internal)?;
+        if paused.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        let queued: Vec<Uuid> = sqlx::query_scalar(
+            "UPDATE jobs SET status = 'canceled', updated_at = $1
+             WHERE user_id = $2 AND status = 'queued' RETURNING id",
+        )
+        .bind(now.millis())
+        .bind(scope.user_id().as_uuid())
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(internal)?;
+        for id in &queued {
+            refund_in(&mut tx, (*id).into(), now).await?;
+        }
+        tx.commit().await.map_err(internal)?;
+        Ok(u32::try_from(queued.len()).unwrap_or(u32::MAX))
+    }
+
+    async fn erase_user(
+        &self,
+        scope: UserScope,
+        farewell: &Mail,
+        now: Timestamp,
+    ) -> StoreResult<ErasureCounts> {
+        let mut tx = self.system_tx().await?;
+        let user = scope.user_id().as_uuid();
+        let email: String = sqlx::query_scalar("SELECT email FROM users WHERE id = $1 FOR UPDATE")
+            .bind(user)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(internal)?
+            .ok_or(StoreError::NotFound)?;
+        let detached = sqlx::query("UPDATE purchases SET user_id = NULL WHERE user_id = $1")
+            .bind(user)
+            .execute(&mut *tx)
+            .await
+            .map_err(internal)?
+            .rows_affected();
+        let mut rows = sqlx::query("DELETE FROM outbox WHERE recipient = $1")
+            .bind(&email)
+            .execute(&mut *tx)
+            .await
+            .map_err(internal)?
+            .rows_affected();
+        for sql in [
+            "DELETE FROM access_log WHERE user_id = $1",
+            // Cascades to sessions, account tokens, consents, lots, ledger, uploads, jobs
+            // and results; the wrapped data key goes with this row.
+            "DELETE FROM users WHERE id = $1",
+        ] {
+            rows += sqlx::query(sql)
+                .bind(user)
+                .execute(&mut *tx)
+                .await
+                .map_err(internal)?
+                .rows_affected();
+        }
+        sqlx::query(
+            "INSERT INTO outbox (recipient, subject, body, created_at, purge_on_send)
+             VALUES ($1, $2, $3, $4, TRUE)",
+        )
+        .bind(&farewell.recipient)
+        .bind(&farewell.subject)
+        .bind(&farewell.body)
+        .bind(now.millis())
+        .execute(&mut *tx)
+        .await
+        .map_err(internal)?;
+        tx.commit().await.map_err(internal)?;
+        Ok(ErasureCounts {
+            rows,
+            purchases_detached: detached,
+        })
+    }
+}

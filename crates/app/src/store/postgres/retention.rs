@@ -1,0 +1,87 @@
+//! What the sweeper reads and deletes on PostgreSQL. System calls: no user scope, the system
+//! role.
+
+use async_trait::async_trait;
+use sqlx::postgres::PgRow;
+use uuid::Uuid;
+
+use super::{PgStore, get, get_id, internal};
+use crate::domain::Timestamp;
+use crate::store::{BlobRow, RetentionStore, StoreResult};
+
+fn blob_row(row: &PgRow) -> StoreResult<BlobRow> {
+    Ok(BlobRow {
+        id: get::<Uuid>(row, "id")?.to_string(),
+        user_id: get_id(row, "user_id")?,
+        blob_key: get(row, "blob_key")?,
+    })
+}
+
+/// Ids the sweeper hands back are the ones it was given; one that is not a UUID names no row.
+fn parse_id(id: &str) -> Option<Uuid> {
+    Uuid::parse_str(id).ok()
+}
+
+#[async_trait]
+impl RetentionStore for PgStore {
+    async fn expired_uploads(&self, now: Timestamp, limit: u32) -> StoreResult<Vec<BlobRow>> {
+        let rows = sqlx::query(
+            "SELECT id, user_id, blob_key FROM uploads WHERE expires_at <= $1
+             ORDER BY expires_at LIMIT $2",
+        )
+        .bind(now.millis())
+        .bind(i64::from(limit))
+        .fetch_all(&self.system)
+        .await
+        .map_err(internal)?;
+        rows.iter().map(blob_row).collect()
+    }
+
+    async fn expired_results(&self, now: Timestamp, limit: u32) -> StoreResult<Vec<BlobRow>> {
+        let rows = sqlx::query(
+            "SELECT id, user_id, blob_key FROM results WHERE expires_at <= $1
+             ORDER BY expires_at LIMIT $2",
+        )
+        .bind(now.millis())
+        .bind(i64::from(limit))
+        .fetch_all(&self.system)
+        .await
+        .map_err(internal)?;
+        rows.iter().map(blob_row).collect()
+    }
+
+    async fn forget_upload(&self, id: &str) -> StoreResult<()> {
+        let Some(id) = parse_id(id) else {
+            return Ok(());
+        };
+        sqlx::query("DELETE FROM uploads WHERE id = $1")
+            .bind(id)
+            .execute(&self.system)
+            .await
+            .map_err(internal)?;
+        Ok(())
+    }
+
+    async fn forget_result(&self, id: &str) -> StoreResult<()> {
+        let Some(id) = parse_id(id) else {
+            return Ok(());
+        };
+        sqlx::query("DELETE FROM results WHERE id = $1")
+            .bind(id)
+            .execute(&self.system)
+            .await
+            .map_err(internal)?;
+        Ok(())
+    }
+
+    async fn blob_key_in_use(&self, blob_key: &str) -> StoreResult<bool> {
+        sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM uploads WHERE blob_key = $1)
+                 OR EXISTS (SELECT 1 FROM results WHERE blob_key = $1)",
+        )
+        .bind(blob_key)
+        .fetch_one(&self.system)
+        .await
+        .map_err(internal)
+    }
+}

@@ -1,0 +1,271 @@
+//! What each payment fact does to a purchase and its token lot, inside the caller's write
+//! transaction. Every step is idempotent and the end state does not depend on the order the
+//! facts arrive in: `paid` wins over `failed`/`expired`, a purchase credits at most one lot
+//! (`lot_id` is set once), and refunds are cumulative amounts merged by maximum. The twin of
+//! `sqlite/settle.rs`; here each step locks the purchase row first, so facts about one
+//! purchase from concurrent deliveries settle one after the other.
+
+use sqlx::PgConnection;
+
+use super::internal;
+use super::ledger::{append, grant_in};
+use super::payments::{Key, lock_purchase};
+use crate::domain::{LotId, PurchaseId, Timestamp};
+use crate::store::{
+    LedgerKind, NewLot, PaymentFact, PaymentOutcome, Purchase, PurchaseStatus, SessionFacts,
+    StoreError, StoreResult,
+};
+
+const DAY: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+
+/// Applies one fact; returns the outcome and the purchase it concerned, if known.
+pub(super) async fn apply(
+    tx: &mut PgConnection,
+    fact: &PaymentFact,
+    now: Timestamp,
+) -> StoreResult<(PaymentOutcome, Option<PurchaseId>)> {
+    match fact {
+        PaymentFact::SessionPaid(facts) => {
+            let outcome = credit(tx, facts, now).await?;
+            Ok((outcome, Some(facts.purchase)))
+        }
+        PaymentFact::SessionClosed {
+            purchase,
+            session_id,
+            status,
+        } => {
+            let outcome = close(tx, *purchase, session_id, *status, now).await?;
+            Ok((outcome, Some(*purchase)))
+        }
+        PaymentFact::Refunded {
+            payment_intent,
+            amount_refunded,
+            currency,
+        } => record_refund(tx, payment_intent, *amount_refunded, currency, now).await,
+        PaymentFact::Nothing => Ok((PaymentOutcome::Ignored, None)),
+    }
+}
+
+async fn credit(
+    tx: &mut PgConnection,
+    facts: &SessionFacts,
+    now: Timestamp,
+) -> StoreResult<PaymentOutcome> {
+    let Some(purchase) = lock_purchase(tx, Key::Id(facts.purchase)).await? else {
+        return Ok(PaymentOutcome::UnknownPurchase);
+    };
+    if purchase.lot_id.is_some() {
+        return Ok(PaymentOutcome::AlreadyCredited);
+    }
+    if let Err(mismatch) = purchase.check(facts) {
+        return Ok(PaymentOutcome::Rejected(mismatch));
+    }
+    let user = purchase
+        .user_id
+        .ok_or_else(|| StoreError::Internal("checked purchase without a buyer".into()))?;
+    let lot = NewLot {
+        id: LotId::new(),
+        quantity: purchase.tokens,
+        source: format!("purchase:{}", purchase.id),
+        created_at: now,
+        expires_at: now.plus(DAY * purchase.valid_days),
+    };
+    grant_in(tx, user, &lot).await?;
+    let updated = sqlx::query(
+        "UPDATE purchases SET status = 'paid', lot_id = $1,
+             checkout_session_id = COALESCE(checkout_session_id, $2),
+             payment_intent_id = COALESCE(payment_intent_id, $3),
+             paid_at = $4, updated_at = $4
+         WHERE id = $5 AND lot_id IS NULL",
+    )
+    .bind(lot.id.as_uuid())
+    .bind(&facts.session_id)
+    .bind(facts.payment_intent.as_deref())
+    .bind(now.millis())
+    .bind(purchase.id.as_uuid())
+    .execute(&mut *tx)
+    .await
+    .map_err(internal)?;
+    if updated.rows_affected() != 1 {
+        return Err(StoreError::Internal(
+            "purchase changed under a write transaction".into(),
+        ));
+    }
+    // A refund reported before this payment was recorded is settled now.
+    if let Some(intent) = &facts.payment_intent {
+        let early: Option<(i64, String)> = sqlx::query_as(
+            "SELECT amount_refunded, currency FROM payment_refunds WHERE payment_intent_id = $1",
+        )
+        .bind(intent)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(internal)?;
+        if let Some((amount, currency)) = early {
+            let paid = lock_purchase(tx, Key::Id(purchase.id))
+                .await?
+                .ok_or(StoreError::NotFound)?;
+            settle_refund(tx, &paid, amount, &currency, now).await?;
+        }
+    }
+    Ok(PaymentOutcome::Credited { lot: lot.id })
+}
+
+/// Higher wins, so `failed`/`expired` in any order end the same; `paid` and `refunded` are
+/// never undone by them.
+fn close_rank(status: PurchaseStatus) -> u8 {
+    match status {
+        PurchaseStatus::Pending => 0,
+        PurchaseStatus::Expired => 1,
+        PurchaseStatus::Failed => 2,
+        PurchaseStatus::Paid | PurchaseStatus::Refunded => 3,
+    }
+}
+
+async fn close(
+    conn: &mut PgConnection,
+    id: PurchaseId,
+    session_id: &str,
+    status: PurchaseStatus,
+    now: Timestamp,
+) -> StoreResult<PaymentOutcome> {
+    let Some(purchase) = lock_purchase(conn, Key::Id(id)).await? else {
+        return Ok(PaymentOutcome::UnknownPurchase);
+    };
+    if purchase
+        .checkout_session_id
+        .as_deref()
+        .is_some_and(|known| known != session_id)
+    {
+        return Ok(PaymentOutcome::Rejected(crate::store::Mismatch::Session));
+    }
+    if close_rank(status) <= close_rank(purchase.status) || purchase.lot_id.is_some() {
+        return Ok(PaymentOutcome::Ignored);
+    }
+    sqlx::query(
+        "UPDATE purchases SET status = $1, updated_at = $2 WHERE id = $3 AND lot_id IS NULL",
+    )
+    .bind(status.as_str())
+    .bind(now.millis())
+    .bind(id.as_uuid())
+    .execute(conn)
+    .await
+    .map_err(internal)?;
+    Ok(PaymentOutcome::StatusChanged(status))
+}
+
+async fn record_refund(
+    conn: &mut PgConnection,
+    payment_intent: &str,
+    amount_refunded: i64,
+    currency: &str,
+    now: Timestamp,
+) -> StoreResult<(PaymentOutcome, Option<PurchaseId>)> {
+    sqlx::query(
+        "INSERT INTO payment_refunds (payment_intent_id, amount_refunded, currency, updated_at)
+         VALUES ($1, $2, $3, $4)
+         ON CONFLICT (payment_intent_id) DO UPDATE SET
+             amount_refunded = CASE WHEN excluded.amount_refunded > payment_refunds.amount_refunded
+                 THEN excluded.amount_refunded ELSE payment_refunds.amount_refunded END,
+             updated_at = excluded.updated_at",
+    )
+    .bind(payment_intent)
+    .bind(amount_refunded.max(0))
+    .bind(currency)
+    .bind(now.millis())
+    .execute(&mut *conn)
+    .await
+    .map_err(internal)?;
+    let Some(purchase) = lock_purchase(conn, Key::PaymentIntent(payment_intent)).await? else {
+        return Ok((PaymentOutcome::Refund { revoked: 0 }, None));
+    };
+    let (total, currency): (i64, String) = sqlx::query_as(
+        "SELECT amount_refunded, currency FROM payment_refunds WHERE payment_intent_id = $1",
+    )
+    .bind(payment_intent)
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(internal)?;
+    let revoked = settle_refund(conn, &purchase, total, &currency, now).await?;
+    Ok((PaymentOutcome::Refund { revoked }, Some(purchase.id)))
+}
+
+/// Brings a credited purchase in line with `refunded_total`: revokes the share of its tokens
+/// that the refunded share of the price bought (rounded up), as far as they are unspent.
+/// Returns the tokens revoked now.
+async fn settle_refund(
+    conn: &mut PgConnection,
+    purchase: &Purchase,
+    refunded_total: i64,
+    currency: &str,
+    now: Timestamp,
+) -> StoreResult<u32> {
+    // Only a credited purchase has tokens to revoke; without its account (erased) the refund
+    // is still recorded on the purchase, which accounting keeps.
+    let Some(lot) = purchase.lot_id else {
+        return Ok(0);
+    };
+    if currency != purchase.currency || purchase.amount <= 0 {
+        return Ok(0);
+    }
+    let refunded = refunded_total
+        .max(purchase.refunded_amount)
+        .min(purchase.amount);
+    let tokens = i64::from(purchase.tokens);
+    let target = (tokens * refunded + purchase.amount - 1) / purchase.amount;
+    let wanted = target - i64::from(purchase.revoked_tokens);
+    let mut take = 0;
+    if let (true, Some(user)) = (wanted > 0, purchase.user_id) {
+        let remaining: i32 =
+            sqlx::query_scalar("SELECT remaining FROM token_lots WHERE id = $1 FOR UPDATE")
+                .bind(lot.as_uuid())
+                .fetch_optional(&mut *conn)
+                .await
+                .map_err(internal)?
+                .unwrap_or(0);
+        let remaining = i64::from(remaining);
+        take = wanted.min(remaining);
+        if take > 0 {
+            sqlx::query("UPDATE token_lots SET remaining = remaining - $1 WHERE id = $2")
+                .bind(i32::try_from(take).map_err(|e| StoreError::Internal(Box::new(e)))?)
+                .bind(lot.as_uuid())
+                .execute(&mut *conn)
+                .await
+                .map_err(internal)?;
+            append(
+                conn,
+                user,
+                lot.as_uuid(),
+                LedgerKind::Revoke,
+                take,
+                None,
+                now,
+            )
+            .await?;
+        }
+    }
+    let status = if refunded >= purchase.amount {
+        PurchaseStatus::Refunded
+    } else {
+        purchase.status
+    };
+    let refunded_at = if refunded > purchase.refunded_amount {
+        Some(now.millis())
+    } else {
+        purchase.refunded_at.map(Timestamp::millis)
+    };
+    sqlx::query(
+        "UPDATE purchases SET refunded_amount = $1, revoked_tokens = revoked_tokens + $2,
+             status = $3, refunded_at = $4, updated_at = $5
+         WHERE id = $6",
+    )
+    .bind(refunded)
+    .bind(i32::try_from(take).map_err(|e| StoreError::Internal(Box::new(e)))?)
+    .bind(status.as_str())
+    .bind(refunded_at)
+    .bind(now.millis())
+    .bind(purchase.id.as_uuid())
+    .execute(conn)
+    .await
+    .map_err(internal)?;
+    u32::try_from(take).map_err(|e| StoreError::Internal(Box::new(e)))
+}
