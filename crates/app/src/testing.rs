@@ -60,7 +60,10 @@ impl TestApp {
     /// For each table with rows mentioning `needle` in any column (read as text), the table
     /// and how many: a scan of the whole database for traces of someone.
     pub async fn rows_mentioning(&self, needle: &str) -> Vec<(String, i64)> {
-        let dir = self._dir.as_ref().expect("a test app on its own SQLite file");
+        let dir = self
+            ._dir
+            .as_ref()
+            .expect("a test app on its own SQLite file");
         let url = format!("sqlite://{}", dir.path().join("app.db").display());
         let pool = sqlx::SqlitePool::connect(&url)
             .await
