@@ -78,12 +78,13 @@ impl Accounts {
     }
 
     /// Checks the signed-in user's current password (before erasure and other grave acts).
+    /// Failures count toward the same lockout as sign-in, so a stolen session cannot be used
+    /// to guess the password.
     pub async fn check_password(
         &self,
         scope: UserScope,
         password: &str,
     ) -> Result<(), AccountError> {
-        let password = Password::for_sign_in(password).ok_or(AccountError::InvalidCredentials)?;
         let user = self.store.user(scope).await?;
         let current = Email::parse(&user.email).map_err(|_| AccountError::InvalidEmail)?;
         let credentials = self
@@ -91,14 +92,26 @@ impl Accounts {
             .find_user_by_email(&current)
             .await?
             .ok_or(AccountError::Unauthenticated)?;
-        if self
-            .verify_password(Some(credentials.password_hash), password)
-            .await?
-        {
-            Ok(())
-        } else {
-            Err(AccountError::InvalidCredentials)
+        let now = Timestamp::now();
+        if credentials.locked_until.is_some_and(|until| until > now) {
+            return Err(AccountError::Locked);
         }
+        let verified = match Password::for_sign_in(password) {
+            Some(password) => {
+                self.verify_password(Some(credentials.password_hash), password)
+                    .await?
+            }
+            None => false,
+        };
+        if verified {
+            self.store.clear_failed_logins(user.id).await?;
+            return Ok(());
+        }
+        let until = now.plus(self.config.lockout);
+        self.store
+            .record_failed_login(user.id, self.config.max_failed_logins, until)
+            .await?;
+        Err(AccountError::InvalidCredentials)
     }
 
     /// Asks to move the account to `new_email`: the current password is required, the link

@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use super::i18n::Tr;
 use super::pages::{NavUser, nav_user};
 use super::render;
+use crate::accounts::AccountError;
 use crate::http::auth::session_cookie_header;
 use crate::http::{AppState, Caller};
 use crate::privacy::{PrivacyError, REQUEST_DEADLINE_DAYS};
@@ -75,6 +76,7 @@ fn status_of(error: &PrivacyError) -> StatusCode {
     match error {
         PrivacyError::WrongPassword => StatusCode::FORBIDDEN,
         PrivacyError::InvalidDisplayName => StatusCode::UNPROCESSABLE_ENTITY,
+        PrivacyError::Account(AccountError::Locked) => StatusCode::TOO_MANY_REQUESTS,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }

@@ -200,6 +200,40 @@ async fn erasure_needs_the_current_password() {
 }
 
 #[tokio::test]
+async fn guessing_the_password_through_erasure_locks_like_sign_in() {
+    let test = test_app().await;
+    let router = router(&test);
+    let ada = register(&router, "ada").await;
+    let max = test.services.config.accounts.max_failed_logins;
+
+    for _ in 0..max {
+        let wrong = erase_body("a wrong guess");
+        send(
+            &router,
+            request(Method::DELETE, "/api/v1/me", Some(&ada), wrong),
+        )
+        .await;
+    }
+    let right = erase_body("a sturdy passphrase");
+    let locked = send(
+        &router,
+        request(Method::DELETE, "/api/v1/me", Some(&ada), right),
+    )
+    .await;
+
+    assert_eq!(
+        (locked.status, locked.code().as_str()),
+        (StatusCode::TOO_MANY_REQUESTS, "too-many-attempts")
+    );
+    let me = send(
+        &router,
+        request(Method::GET, "/api/v1/me", Some(&ada), None),
+    )
+    .await;
+    assert_eq!(me.status, StatusCode::OK);
+}
+
+#[tokio::test]
 async fn a_job_running_during_erasure_writes_no_result() {
     let test = test_app().await;
     let router = router(&test);
