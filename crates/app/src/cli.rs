@@ -9,9 +9,9 @@ use clap::{Args, Subcommand};
 use crate::accounts::SignUp;
 use crate::billing::RefundReport;
 use crate::config::{Config, Overrides};
-use crate::domain::{Email, LotId, PurchaseId, Role, Timestamp};
+use crate::domain::{Email, LotId, PurchaseId, Role, Timestamp, UserId};
 use crate::services::Services;
-use crate::store::{AccountStatus, NewLot, UserCredentials};
+use crate::store::{AccountStatus, AdminAction, NewLot, UserCredentials};
 
 #[path = "cli_export.rs"]
 mod export;
@@ -289,6 +289,24 @@ async fn find(services: &Services, email: &str) -> anyhow::Result<UserCredential
         .ok_or_else(|| anyhow::anyhow!("no account for {email}"))
 }
 
+/// Appends what the operator just did to the admin audit log (`GET /api/v1/admin/audit`).
+pub(crate) async fn audit(
+    services: &Services,
+    action: &str,
+    subject: UserId,
+    detail: String,
+) -> anyhow::Result<()> {
+    let entry = AdminAction {
+        at: Timestamp::now(),
+        actor: "cli".into(),
+        action: action.into(),
+        subject: Some(subject),
+        detail,
+    };
+    services.store.record_admin_action(&entry).await?;
+    Ok(())
+}
+
 async fn grant(services: &Services, email: &str, tokens: u32) -> anyhow::Result<()> {
     anyhow::ensure!(tokens > 0, "grant at least one token");
     let user = find(services, email).await?;
@@ -302,7 +320,14 @@ async fn grant(services: &Services, email: &str, tokens: u32) -> anyhow::Result<
         expires_at: now.plus(validity),
     };
     let expires_at = lot.expires_at;
-    services.store.grant_tokens(user.user.id, lot).await?;
+    let lot_id = services.store.grant_tokens(user.user.id, lot).await?;
+    audit(
+        services,
+        "grant",
+        user.user.id,
+        format!("{tokens} tokens, lot {lot_id}"),
+    )
+    .await?;
     println!(
         "granted {tokens} tokens to {}, valid until {}",
         user.user.email,
@@ -334,6 +359,7 @@ async fn create_admin(services: &Services, email: &str) -> anyhow::Result<()> {
         .store
         .set_role_and_status(user.id, Role::Admin, status)
         .await?;
+    audit(services, "create-admin", user.id, "role admin".into()).await?;
     println!("{} is an admin", user.email);
     Ok(())
 }
@@ -344,6 +370,17 @@ async fn set_status(services: &Services, email: &str, status: AccountStatus) -> 
         .store
         .set_role_and_status(user.user.id, user.user.role, status)
         .await?;
+    let action = match status {
+        AccountStatus::Active => "activate",
+        _ => "suspend",
+    };
+    audit(
+        services,
+        action,
+        user.user.id,
+        format!("status {}", status.as_str()),
+    )
+    .await?;
     println!("{} is now {}", user.user.email, status.as_str());
     Ok(())
 }
@@ -352,6 +389,9 @@ async fn refund(services: &Services, email: &str, purchase: PurchaseId) -> anyho
     let user = find(services, email).await?;
     match services.billing.refund(user.user.id, purchase).await {
         Ok(RefundReport::Refunded { refund_id, revoked }) => {
+            let detail =
+                format!("purchase {purchase}, Stripe refund {refund_id}, revoked {revoked}");
+            audit(services, "refund", user.user.id, detail).await?;
             println!(
                 "refunded purchase {purchase} of {} (Stripe refund {refund_id}); revoked {revoked} unspent tokens",
                 user.user.email

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use super::{CommonArgs, block_on, find, load};
+use super::{CommonArgs, audit, block_on, find, load};
 use crate::domain::{Role, UserScope};
 use crate::services::Services;
 
@@ -45,6 +45,8 @@ pub(crate) async fn export_to(
         out.unwrap_or_else(|| PathBuf::from(format!("atelier-export-{}.zip", found.user.id)));
     write_private(&path, &zip)
         .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+    let detail = format!("{} bytes", zip.len());
+    audit(services, "export-user", found.user.id, detail).await?;
     Ok(path)
 }
 

@@ -64,3 +64,45 @@ async fn the_refund_command_refunds_a_paid_purchase_once() {
     let balance = test.services.store.balance(ada, Timestamp::now()).await;
     assert_eq!(balance.expect("balance"), 3);
 }
+
+#[tokio::test]
+async fn operator_commands_go_to_the_admin_audit_log_and_export_writes_a_private_zip() {
+    let test = crate::testing::test_app().await;
+    let ada = test.user("ada").await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("ada.zip");
+
+    grant(&test.services, "ada@example.org", 4)
+        .await
+        .expect("grant");
+    set_status(&test.services, "ada@example.org", AccountStatus::Suspended)
+        .await
+        .expect("suspend");
+    let written = export::export_to(&test.services, "ada@example.org", Some(out.clone()))
+        .await
+        .expect("export");
+    let again = export::export_to(&test.services, "ada@example.org", Some(out.clone())).await;
+
+    let log = test.services.store.admin_actions(10).await.expect("log");
+    let actions: Vec<(&str, &str)> = log
+        .iter()
+        .map(|a| (a.action.as_str(), a.actor.as_str()))
+        .collect();
+    assert_eq!(
+        actions,
+        vec![("export-user", "cli"), ("suspend", "cli"), ("grant", "cli")]
+    );
+    assert!(log.iter().all(|a| a.subject == Some(ada.user_id())));
+    assert!(log[2].detail.starts_with("4 tokens"));
+    assert_eq!(written, out);
+    assert!(again.is_err(), "an existing file is never overwritten");
+    let bytes = std::fs::read(&out).expect("the ZIP");
+    let archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a ZIP");
+    assert!(archive.len() >= 10);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&out).expect("meta").permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+}

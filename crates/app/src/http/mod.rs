@@ -110,6 +110,7 @@ pub fn app(state: AppState) -> Router {
             post(payments::create_purchase).get(payments::list_purchases),
         )
         .route("/admin/purchases", get(payments::admin_purchases))
+        .route("/admin/audit", get(privacy::admin_audit))
         .layer(DefaultBodyLimit::max(config.server.max_body_bytes))
         .merge(limited)
         .merge(uploads)

@@ -1,5 +1,5 @@
 //! The privacy center's API: `GET|PUT /me/privacy`, `GET /me/export`, `PATCH /me` (display
-//! name) and `DELETE /me` (erasure, password in the body).
+//! name), `DELETE /me` (erasure, password in the body) and the admin audit log.
 
 use axum::Json;
 use axum::extract::State;
@@ -112,4 +112,19 @@ pub(crate) fn zip_response(zip: Vec<u8>) -> Response {
         zip,
     )
         .into_response()
+}
+
+/// `GET /admin/audit`: the admin audit log, newest first (admins only).
+pub async fn admin_audit(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Vec<crate::store::AdminAction>>, ApiError> {
+    if caller.scope.role() != crate::domain::Role::Admin {
+        return Err(ApiError::client(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "this needs an admin account",
+        ));
+    }
+    Ok(Json(state.services.store.admin_actions(500).await?))
 }

@@ -239,6 +239,10 @@ pub trait AuditStore: Send + Sync {
     async fn purge_access_log(&self, before: Timestamp) -> StoreResult<u64>;
     /// The caller's own access-log rows, newest first (for the data export).
     async fn access_log_of(&self, scope: UserScope, limit: u32) -> StoreResult<Vec<AccessEntry>>;
+    /// Appends to the admin audit log (append-only: nothing edits or deletes an entry).
+    async fn record_admin_action(&self, action: &AdminAction) -> StoreResult<()>;
+    /// Admin: the latest entries of the audit log, newest first.
+    async fn admin_actions(&self, limit: u32) -> StoreResult<Vec<AdminAction>>;
 }
 
 /// Token-pack purchases and the Stripe facts about them (C6).

@@ -110,6 +110,20 @@ pub struct AccountRecord {
     pub privacy: PrivacySettings,
 }
 
+/// One entry of the admin audit log: who did what to whose account.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AdminAction {
+    pub at: Timestamp,
+    /// `cli` for the operator's command line, else the admin's user id.
+    pub actor: String,
+    /// `grant`, `suspend`, `activate`, `create-admin`, `refund`, `export-user`, ….
+    pub action: String,
+    /// The account acted on; `None` once that account is erased.
+    pub subject: Option<crate::domain::UserId>,
+    /// What changed, without personal data (amounts, ids).
+    pub detail: String,
+}
+
 /// What an erasure removed, for the log.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ErasureCounts {

@@ -385,3 +385,57 @@ async fn a_choice_set_to_what_it_already_is_records_nothing_and_unknown_fields_a
             .is_empty()
     );
 }
+
+#[tokio::test]
+async fn only_admins_read_the_admin_audit_log() {
+    let test = test_app().await;
+    let router = router(&test);
+    let ada = register(&router, "ada").await;
+    let scope = scope_of(&test, &ada).await;
+    let store = &test.services.store;
+
+    let refused = send(
+        &router,
+        request(Method::GET, "/api/v1/admin/audit", Some(&ada), None),
+    )
+    .await;
+    store
+        .set_role_and_status(
+            scope.user_id(),
+            crate::domain::Role::Admin,
+            crate::store::AccountStatus::Active,
+        )
+        .await
+        .expect("make admin");
+    let (_, token) = test
+        .services
+        .accounts
+        .sign_in("ada@example.org", "a sturdy passphrase")
+        .await
+        .expect("sign in again");
+    let entry = crate::store::AdminAction {
+        at: Timestamp::now(),
+        actor: "cli".into(),
+        action: "grant".into(),
+        subject: Some(scope.user_id()),
+        detail: "4 tokens".into(),
+    };
+    store.record_admin_action(&entry).await.expect("record");
+    let read = send(
+        &router,
+        request(
+            Method::GET,
+            "/api/v1/admin/audit",
+            Some(token.as_str()),
+            None,
+        ),
+    )
+    .await;
+
+    assert_eq!(
+        (refused.status, refused.code().as_str()),
+        (StatusCode::FORBIDDEN, "forbidden")
+    );
+    assert_eq!(read.status, StatusCode::OK);
+    assert_eq!(read.json()[0]["action"], json!("grant"));
+}

@@ -7,7 +7,8 @@ use super::rls::{USER_TABLES, rows_of, seed};
 use super::{Backend, TestStore, stories, test_user};
 use crate::domain::{JobId, PurchaseId, Timestamp, UploadId, UserScope};
 use crate::store::{
-    ConsentKind, ConsentSource, Mail, NewJob, NewPurchase, PrivacyChange, Store, StoreError, Upload,
+    AdminAction, ConsentKind, ConsentSource, Mail, NewJob, NewPurchase, PrivacyChange, Store,
+    StoreError, Upload,
 };
 
 stories!(
@@ -16,6 +17,7 @@ stories!(
     erasure_removes_every_row_of_the_user_and_detaches_purchases,
     a_job_completed_after_erasure_writes_nothing,
     the_farewell_mail_is_deleted_once_sent,
+    the_admin_audit_log_cannot_be_edited_and_forgets_an_erased_subject,
 );
 
 fn set(kind: ConsentKind, value: bool) -> PrivacyChange {
@@ -248,4 +250,53 @@ async fn the_farewell_mail_is_deleted_once_sent(db: &TestStore) {
         "the earlier mail to the address is dropped"
     );
     assert!(after.iter().all(|m| m.mail.recipient != email));
+}
+
+/// Runs `sql` as the database's owner (SQLite file / PostgreSQL admin): `true` if it worked.
+async fn raw_succeeds(db: &TestStore, sql: &str) -> bool {
+    let sql = sqlx::AssertSqlSafe(sql.to_owned());
+    match &db.backend {
+        Backend::Sqlite(dir) => {
+            let url = format!("sqlite://{}", dir.path().join("test.db").display());
+            let mut conn = sqlx::SqliteConnection::connect(&url).await.expect("open");
+            sqlx::query(sql).execute(&mut conn).await.is_ok()
+        }
+        Backend::Postgres(pg) => {
+            let mut conn = PgConnection::connect(&pg.url).await.expect("admin");
+            sqlx::query(sql).execute(&mut conn).await.is_ok()
+        }
+    }
+}
+
+async fn the_admin_audit_log_cannot_be_edited_and_forgets_an_erased_subject(db: &TestStore) {
+    let store = db.store.as_ref();
+    let alice = test_user(store, "alice").await;
+    let email = store.user(alice).await.expect("user").email;
+    let now = Timestamp::now();
+    let entry = AdminAction {
+        at: now,
+        actor: "cli".into(),
+        action: "grant".into(),
+        subject: Some(alice.user_id()),
+        detail: "4 tokens".into(),
+    };
+    store.record_admin_action(&entry).await.expect("record");
+
+    let edited = raw_succeeds(db, "UPDATE admin_audit SET detail = 'nothing'").await;
+    let deleted = raw_succeeds(db, "DELETE FROM admin_audit").await;
+    store.begin_erasure(alice, now).await.expect("begin");
+    store
+        .erase_user(alice, &farewell(&email), now)
+        .await
+        .expect("erase");
+    let log = store.admin_actions(10).await.expect("log");
+
+    assert!(!edited && !deleted, "the log is append-only");
+    assert_eq!(
+        log,
+        vec![AdminAction {
+            subject: None,
+            ..entry
+        }]
+    );
 }

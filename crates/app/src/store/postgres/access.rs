@@ -39,6 +39,11 @@ pub(crate) const GRANTS: &[(&str, &str, &str)] = &[
     ("stripe_events", "", "SELECT, INSERT, UPDATE"),
     ("payment_refunds", "", "SELECT, INSERT, UPDATE"),
     ("consents", "SELECT, INSERT", ""),
+    (
+        "admin_audit",
+        "",
+        "SELECT, INSERT, UPDATE (subject_user_id)",
+    ),
 ];
 
 /// A login role and the password to give it (`None`: leave its password alone).

@@ -88,6 +88,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "privacy",
         include_str!("../../../../../migrations/postgres/0005_privacy.sql"),
     ),
+    (
+        6,
+        "admin audit",
+        include_str!("../../../../../migrations/postgres/0006_admin_audit.sql"),
+    ),
 ];
 
 pub struct PgStore {

@@ -209,6 +209,11 @@ impl PrivacyStore for PgStore {
             .await
             .map_err(internal)?
             .rows_affected();
+        sqlx::query("UPDATE admin_audit SET subject_user_id = NULL WHERE subject_user_id = $1")
+            .bind(user)
+            .execute(&mut *tx)
+            .await
+            .map_err(internal)?;
         let mut rows = sqlx::query("DELETE FROM outbox WHERE recipient = $1")
             .bind(&email)
             .execute(&mut *tx)

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 
 use super::{SqliteStore, get, get_opt_id, get_time, internal};
 use crate::domain::{Timestamp, UserScope};
-use crate::store::{AccessEntry, AuditStore, Mail, PendingMail, StoreResult};
+use crate::store::{AccessEntry, AdminAction, AuditStore, Mail, PendingMail, StoreResult};
 
 /// Deletes a delivered (or abandoned) mail marked `purge_on_send`: the erasure confirmation
 /// must not keep the address of someone who asked to be forgotten.
@@ -148,6 +148,43 @@ impl AuditStore for SqliteStore {
                     route: get(row, "route")?,
                     status: u16::try_from(get::<i64>(row, "status")?).unwrap_or_default(),
                     user_id: get_opt_id(row, "user_id")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn record_admin_action(&self, action: &AdminAction) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO admin_audit (at, actor, action, subject_user_id, detail) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(action.at.millis())
+        .bind(&action.actor)
+        .bind(&action.action)
+        .bind(action.subject.map(|id| id.to_string()))
+        .bind(&action.detail)
+        .execute(&self.writer)
+        .await
+        .map_err(internal)?;
+        Ok(())
+    }
+
+    async fn admin_actions(&self, limit: u32) -> StoreResult<Vec<AdminAction>> {
+        let rows = sqlx::query(
+            "SELECT at, actor, action, subject_user_id, detail FROM admin_audit
+             ORDER BY id DESC LIMIT ?",
+        )
+        .bind(i64::from(limit))
+        .fetch_all(&self.reader)
+        .await
+        .map_err(internal)?;
+        rows.iter()
+            .map(|row| {
+                Ok(AdminAction {
+                    at: get_time(row, "at")?,
+                    actor: get(row, "actor")?,
+                    action: get(row, "action")?,
+                    subject: get_opt_id(row, "subject_user_id")?,
+                    detail: get(row, "detail")?,
                 })
             })
             .collect()

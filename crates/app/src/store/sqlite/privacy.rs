@@ -207,6 +207,11 @@ impl PrivacyStore for SqliteStore {
             .await
             .map_err(internal)?
             .rows_affected();
+        sqlx::query("UPDATE admin_audit SET subject_user_id = NULL WHERE subject_user_id = ?")
+            .bind(&user)
+            .execute(&mut *tx)
+            .await
+            .map_err(internal)?;
         let mut rows = sqlx::query("DELETE FROM outbox WHERE recipient = ?")
             .bind(&email)
             .execute(&mut *tx)
