@@ -116,6 +116,10 @@ pub enum UserAction {
         #[arg(value_name = "PURCHASE_ID")]
         purchase: PurchaseId,
     },
+    /// Erase the account of EMAIL at once, as its owner's "Delete my account" does (for a
+    /// request made by letter or mail): every blob, row and its data key; purchases stay,
+    /// detached. A confirmation goes to the address. Cannot be undone.
+    Erase { email: String },
 }
 
 /// Manage blob storage.
@@ -276,6 +280,7 @@ pub fn user(args: UserArgs) -> ExitCode {
                 set_status(&services, &email, AccountStatus::Active).await
             }
             UserAction::Refund { email, purchase } => refund(&services, &email, purchase).await,
+            UserAction::Erase { email } => erase(&services, &email).await,
         }
     })
 }
@@ -304,6 +309,23 @@ pub(crate) async fn audit(
         detail,
     };
     services.store.record_admin_action(&entry).await?;
+    Ok(())
+}
+
+async fn erase(services: &Services, email: &str) -> anyhow::Result<()> {
+    let user = find(services, email).await?;
+    let scope = crate::domain::UserScope::trusted(user.user.id, Role::User);
+    services.privacy.erase_now(scope).await?;
+    // Recorded after the fact and naming no one: the account is gone.
+    let entry = AdminAction {
+        at: Timestamp::now(),
+        actor: "cli".into(),
+        action: "erase-user".into(),
+        subject: None,
+        detail: "account erased at the owner's request".into(),
+    };
+    services.store.record_admin_action(&entry).await?;
+    println!("erased the account of {}", user.user.email);
     Ok(())
 }
 

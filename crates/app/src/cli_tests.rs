@@ -1,4 +1,5 @@
-//! `atelier user refund`: argument parsing and the command against the fake Stripe.
+//! Operator commands: `user refund` (parsing, against the fake Stripe), the audit log they
+//! write, `export-user` and `user erase`.
 
 use clap::Parser;
 
@@ -105,4 +106,28 @@ async fn operator_commands_go_to_the_admin_audit_log_and_export_writes_a_private
         let mode = std::fs::metadata(&out).expect("meta").permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
     }
+}
+
+#[tokio::test]
+async fn the_erase_command_removes_the_account_and_logs_it_naming_no_one() {
+    let test = crate::testing::test_app().await;
+    let ada = test.user("ada").await;
+    let bob = test.user("bob").await;
+
+    let erased = erase(&test.services, "ada@example.org").await;
+    let unknown = erase(&test.services, "ada@example.org").await;
+
+    assert!(erased.is_ok() && unknown.is_err());
+    assert!(
+        test.rows_mentioning(&ada.user_id().to_string())
+            .await
+            .is_empty()
+    );
+    assert!(test.services.store.user(bob).await.is_ok());
+    let log = test.services.store.admin_actions(10).await.expect("log");
+    assert_eq!(log.len(), 1);
+    assert_eq!(
+        (log[0].action.as_str(), log[0].subject),
+        ("erase-user", None)
+    );
 }
