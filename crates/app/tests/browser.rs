@@ -103,11 +103,8 @@ async fn fetch_status(client: &Client, url: &str) -> Value {
         .expect("fetch in page")
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs chromium and chromedriver; run with --ignored"]
-async fn sign_up_upload_pick_a_style_watch_download_and_delete() {
-    // Arrange: the real server on port 0 and a headless browser.
-    let dir = tempfile::tempdir().expect("tempdir");
+/// The real server on port 0 over a fresh data folder; returns its base URL.
+async fn start_server(dir: &std::path::Path) -> String {
     let vars = [
         ("ATELIER__ACCOUNTS__ARGON2_MEMORY_KIB", "64"),
         ("ATELIER__JOBS__POLL_INTERVAL", "50ms"),
@@ -115,7 +112,7 @@ async fn sign_up_upload_pick_a_style_watch_download_and_delete() {
     .map(|(k, v)| (k.to_owned(), v.to_owned()));
     let overrides = Overrides {
         listen: None,
-        data_dir: Some(dir.path().to_owned()),
+        data_dir: Some(dir.to_owned()),
     };
     let services = Services::open(Config::load(None, vars, &overrides).expect("config"))
         .await
@@ -129,6 +126,115 @@ async fn sign_up_upload_pick_a_style_watch_download_and_delete() {
         listener,
         std::future::pending(),
     ));
+    base
+}
+
+/// Fills and sends the sign-up form, then waits for the welcome balance.
+async fn sign_up(client: &Client, base: &str, email: &str) {
+    client
+        .goto(&format!("{base}/signup"))
+        .await
+        .expect("sign-up page");
+    type_into(client, "input[name=email]", email).await;
+    type_into(client, "input[name=password]", "a sturdy passphrase").await;
+    click(client, "input[name=age_over_14]").await;
+    click(client, "form.stack button[type=submit]").await;
+    wait_for_text(client, "3 tokens", Duration::from_secs(10)).await;
+}
+
+async fn type_into(client: &Client, css: &str, text: &str) {
+    client
+        .find(Locator::Css(css))
+        .await
+        .expect(css)
+        .send_keys(text)
+        .await
+        .expect("type");
+}
+
+async fn click(client: &Client, css: &str) {
+    client
+        .find(Locator::Css(css))
+        .await
+        .expect(css)
+        .click()
+        .await
+        .expect("click");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs chromium and chromedriver; run with --ignored"]
+async fn the_privacy_page_exports_a_zip_pauses_and_deletes_the_account() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let base = start_server(dir.path()).await;
+    let (_driver, webdriver) = start_driver();
+    let client = browser(&webdriver).await;
+    sign_up(&client, &base, "ada@example.org").await;
+
+    client
+        .goto(&format!("{base}/privacy"))
+        .await
+        .expect("privacy page");
+    wait_for_text(&client, "within 30 days", Duration::from_secs(10)).await;
+    snap(&client, "09-privacy").await;
+    // The download link, fetched by the page with its session: bytes back to the test.
+    let href = client
+        .find(Locator::Css("a[href='/privacy/export']"))
+        .await
+        .expect("download link")
+        .attr("href")
+        .await
+        .expect("href")
+        .expect("a link");
+    let script = "const done = arguments[arguments.length - 1];
+        fetch(arguments[0]).then(r => r.arrayBuffer()).then(b => done([...new Uint8Array(b)]));";
+    let bytes: Vec<u8> = client
+        .execute_async(script, vec![json!(href)])
+        .await
+        .expect("fetch the export")
+        .as_array()
+        .expect("bytes")
+        .iter()
+        .map(|b| u8::try_from(b.as_u64().unwrap_or(256)).expect("a byte"))
+        .collect();
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a ZIP");
+    let mut account = String::new();
+    std::io::Read::read_to_string(
+        &mut archive.by_name("account.json").expect("account.json"),
+        &mut account,
+    )
+    .expect("unpack");
+    assert!(account.contains("ada@example.org"));
+
+    click(&client, "input[name=processing_paused]").await;
+    click(&client, "form[action='/privacy/preferences'] button").await;
+    wait_for_text(&client, "Your choices are saved.", Duration::from_secs(10)).await;
+    type_into(
+        &client,
+        "form[action='/privacy/delete'] input[name=password]",
+        "a sturdy passphrase",
+    )
+    .await;
+    click(&client, "form[action='/privacy/delete'] button").await;
+    wait_for_text(&client, "Your account is deleted", Duration::from_secs(10)).await;
+    snap(&client, "10-account-deleted").await;
+    client
+        .goto(&format!("{base}/privacy"))
+        .await
+        .expect("privacy again");
+    let url = client.current_url().await.expect("url");
+    assert!(url.path().ends_with("/signin"), "signed out: {url}");
+    sign_up(&client, &base, "ada@example.org").await;
+
+    client.close().await.expect("close browser");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs chromium and chromedriver; run with --ignored"]
+async fn sign_up_upload_pick_a_style_watch_download_and_delete() {
+    // Arrange: the real server on port 0 and a headless browser.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let base = start_server(dir.path()).await;
     let photo = dir.path().join("portrait.png");
     std::fs::write(&photo, photo_sized(600, 600)).expect("photo");
     let (_driver, webdriver) = start_driver();
