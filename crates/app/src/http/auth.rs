@@ -95,12 +95,13 @@ pub async fn me(
     caller: Caller,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let store = &state.services.store;
-    let user = store.user(caller.scope).await?;
+    let user = store.account_record(caller.scope).await?;
     let balance = store.balance(caller.scope, Timestamp::now()).await?;
     Ok(Json(json!({
         "id": user.id,
         "email": user.email,
-        "role": user.role.as_str(),
+        "display_name": user.display_name,
+        "role": user.role,
         "status": user.status,
         "balance": balance,
         "created_at": user.created_at,

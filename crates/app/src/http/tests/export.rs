@@ -133,6 +133,11 @@ async fn the_display_name_is_rectified_with_patch() {
         ),
     )
     .await;
+    let me = send(
+        &router,
+        request(Method::GET, "/api/v1/me", Some(&ada), None),
+    )
+    .await;
     let bad = send(
         &router,
         request(
@@ -165,6 +170,7 @@ async fn the_display_name_is_rectified_with_patch() {
     )
     .await;
 
+    assert_eq!(me.json()["display_name"], json!("Ada L."));
     assert_eq!(named.status, StatusCode::OK);
     assert_eq!(named.json()["display_name"], json!("Ada L."));
     assert_eq!(
