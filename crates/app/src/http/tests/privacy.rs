@@ -71,6 +71,14 @@ async fn erasure_leaves_no_row_or_blob_of_the_user_and_keeps_purchases_anonymous
         request(Method::PUT, "/api/v1/me/privacy", Some(&ada), Some(paused)),
     )
     .await;
+    let moving = json!({"email": "ada.new@example.org", "password": "a sturdy passphrase"});
+    let asked = send(
+        &router,
+        request(Method::POST, "/api/v1/me/email", Some(&ada), Some(moving)),
+    )
+    .await;
+    assert_eq!(asked.status, StatusCode::ACCEPTED);
+    assert!(!test.rows_mentioning("ada.new@example.org").await.is_empty());
     let reset = json!({"email": "ada@example.org"});
     send(
         &router,
@@ -122,6 +130,7 @@ async fn erasure_leaves_no_row_or_blob_of_the_user_and_keeps_purchases_anonymous
         .await
         .expect("sent");
     assert!(test.rows_mentioning("ada@example.org").await.is_empty());
+    assert!(test.rows_mentioning("ada.new@example.org").await.is_empty());
     let blobs_after = test.services.blobs.list().await.expect("list");
     assert!(!blobs_after.iter().any(|(key, _)| key.contains(&ada_id)));
     assert!(

@@ -214,8 +214,13 @@ impl PrivacyStore for PgStore {
             .execute(&mut *tx)
             .await
             .map_err(internal)?;
-        let mut rows = sqlx::query("DELETE FROM outbox WHERE recipient = $1")
-            .bind(&email)
+        // Mail to the address, and to any address the user asked to move to.
+        let mut rows = sqlx::query(
+            "DELETE FROM outbox WHERE recipient = $1 OR recipient IN
+                 (SELECT new_email FROM account_tokens WHERE user_id = $2 AND new_email IS NOT NULL)",
+        )
+        .bind(&email)
+        .bind(user)
             .execute(&mut *tx)
             .await
             .map_err(internal)?

@@ -212,8 +212,13 @@ impl PrivacyStore for SqliteStore {
             .execute(&mut *tx)
             .await
             .map_err(internal)?;
-        let mut rows = sqlx::query("DELETE FROM outbox WHERE recipient = ?")
-            .bind(&email)
+        // Mail to the address, and to any address the user asked to move to.
+        let mut rows = sqlx::query(
+            "DELETE FROM outbox WHERE recipient = ? OR recipient IN
+                 (SELECT new_email FROM account_tokens WHERE user_id = ? AND new_email IS NOT NULL)",
+        )
+        .bind(&email)
+        .bind(&user)
             .execute(&mut *tx)
             .await
             .map_err(internal)?
