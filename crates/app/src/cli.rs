@@ -36,6 +36,7 @@ Common settings (file key / environment variable, default):
   retention.upload_ttl     ATELIER__RETENTION__UPLOAD_TTL     24h
   retention.result_ttl     ATELIER__RETENTION__RESULT_TTL     24h
   retention.sweep_interval ATELIER__RETENTION__SWEEP_INTERVAL 1m
+  retention.mail_ttl       ATELIER__RETENTION__MAIL_TTL       30days (sent mail is deleted)
   tokens.welcome           ATELIER__TOKENS__WELCOME           3
   jobs.workers             ATELIER__JOBS__WORKERS             0 (one per core)
   uploads.max_bytes        ATELIER__UPLOADS__MAX_BYTES        20000000
@@ -229,12 +230,13 @@ pub fn sweep(args: CommonArgs) -> ExitCode {
         let services = Services::open(load(&args, None)?).await?;
         let report = services.sweeper().sweep_once(Timestamp::now()).await?;
         println!(
-            "deleted {} uploads, {} results, {} orphan blobs; expired {} tokens; purged {} access-log rows",
+            "deleted {} uploads, {} results, {} orphan blobs; expired {} tokens; purged {} access-log rows and {} sent mails",
             report.uploads,
             report.results,
             report.orphans,
             report.tokens_expired,
-            report.access_rows
+            report.access_rows,
+            report.mail_rows
         );
         Ok(())
     })

@@ -31,6 +31,7 @@ pub struct SweepReport {
     pub orphans: u64,
     pub tokens_expired: u64,
     pub access_rows: u64,
+    pub mail_rows: u64,
 }
 
 #[derive(Clone)]
@@ -98,10 +99,16 @@ impl Sweeper {
             .store
             .purge_access_log(now.minus(self.config.access_log_ttl))
             .await?;
+        report.mail_rows = self
+            .store
+            .purge_mail(now.minus(self.config.mail_ttl))
+            .await?;
         for (kind, count) in [
             ("upload", report.uploads),
             ("result", report.results),
             ("orphan", report.orphans),
+            ("access-log", report.access_rows),
+            ("mail", report.mail_rows),
         ] {
             metrics::counter!("atelier_sweeper_deleted_total", "kind" => kind).increment(count);
         }

@@ -83,6 +83,10 @@ pub struct RetentionConfig {
     /// Access-log rows older than this are purged (C8: two years).
     #[serde(deserialize_with = "human_duration")]
     pub access_log_ttl: Duration,
+    /// Outbox mail sent (or given up on) longer ago than this is deleted: addresses and
+    /// bodies are personal data and serve no purpose once delivered.
+    #[serde(deserialize_with = "human_duration")]
+    pub mail_ttl: Duration,
 }
 
 impl Default for RetentionConfig {
@@ -92,6 +96,7 @@ impl Default for RetentionConfig {
             result_ttl: Duration::from_secs(24 * 3600),
             sweep_interval: Duration::from_secs(60),
             access_log_ttl: Duration::from_secs(730 * 24 * 3600),
+            mail_ttl: Duration::from_secs(30 * 24 * 3600),
         }
     }
 }

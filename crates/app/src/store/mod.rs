@@ -237,6 +237,8 @@ pub trait AuditStore: Send + Sync {
     ) -> StoreResult<()>;
     async fn record_access(&self, entry: &AccessEntry) -> StoreResult<()>;
     async fn purge_access_log(&self, before: Timestamp) -> StoreResult<u64>;
+    /// System: deletes mail sent or given up on before `before`; returns how many.
+    async fn purge_mail(&self, before: Timestamp) -> StoreResult<u64>;
     /// The caller's own access-log rows, newest first (for the data export).
     async fn access_log_of(&self, scope: UserScope, limit: u32) -> StoreResult<Vec<AccessEntry>>;
     /// Appends to the admin audit log (append-only: nothing edits or deletes an entry).

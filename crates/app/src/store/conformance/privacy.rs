@@ -18,6 +18,7 @@ stories!(
     a_job_completed_after_erasure_writes_nothing,
     the_farewell_mail_is_deleted_once_sent,
     the_admin_audit_log_cannot_be_edited_and_forgets_an_erased_subject,
+    mail_sent_or_given_up_on_long_ago_is_purged_and_pending_mail_stays,
 );
 
 fn set(kind: ConsentKind, value: bool) -> PrivacyChange {
@@ -299,4 +300,50 @@ async fn the_admin_audit_log_cannot_be_edited_and_forgets_an_erased_subject(db: 
             ..entry
         }]
     );
+}
+
+async fn mail_sent_or_given_up_on_long_ago_is_purged_and_pending_mail_stays(db: &TestStore) {
+    let store = db.store.as_ref();
+    let long_ago = Timestamp::from_millis(Timestamp::now().millis() - 40 * super::DAY);
+    let now = Timestamp::now();
+    for to in [
+        "sent@example.org",
+        "failed@example.org",
+        "fresh@example.org",
+        "pending@example.org",
+    ] {
+        store
+            .enqueue_mail(&farewell(to), long_ago)
+            .await
+            .expect("enqueue");
+    }
+    let queued = store.pending_mail(now, 10).await.expect("outbox");
+    let id_of = |to: &str| {
+        queued
+            .iter()
+            .find(|m| m.mail.recipient == to)
+            .map(|m| m.id)
+            .expect("queued")
+    };
+    store
+        .mark_mail_sent(id_of("sent@example.org"), long_ago)
+        .await
+        .expect("sent");
+    store
+        .mark_mail_failed(id_of("failed@example.org"), "refused", None, long_ago)
+        .await
+        .expect("failed");
+    store
+        .mark_mail_sent(id_of("fresh@example.org"), now)
+        .await
+        .expect("sent");
+
+    let cutoff = Timestamp::from_millis(now.millis() - 30 * super::DAY);
+    let purged = store.purge_mail(cutoff).await.expect("purge");
+    let again = store.purge_mail(cutoff).await.expect("purge");
+    let left = store.pending_mail(now, 10).await.expect("outbox");
+
+    assert_eq!((purged, again), (2, 0));
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0].mail.recipient, "pending@example.org");
 }

@@ -127,6 +127,18 @@ impl AuditStore for PgStore {
         Ok(done.rows_affected())
     }
 
+    async fn purge_mail(&self, before: Timestamp) -> StoreResult<u64> {
+        let done = sqlx::query(
+            "DELETE FROM outbox WHERE (sent_at IS NOT NULL AND sent_at < $1)
+                OR (failed_at IS NOT NULL AND failed_at < $1)",
+        )
+        .bind(before.millis())
+        .execute(&self.system)
+        .await
+        .map_err(internal)?;
+        Ok(done.rows_affected())
+    }
+
     async fn access_log_of(&self, scope: UserScope, limit: u32) -> StoreResult<Vec<AccessEntry>> {
         let mut tx = self.scoped(scope).await?;
         let rows = sqlx::query(

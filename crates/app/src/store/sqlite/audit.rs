@@ -128,6 +128,19 @@ impl AuditStore for SqliteStore {
         Ok(done.rows_affected())
     }
 
+    async fn purge_mail(&self, before: Timestamp) -> StoreResult<u64> {
+        let done = sqlx::query(
+            "DELETE FROM outbox WHERE (sent_at IS NOT NULL AND sent_at < ?)
+                OR (failed_at IS NOT NULL AND failed_at < ?)",
+        )
+        .bind(before.millis())
+        .bind(before.millis())
+        .execute(&self.writer)
+        .await
+        .map_err(internal)?;
+        Ok(done.rows_affected())
+    }
+
     async fn access_log_of(&self, scope: UserScope, limit: u32) -> StoreResult<Vec<AccessEntry>> {
         let rows = sqlx::query(
             "SELECT at, ip, user_agent, method, route, status, user_id FROM access_log
