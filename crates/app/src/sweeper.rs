@@ -32,6 +32,7 @@ pub struct SweepReport {
     pub tokens_expired: u64,
     pub access_rows: u64,
     pub mail_rows: u64,
+    pub exports: u64,
 }
 
 #[derive(Clone)]
@@ -93,6 +94,19 @@ impl Sweeper {
                 break;
             }
         }
+        loop {
+            let expired = self.store.expired_exports(now, BATCH).await?;
+            for row in &expired {
+                if let Some(key) = &row.blob_key {
+                    self.blobs.delete(key).await?;
+                }
+                self.store.forget_export(row.id).await?;
+                report.exports += 1;
+            }
+            if expired.len() < BATCH as usize {
+                break;
+            }
+        }
         report.orphans = self.remove_orphans(now).await?;
         report.tokens_expired = self.store.expire_lots(now).await?;
         report.access_rows = self
@@ -109,6 +123,7 @@ impl Sweeper {
             ("orphan", report.orphans),
             ("access-log", report.access_rows),
             ("mail", report.mail_rows),
+            ("export", report.exports),
         ] {
             metrics::counter!("atelier_sweeper_deleted_total", "kind" => kind).increment(count);
         }
@@ -248,5 +263,60 @@ mod tests {
             .map(|(k, _)| k)
             .collect();
         assert_eq!(keys, vec![kept.blob_key]);
+    }
+
+    #[tokio::test]
+    async fn an_expired_export_loses_its_zip_then_its_row() {
+        let test = test_app().await;
+        let scope = test.user("ada").await;
+        let store = &test.services.store;
+        let long_ago = Timestamp::from_millis(Timestamp::now().millis() - 3_600_000);
+        let id = crate::domain::ExportId::new();
+        store
+            .create_export(
+                scope,
+                id,
+                long_ago,
+                long_ago.plus(std::time::Duration::from_secs(60)),
+            )
+            .await
+            .expect("request");
+        test.services.privacy.build_export(scope, id).await;
+        let key = crate::privacy::export_key(scope.user_id(), id);
+        assert!(
+            test.services
+                .blobs
+                .list()
+                .await
+                .expect("list")
+                .iter()
+                .any(|(k, _)| *k == key)
+        );
+
+        let report = test
+            .services
+            .sweeper()
+            .sweep_once(Timestamp::now())
+            .await
+            .expect("sweep");
+
+        assert_eq!(report.exports, 1);
+        assert!(
+            store
+                .export_request(scope, id)
+                .await
+                .expect("read")
+                .is_none()
+        );
+        assert!(
+            !test
+                .services
+                .blobs
+                .list()
+                .await
+                .expect("list")
+                .iter()
+                .any(|(k, _)| *k == key)
+        );
     }
 }

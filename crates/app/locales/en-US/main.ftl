@@ -204,6 +204,15 @@ privacy-change-email = Change your e-mail address
 privacy-export = Download my data
 privacy-export-text = A ZIP file with your account, tokens, purchases, jobs, access log, choices, and the photos and portraits still held. README.txt inside explains every file.
 privacy-export-button = Download my data (ZIP)
+privacy-export-background-text = For a large account, or to download later: we prepare the ZIP in the background, e-mail you when it is ready, and keep it 7 days for you alone.
+privacy-export-background-button = Prepare my data in the background
+privacy-export-requested = We are preparing your data; this page shows when it is ready.
+privacy-export-download = Download
+privacy-export-line = Asked { $created }: { $status ->
+    [ready] ready, kept until { $expires }
+    [failed] failed; please ask again
+   *[pending] being prepared
+}
 privacy-delete = Delete my account
 privacy-delete-text = Deletes at once and for good your photos, portraits, tokens, history and account. Only the amounts and dates of purchases stay, no longer linked to you. We send a confirmation to your address.
 privacy-delete-button = Delete my account now

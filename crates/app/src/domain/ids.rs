@@ -65,4 +65,6 @@ typed_id!(
     ResultId,
     /// A token pack bought (or being bought) through Stripe.
     PurchaseId,
+    /// A data export built in the background.
+    ExportId,
 );

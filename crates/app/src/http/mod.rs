@@ -87,6 +87,12 @@ pub fn app(state: AppState) -> Router {
             get(privacy::get_privacy).put(privacy::put_privacy),
         )
         .route("/me/export", get(privacy::export))
+        .route(
+            "/me/exports",
+            post(privacy::request_export).get(privacy::list_exports),
+        )
+        .route("/me/exports/{id}", get(privacy::get_export))
+        .route("/me/exports/{id}/download", get(privacy::download_export))
         .route("/me/email", post(account::request_email_change))
         .route("/me/email/confirm", post(account::confirm_email_change))
         .route("/tokens", get(auth::tokens))

@@ -2,7 +2,7 @@
 //! name), `DELETE /me` (erasure, password in the body) and the admin audit log.
 
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
@@ -11,7 +11,7 @@ use super::auth::session_cookie_header;
 use super::error::ApiJson;
 use super::{ApiError, AppState, Caller};
 use crate::privacy::REQUEST_DEADLINE_DAYS;
-use crate::store::{AccountRecord, ConsentSource, PrivacyChange, PrivacySettings};
+use crate::store::{AccountRecord, ConsentSource, ExportRequest, PrivacyChange, PrivacySettings};
 
 #[derive(Serialize)]
 pub struct PrivacyView {
@@ -127,4 +127,56 @@ pub async fn admin_audit(
         ));
     }
     Ok(Json(state.services.store.admin_actions(500).await?))
+}
+
+/// `POST /me/exports`: starts building the caller's export in the background; 202 with the
+/// request (`{"id","status":"pending","expires_at",…}`); poll `GET /me/exports/{id}`.
+pub async fn request_export(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<(StatusCode, Json<ExportRequest>), ApiError> {
+    let request = state.services.privacy.request_export(caller.scope).await?;
+    Ok((StatusCode::ACCEPTED, Json(request)))
+}
+
+/// `GET /me/exports`: the caller's export requests, newest first.
+pub async fn list_exports(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Vec<ExportRequest>>, ApiError> {
+    Ok(Json(
+        state.services.privacy.export_requests(caller.scope).await?,
+    ))
+}
+
+/// `GET /me/exports/{id}`: one request's status.
+pub async fn get_export(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<ExportRequest>, ApiError> {
+    let id = id.parse().map_err(|_| ApiError::not_found())?;
+    state
+        .services
+        .privacy
+        .export_request(caller.scope, id)
+        .await?
+        .map(Json)
+        .ok_or_else(ApiError::not_found)
+}
+
+/// `GET /me/exports/{id}/download`: the ZIP once ready, for its owner, until it expires.
+pub async fn download_export(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let id = id.parse().map_err(|_| ApiError::not_found())?;
+    state
+        .services
+        .privacy
+        .prepared_export(caller.scope, id)
+        .await?
+        .map(zip_response)
+        .ok_or_else(ApiError::not_found)
 }

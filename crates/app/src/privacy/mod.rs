@@ -4,10 +4,12 @@
 //! Owns the order of erasure: pause and cancel, blobs, rows with the data key, blobs again.
 //! It must not know about HTTP; the store owns the SQL.
 
+mod background;
 mod export;
 
 use std::sync::Arc;
 
+pub use background::{EXPORT_TTL, export_key};
 pub use export::{EXPORT_README, ExportLimits};
 
 use crate::accounts::{AccountError, Accounts};

@@ -26,7 +26,8 @@ pub use records::*;
 
 use crate::config::DatabaseConfig;
 use crate::domain::{
-    Email, JobId, LotId, PurchaseId, ResultId, Role, Timestamp, UploadId, UserId, UserScope,
+    Email, ExportId, JobId, LotId, PurchaseId, ResultId, Role, Timestamp, UploadId, UserId,
+    UserScope,
 };
 
 /// Why a store call failed. Only `Internal` is the store's fault.
@@ -313,6 +314,40 @@ pub trait PrivacyStore: Send + Sync {
     ) -> StoreResult<ErasureCounts>;
 }
 
+/// Data exports built in the background, downloadable by their owner until they expire.
+#[async_trait]
+pub trait ExportStore: Send + Sync {
+    async fn create_export(
+        &self,
+        scope: UserScope,
+        id: ExportId,
+        now: Timestamp,
+        expires_at: Timestamp,
+    ) -> StoreResult<ExportRequest>;
+    /// Records how a pending export ended (a request no longer pending is `WrongState`).
+    async fn finish_export(
+        &self,
+        scope: UserScope,
+        id: ExportId,
+        outcome: &ExportOutcome,
+        now: Timestamp,
+    ) -> StoreResult<ExportRequest>;
+    async fn export_request(
+        &self,
+        scope: UserScope,
+        id: ExportId,
+    ) -> StoreResult<Option<ExportRequest>>;
+    /// The caller's export requests, newest first.
+    async fn export_requests_of(
+        &self,
+        scope: UserScope,
+        limit: u32,
+    ) -> StoreResult<Vec<ExportRequest>>;
+    /// System: requests past their expiry, for the sweeper (blob first, then row).
+    async fn expired_exports(&self, now: Timestamp, limit: u32) -> StoreResult<Vec<ExportBlob>>;
+    async fn forget_export(&self, id: ExportId) -> StoreResult<()>;
+}
+
 /// Everything the service needs from one back-end.
 #[async_trait]
 pub trait Store:
@@ -324,6 +359,7 @@ pub trait Store:
     + AuditStore
     + PaymentStore
     + PrivacyStore
+    + ExportStore
 {
     /// Whether the database answers (for `/readyz`).
     async fn ping(&self) -> StoreResult<()>;

@@ -124,6 +124,65 @@ pub struct AdminAction {
     pub detail: String,
 }
 
+/// Where a background export stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ExportStatus {
+    Pending,
+    Ready,
+    Failed,
+}
+
+impl ExportStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExportStatus::Pending => "pending",
+            ExportStatus::Ready => "ready",
+            ExportStatus::Failed => "failed",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<ExportStatus> {
+        [
+            ExportStatus::Pending,
+            ExportStatus::Ready,
+            ExportStatus::Failed,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == text)
+    }
+}
+
+/// A data export asked for by its owner and built in the background.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ExportRequest {
+    pub id: crate::domain::ExportId,
+    pub status: ExportStatus,
+    #[serde(skip)]
+    pub blob_key: Option<String>,
+    /// Size of the ZIP once ready.
+    pub bytes: Option<i64>,
+    pub error: Option<String>,
+    pub created_at: Timestamp,
+    pub ready_at: Option<Timestamp>,
+    /// After this the ZIP (and the request) is deleted; a pending one is given up.
+    pub expires_at: Timestamp,
+}
+
+/// An expired export for the sweeper: its id and the blob to delete first (if any).
+#[derive(Clone, Debug)]
+pub struct ExportBlob {
+    pub id: crate::domain::ExportId,
+    pub blob_key: Option<String>,
+}
+
+/// How a background export ended.
+#[derive(Clone, Debug)]
+pub enum ExportOutcome {
+    Ready { blob_key: String, bytes: i64 },
+    Failed { error: String },
+}
+
 /// What an erasure removed, for the log.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ErasureCounts {

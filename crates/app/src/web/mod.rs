@@ -73,6 +73,14 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         )
         .route("/privacy/name", axum::routing::post(privacy::save_name))
         .route("/privacy/export", get(privacy::export))
+        .route(
+            "/privacy/exports",
+            axum::routing::post(privacy::request_export),
+        )
+        .route(
+            "/privacy/exports/{id}/download",
+            get(privacy::download_prepared),
+        )
         .route("/privacy/delete", axum::routing::post(privacy::delete))
         .route("/tokens", get(account::tokens))
         .route("/buy", get(buy::buy).post(buy::buy_submit))

@@ -8,13 +8,13 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::i18n::Tr;
-use super::pages::{NavUser, nav_user};
+use super::pages::{NavUser, nav_user, short_time};
 use super::render;
 use crate::accounts::AccountError;
 use crate::http::auth::session_cookie_header;
 use crate::http::{AppState, Caller};
 use crate::privacy::{PrivacyError, REQUEST_DEADLINE_DAYS};
-use crate::store::{ConsentSource, PrivacyChange, PrivacySettings};
+use crate::store::{ConsentSource, ExportRequest, ExportStatus, PrivacyChange, PrivacySettings};
 
 #[derive(Template)]
 #[template(path = "privacy.html")]
@@ -25,8 +25,33 @@ struct PrivacyPage {
     deadline_days: u32,
     settings: PrivacySettings,
     display_name: String,
+    exports: Vec<ExportLine>,
     notice: Option<String>,
     error: Option<String>,
+}
+
+/// One export request as the page lists it.
+struct ExportLine {
+    line: String,
+    href: Option<String>,
+}
+
+fn export_lines(tr: &Tr, requests: &[ExportRequest]) -> Vec<ExportLine> {
+    requests
+        .iter()
+        .map(|request| ExportLine {
+            line: tr.tn(
+                "privacy-export-line",
+                vec![
+                    ("created", short_time(request.created_at).into()),
+                    ("status", request.status.as_str().into()),
+                    ("expires", short_time(request.expires_at).into()),
+                ],
+            ),
+            href: (request.status == ExportStatus::Ready)
+                .then(|| format!("/privacy/exports/{}/download", request.id)),
+        })
+        .collect()
 }
 
 /// Renders the page for `caller` with an optional notice or error.
@@ -39,9 +64,10 @@ async fn page(
     error: Option<&PrivacyError>,
 ) -> Response {
     let store = &state.services.store;
-    let (Ok(settings), Ok(account)) = (
+    let (Ok(settings), Ok(account), Ok(exports)) = (
         store.privacy(caller.scope).await,
         store.account_record(caller.scope).await,
+        store.export_requests_of(caller.scope, 20).await,
     ) else {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
@@ -52,6 +78,7 @@ async fn page(
         deadline_days: REQUEST_DEADLINE_DAYS,
         settings,
         display_name: account.display_name.unwrap_or_default(),
+        exports: export_lines(&tr, &exports),
         notice,
         error,
         tr,
@@ -214,10 +241,54 @@ pub async fn delete(
         deadline_days: REQUEST_DEADLINE_DAYS,
         settings: PrivacySettings::default(),
         display_name: String::new(),
+        exports: Vec::new(),
         notice: None,
         error: None,
     };
     let mut response = render(StatusCode::OK, &done);
     response.headers_mut().insert(header::SET_COOKIE, cookie);
     response
+}
+
+/// Starts a background export and shows the page with its status.
+pub async fn request_export(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    caller: Option<Caller>,
+) -> Response {
+    let Some(caller) = caller else {
+        return Redirect::to("/signin").into_response();
+    };
+    let tr = Tr::from_headers(&headers);
+    match state.services.privacy.request_export(caller.scope).await {
+        Ok(_) => {
+            let notice = Some(tr.t("privacy-export-requested"));
+            page(&state, tr, caller, StatusCode::OK, notice, None).await
+        }
+        Err(e) => page(&state, tr, caller, status_of(&e), None, Some(&e)).await,
+    }
+}
+
+/// The prepared ZIP, for its owner only, until it expires.
+pub async fn download_prepared(
+    State(state): State<AppState>,
+    caller: Option<Caller>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Response {
+    let Some(caller) = caller else {
+        return Redirect::to("/signin").into_response();
+    };
+    let Ok(id) = id.parse() else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    match state
+        .services
+        .privacy
+        .prepared_export(caller.scope, id)
+        .await
+    {
+        Ok(Some(zip)) => crate::http::privacy::zip_response(zip),
+        Ok(None) => StatusCode::NOT_FOUND.into_response(),
+        Err(e) => crate::http::ApiError::from(e).into_response(),
+    }
 }

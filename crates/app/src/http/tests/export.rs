@@ -180,3 +180,101 @@ async fn the_display_name_is_rectified_with_patch() {
     assert_eq!(too_long.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(cleared.json()["display_name"], Value::Null);
 }
+
+/// Polls the request until the background build has ended (or gives up after ~10 s).
+async fn finished(router: &axum::Router, token: &str, id: &str) -> Value {
+    for _ in 0..1000 {
+        let reply = send(
+            router,
+            request(
+                Method::GET,
+                &format!("/api/v1/me/exports/{id}"),
+                Some(token),
+                None,
+            ),
+        )
+        .await;
+        if reply.json()["status"] != json!("pending") {
+            return reply.json();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("the export never finished");
+}
+
+#[tokio::test]
+async fn a_background_export_is_prepared_mailed_and_downloadable_by_its_owner_only() {
+    let test = test_app().await;
+    let router = router(&test);
+    let ada = register(&router, "ada").await;
+    let bob = register(&router, "bob").await;
+    upload(&router, &ada).await;
+
+    let asked = send(
+        &router,
+        request(Method::POST, "/api/v1/me/exports", Some(&ada), None),
+    )
+    .await;
+    let id = asked.json()["id"].as_str().unwrap_or_default().to_owned();
+    let done = finished(&router, &ada, &id).await;
+    let download = format!("/api/v1/me/exports/{id}/download");
+    let zip = send(&router, request(Method::GET, &download, Some(&ada), None)).await;
+    let by_bob = send(&router, request(Method::GET, &download, Some(&bob), None)).await;
+    let seen_by_bob = send(
+        &router,
+        request(
+            Method::GET,
+            &format!("/api/v1/me/exports/{id}"),
+            Some(&bob),
+            None,
+        ),
+    )
+    .await;
+    let listed = send(
+        &router,
+        request(Method::GET, "/api/v1/me/exports", Some(&ada), None),
+    )
+    .await;
+
+    assert_eq!(asked.status, StatusCode::ACCEPTED);
+    assert_eq!(asked.json()["status"], json!("pending"));
+    assert_eq!(done["status"], json!("ready"), "{done}");
+    assert_eq!(zip.status, StatusCode::OK);
+    let files = unzip(&zip.body);
+    assert_eq!(
+        json_of(&files, "account.json")["email"],
+        json!("ada@example.org")
+    );
+    assert_eq!(files.keys().filter(|n| n.ends_with(".png")).count(), 1);
+    assert_eq!(by_bob.status, StatusCode::NOT_FOUND);
+    assert_eq!(seen_by_bob.status, StatusCode::NOT_FOUND);
+    assert_eq!(listed.json().as_array().map(Vec::len), Some(1));
+    let outbox = test
+        .services
+        .store
+        .pending_mail(crate::domain::Timestamp::now(), 10)
+        .await
+        .expect("outbox");
+    assert!(
+        outbox
+            .iter()
+            .any(|m| m.mail.recipient == "ada@example.org" && m.mail.subject.contains("ready"))
+    );
+
+    let erased = send(
+        &router,
+        request(
+            Method::DELETE,
+            "/api/v1/me",
+            Some(&ada),
+            Some(json!({"password": "a sturdy passphrase"})),
+        ),
+    )
+    .await;
+    assert_eq!(erased.status, StatusCode::NO_CONTENT);
+    let blobs = test.services.blobs.list().await.expect("list");
+    assert!(
+        !blobs.iter().any(|(key, _)| key.contains("/exports/")),
+        "{blobs:?}"
+    );
+}

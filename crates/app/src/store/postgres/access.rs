@@ -44,6 +44,11 @@ pub(crate) const GRANTS: &[(&str, &str, &str)] = &[
         "",
         "SELECT, INSERT, UPDATE (subject_user_id)",
     ),
+    (
+        "export_requests",
+        "SELECT, INSERT, UPDATE",
+        "SELECT, DELETE",
+    ),
 ];
 
 /// A login role and the password to give it (`None`: leave its password alone).

@@ -31,6 +31,7 @@ mod access;
 mod accounts;
 mod audit;
 mod claim;
+mod exports;
 mod jobs;
 mod ledger;
 mod media;
@@ -92,6 +93,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         6,
         "admin audit",
         include_str!("../../../../../migrations/postgres/0006_admin_audit.sql"),
+    ),
+    (
+        7,
+        "export requests",
+        include_str!("../../../../../migrations/postgres/0007_export_requests.sql"),
     ),
 ];
 

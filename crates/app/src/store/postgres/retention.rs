@@ -77,7 +77,8 @@ impl RetentionStore for PgStore {
     async fn blob_key_in_use(&self, blob_key: &str) -> StoreResult<bool> {
         sqlx::query_scalar(
             "SELECT EXISTS (SELECT 1 FROM uploads WHERE blob_key = $1)
-                 OR EXISTS (SELECT 1 FROM results WHERE blob_key = $1)",
+                 OR EXISTS (SELECT 1 FROM results WHERE blob_key = $1)
+                 OR EXISTS (SELECT 1 FROM export_requests WHERE blob_key = $1)",
         )
         .bind(blob_key)
         .fetch_one(&self.system)

@@ -6,6 +6,7 @@
 
 mod accounts;
 mod audit;
+mod exports;
 mod jobs;
 mod media;
 mod payments;
@@ -62,6 +63,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         6,
         "admin audit",
         include_str!("../../../../../migrations/sqlite/0006_admin_audit.sql"),
+    ),
+    (
+        7,
+        "export requests",
+        include_str!("../../../../../migrations/sqlite/0007_export_requests.sql"),
     ),
 ];
 

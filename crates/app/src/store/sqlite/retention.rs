@@ -64,8 +64,10 @@ impl RetentionStore for SqliteStore {
 
     async fn blob_key_in_use(&self, blob_key: &str) -> StoreResult<bool> {
         let found: Option<i64> = sqlx::query_scalar(
-            "SELECT 1 FROM uploads WHERE blob_key = ? UNION ALL SELECT 1 FROM results WHERE blob_key = ? LIMIT 1",
+            "SELECT 1 FROM uploads WHERE blob_key = ? UNION ALL SELECT 1 FROM results WHERE blob_key = ?
+             UNION ALL SELECT 1 FROM export_requests WHERE blob_key = ? LIMIT 1",
         )
+        .bind(blob_key)
         .bind(blob_key)
         .bind(blob_key)
         .fetch_optional(&self.reader)
