@@ -133,3 +133,45 @@ async fn deleting_the_account_by_form_signs_out_and_frees_the_address() {
         "the address can sign up again"
     );
 }
+
+#[tokio::test]
+async fn a_background_export_asked_on_the_page_shows_its_download_link_when_ready() {
+    let test = test_app().await;
+    let router = app(AppState::new(test.services.clone()));
+    let cookie = signed_up_cookie(&router, SIGN_UP).await;
+
+    let asked = send(&router, post_signed_in("/privacy/exports", "", &cookie)).await;
+    let mut shown = privacy_page(&router, &cookie).await;
+    for _ in 0..1000 {
+        if shown.html.contains("/download") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        shown = privacy_page(&router, &cookie).await;
+    }
+    let href = shown
+        .html
+        .split("href=\"/privacy/exports/")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .map(|rest| format!("/privacy/exports/{rest}"))
+        .expect("a download link");
+    let response = router
+        .clone()
+        .oneshot(get(&href, Some(&cookie)))
+        .await
+        .expect("answer");
+    let stranger = signed_up_cookie(
+        &router,
+        "email=eve%40example.org&password=a+sturdy+passphrase&age_over_14=true",
+    )
+    .await;
+    let refused = send(&router, get(&href, Some(&stranger))).await;
+
+    assert_eq!(asked.status, StatusCode::OK);
+    assert!(asked.html.contains("We are preparing your data"));
+    assert!(shown.html.contains("ready, kept until"), "{}", shown.html);
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()[header::CONTENT_TYPE], "application/zip");
+    assert_eq!(refused.status, StatusCode::NOT_FOUND);
+}

@@ -5,10 +5,10 @@ use sqlx::{Connection, PgConnection};
 
 use super::rls::{USER_TABLES, rows_of, seed};
 use super::{Backend, TestStore, stories, test_user};
-use crate::domain::{JobId, PurchaseId, Timestamp, UploadId, UserScope};
+use crate::domain::{ExportId, JobId, PurchaseId, Timestamp, UploadId, UserScope};
 use crate::store::{
-    AdminAction, ConsentKind, ConsentSource, Mail, NewJob, NewPurchase, PrivacyChange, Store,
-    StoreError, Upload,
+    AdminAction, ConsentKind, ConsentSource, ExportOutcome, ExportStatus, Mail, NewJob,
+    NewPurchase, PrivacyChange, Store, StoreError, Upload,
 };
 
 stories!(
@@ -19,6 +19,7 @@ stories!(
     the_farewell_mail_is_deleted_once_sent,
     the_admin_audit_log_cannot_be_edited_and_forgets_an_erased_subject,
     mail_sent_or_given_up_on_long_ago_is_purged_and_pending_mail_stays,
+    an_export_request_ends_once_is_seen_by_its_owner_only_and_expires,
 );
 
 fn set(kind: ConsentKind, value: bool) -> PrivacyChange {
@@ -346,4 +347,71 @@ async fn mail_sent_or_given_up_on_long_ago_is_purged_and_pending_mail_stays(db: 
     assert_eq!((purged, again), (2, 0));
     assert_eq!(left.len(), 1);
     assert_eq!(left[0].mail.recipient, "pending@example.org");
+}
+
+async fn an_export_request_ends_once_is_seen_by_its_owner_only_and_expires(db: &TestStore) {
+    let store = db.store.as_ref();
+    let (alice, bob) = (
+        test_user(store, "alice").await,
+        test_user(store, "bob").await,
+    );
+    let now = Timestamp::now();
+    let later = Timestamp::from_millis(now.millis() + super::DAY);
+    let (ready, failed) = (ExportId::new(), ExportId::new());
+    let asked = store
+        .create_export(alice, ready, now, later)
+        .await
+        .expect("ask");
+    store
+        .create_export(alice, failed, now, later)
+        .await
+        .expect("ask");
+    let outcome = ExportOutcome::Ready {
+        blob_key: "users/x/exports/y.zip".into(),
+        bytes: 42,
+    };
+
+    let done = store
+        .finish_export(alice, ready, &outcome, now)
+        .await
+        .expect("finish");
+    let twice = store.finish_export(alice, ready, &outcome, now).await;
+    let by_bob = store.finish_export(bob, failed, &outcome, now).await;
+    let gave_up = ExportOutcome::Failed { error: "no".into() };
+    store
+        .finish_export(alice, failed, &gave_up, now)
+        .await
+        .expect("fail");
+    let listed = store.export_requests_of(alice, 10).await.expect("list");
+    let bob_sees = store.export_request(bob, ready).await.expect("read");
+    let expired_now = store.expired_exports(now, 10).await.expect("expired");
+    let expired_later = store.expired_exports(later, 10).await.expect("expired");
+    for row in &expired_later {
+        store.forget_export(row.id).await.expect("forget");
+    }
+
+    assert_eq!(asked.status, ExportStatus::Pending);
+    assert_eq!(
+        (done.status, done.bytes, done.blob_key.as_deref()),
+        (ExportStatus::Ready, Some(42), Some("users/x/exports/y.zip"))
+    );
+    assert!(matches!(twice, Err(StoreError::WrongState)), "{twice:?}");
+    assert!(matches!(by_bob, Err(StoreError::NotFound)), "{by_bob:?}");
+    assert_eq!(listed.len(), 2);
+    assert!(bob_sees.is_none());
+    assert!(expired_now.is_empty());
+    assert_eq!(expired_later.len(), 2);
+    assert!(
+        store
+            .export_requests_of(alice, 10)
+            .await
+            .expect("list")
+            .is_empty()
+    );
+    assert!(
+        !store
+            .blob_key_in_use("users/x/exports/y.zip")
+            .await
+            .expect("in use")
+    );
 }

@@ -27,6 +27,7 @@ pub(super) const USER_TABLES: &[(&str, &str)] = &[
     ("results", "user_id"),
     ("access_log", "user_id"),
     ("consents", "user_id"),
+    ("export_requests", "user_id"),
 ];
 
 const HOUR: Duration = Duration::from_secs(3600);
@@ -126,6 +127,10 @@ pub(super) async fn seed(db: &TestStore, user: UserScope) {
         .set_privacy(user, &change, ConsentSource::Api, now)
         .await
         .expect("consent");
+    store
+        .create_export(user, crate::domain::ExportId::new(), now, now.plus(HOUR))
+        .await
+        .expect("export request");
 }
 
 /// Rows of `table` owned by `owner`, counted by the server's admin (who bypasses RLS).
