@@ -12,6 +12,9 @@ CREATE TABLE export_requests (
 );
 CREATE INDEX export_requests_user ON export_requests (user_id, created_at);
 CREATE INDEX export_requests_expiry ON export_requests (expires_at);
+-- One export in the making per user: asking again while one is built is refused.
+CREATE UNIQUE INDEX export_requests_one_pending ON export_requests (user_id)
+    WHERE status = 'pending';
 CREATE INDEX export_requests_blob ON export_requests (blob_key);
 ALTER TABLE export_requests ENABLE ROW LEVEL SECURITY;
 ALTER TABLE export_requests FORCE ROW LEVEL SECURITY;

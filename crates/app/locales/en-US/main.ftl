@@ -219,5 +219,6 @@ privacy-delete-button = Delete my account now
 privacy-deleted-title = Your account is deleted
 privacy-deleted-text = Everything of your account is gone. A confirmation is on its way to your e-mail address.
 error-wrong-password = The password is wrong.
+error-export-pending = Your data is already being prepared; it shows below when ready.
 error-invalid-display-name = A name has at most 80 characters and no control characters.
 error-processing-paused = Processing of your data is paused. Resume it on the privacy page to make portraits.

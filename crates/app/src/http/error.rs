@@ -190,6 +190,9 @@ impl From<PrivacyError> for ApiError {
                 error.code(),
                 error.to_string(),
             ),
+            PrivacyError::ExportPending => {
+                ApiError::client(StatusCode::CONFLICT, error.code(), error.to_string())
+            }
             PrivacyError::Account(e) => e.into(),
             PrivacyError::Store(e) => e.into(),
             PrivacyError::Blob(_) | PrivacyError::Archive(_) => ApiError::internal(error),

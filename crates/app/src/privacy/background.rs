@@ -23,10 +23,14 @@ impl Privacy {
     pub async fn request_export(&self, scope: UserScope) -> Result<ExportRequest, PrivacyError> {
         let now = Timestamp::now();
         let id = ExportId::new();
-        let request = self
+        let request = match self
             .store
             .create_export(scope, id, now, now.plus(EXPORT_TTL))
-            .await?;
+            .await
+        {
+            Err(StoreError::Conflict) => return Err(PrivacyError::ExportPending),
+            other => other?,
+        };
         let this = self.clone();
         tokio::spawn(async move { this.build_export(scope, id).await });
         Ok(request)

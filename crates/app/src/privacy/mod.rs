@@ -40,6 +40,8 @@ pub enum PrivacyError {
     Blob(#[from] BlobError),
     #[error("building the archive failed: {0}")]
     Archive(String),
+    #[error("an export is already being prepared; wait until it is ready")]
+    ExportPending,
 }
 
 impl PrivacyError {
@@ -51,6 +53,7 @@ impl PrivacyError {
             PrivacyError::Store(e) => e.code(),
             PrivacyError::Blob(e) => e.code(),
             PrivacyError::Archive(_) => "internal",
+            PrivacyError::ExportPending => "export-pending",
         }
     }
 }

@@ -88,9 +88,9 @@ async fn page(
 
 fn message(tr: &Tr, error: &PrivacyError) -> String {
     match error {
-        PrivacyError::WrongPassword | PrivacyError::InvalidDisplayName => {
-            tr.t(&format!("error-{}", error.code()))
-        }
+        PrivacyError::WrongPassword
+        | PrivacyError::InvalidDisplayName
+        | PrivacyError::ExportPending => tr.t(&format!("error-{}", error.code())),
         PrivacyError::Account(e) => super::pages::error_message(tr, e),
         other => {
             tracing::error!(error = %other, "privacy request failed");
@@ -104,6 +104,7 @@ fn status_of(error: &PrivacyError) -> StatusCode {
         PrivacyError::WrongPassword => StatusCode::FORBIDDEN,
         PrivacyError::InvalidDisplayName => StatusCode::UNPROCESSABLE_ENTITY,
         PrivacyError::Account(AccountError::Locked) => StatusCode::TOO_MANY_REQUESTS,
+        PrivacyError::ExportPending => StatusCode::CONFLICT,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }

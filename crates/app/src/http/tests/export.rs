@@ -278,3 +278,33 @@ async fn a_background_export_is_prepared_mailed_and_downloadable_by_its_owner_on
         "{blobs:?}"
     );
 }
+
+#[tokio::test]
+async fn asking_for_an_export_while_one_is_prepared_is_a_conflict() {
+    let test = test_app().await;
+    let router = router(&test);
+    let ada = register(&router, "ada").await;
+    let scope = scope_of(&test, &ada).await;
+    let now = crate::domain::Timestamp::now();
+    test.services
+        .store
+        .create_export(
+            scope,
+            crate::domain::ExportId::new(),
+            now,
+            now.plus(crate::privacy::EXPORT_TTL),
+        )
+        .await
+        .expect("a pending export");
+
+    let again = send(
+        &router,
+        request(Method::POST, "/api/v1/me/exports", Some(&ada), None),
+    )
+    .await;
+
+    assert_eq!(
+        (again.status, again.code().as_str()),
+        (StatusCode::CONFLICT, "export-pending")
+    );
+}

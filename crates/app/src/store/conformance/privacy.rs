@@ -362,10 +362,8 @@ async fn an_export_request_ends_once_is_seen_by_its_owner_only_and_expires(db: &
         .create_export(alice, ready, now, later)
         .await
         .expect("ask");
-    store
-        .create_export(alice, failed, now, later)
-        .await
-        .expect("ask");
+    let while_pending = store.create_export(alice, failed, now, later).await;
+    let bobs_own = store.create_export(bob, ExportId::new(), now, later).await;
     let outcome = ExportOutcome::Ready {
         blob_key: "users/x/exports/y.zip".into(),
         bytes: 42,
@@ -375,6 +373,10 @@ async fn an_export_request_ends_once_is_seen_by_its_owner_only_and_expires(db: &
         .finish_export(alice, ready, &outcome, now)
         .await
         .expect("finish");
+    store
+        .create_export(alice, failed, now, later)
+        .await
+        .expect("ask again once ready");
     let twice = store.finish_export(alice, ready, &outcome, now).await;
     let by_bob = store.finish_export(bob, failed, &outcome, now).await;
     let gave_up = ExportOutcome::Failed { error: "no".into() };
@@ -391,6 +393,11 @@ async fn an_export_request_ends_once_is_seen_by_its_owner_only_and_expires(db: &
     }
 
     assert_eq!(asked.status, ExportStatus::Pending);
+    assert!(
+        matches!(while_pending, Err(StoreError::Conflict)),
+        "{while_pending:?}"
+    );
+    assert!(bobs_own.is_ok(), "the limit is per user");
     assert_eq!(
         (done.status, done.bytes, done.blob_key.as_deref()),
         (ExportStatus::Ready, Some(42), Some("users/x/exports/y.zip"))
@@ -400,7 +407,7 @@ async fn an_export_request_ends_once_is_seen_by_its_owner_only_and_expires(db: &
     assert_eq!(listed.len(), 2);
     assert!(bob_sees.is_none());
     assert!(expired_now.is_empty());
-    assert_eq!(expired_later.len(), 2);
+    assert_eq!(expired_later.len(), 3, "alice's two and bob's one");
     assert!(
         store
             .export_requests_of(alice, 10)
