@@ -230,13 +230,14 @@ pub fn sweep(args: CommonArgs) -> ExitCode {
         let services = Services::open(load(&args, None)?).await?;
         let report = services.sweeper().sweep_once(Timestamp::now()).await?;
         println!(
-            "deleted {} uploads, {} results, {} orphan blobs; expired {} tokens; purged {} access-log rows and {} sent mails",
+            "deleted {} uploads, {} results, {} orphan blobs; expired {} tokens; purged {} access-log rows, {} sent mails and {} expired exports",
             report.uploads,
             report.results,
             report.orphans,
             report.tokens_expired,
             report.access_rows,
-            report.mail_rows
+            report.mail_rows,
+            report.exports
         );
         Ok(())
     })

@@ -33,7 +33,12 @@ pub struct SweepReport {
     pub access_rows: u64,
     pub mail_rows: u64,
     pub exports: u64,
+    /// Exports still pending after [`STALE_EXPORT`]: their build was cut short.
+    pub exports_failed: u64,
 }
+
+/// A background export takes seconds; one pending this long was cut short by a restart.
+pub const STALE_EXPORT: std::time::Duration = std::time::Duration::from_secs(3600);
 
 #[derive(Clone)]
 pub struct Sweeper {
@@ -107,6 +112,10 @@ impl Sweeper {
                 break;
             }
         }
+        report.exports_failed = self
+            .store
+            .fail_stale_exports(now.minus(STALE_EXPORT), now)
+            .await?;
         report.orphans = self.remove_orphans(now).await?;
         report.tokens_expired = self.store.expire_lots(now).await?;
         report.access_rows = self

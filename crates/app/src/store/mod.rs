@@ -346,6 +346,9 @@ pub trait ExportStore: Send + Sync {
     /// System: requests past their expiry, for the sweeper (blob first, then row).
     async fn expired_exports(&self, now: Timestamp, limit: u32) -> StoreResult<Vec<ExportBlob>>;
     async fn forget_export(&self, id: ExportId) -> StoreResult<()>;
+    /// System: marks failed the exports still pending that were asked for before `before`
+    /// (their build was cut short by a restart), so their owners can ask again.
+    async fn fail_stale_exports(&self, before: Timestamp, now: Timestamp) -> StoreResult<u64>;
 }
 
 /// Everything the service needs from one back-end.

@@ -20,6 +20,7 @@ stories!(
     the_admin_audit_log_cannot_be_edited_and_forgets_an_erased_subject,
     mail_sent_or_given_up_on_long_ago_is_purged_and_pending_mail_stays,
     an_export_request_ends_once_is_seen_by_its_owner_only_and_expires,
+    an_export_pending_too_long_is_failed_so_its_owner_can_ask_again,
 );
 
 fn set(kind: ConsentKind, value: bool) -> PrivacyChange {
@@ -421,4 +422,38 @@ async fn an_export_request_ends_once_is_seen_by_its_owner_only_and_expires(db: &
             .await
             .expect("in use")
     );
+}
+
+async fn an_export_pending_too_long_is_failed_so_its_owner_can_ask_again(db: &TestStore) {
+    let store = db.store.as_ref();
+    let alice = test_user(store, "alice").await;
+    let now = Timestamp::now();
+    let hour_ago = Timestamp::from_millis(now.millis() - 3_600_000);
+    let later = Timestamp::from_millis(now.millis() + super::DAY);
+    let (stale, fresh) = (ExportId::new(), ExportId::new());
+    store
+        .create_export(alice, stale, hour_ago, later)
+        .await
+        .expect("ask");
+
+    let cutoff = Timestamp::from_millis(now.millis() - 60_000);
+    let failed = store
+        .fail_stale_exports(cutoff, now)
+        .await
+        .expect("fail stale");
+    let again = store.create_export(alice, fresh, now, later).await;
+    let untouched = store
+        .fail_stale_exports(cutoff, now)
+        .await
+        .expect("fail stale");
+
+    assert_eq!((failed, untouched), (1, 0));
+    let old = store
+        .export_request(alice, stale)
+        .await
+        .expect("read")
+        .expect("kept");
+    assert_eq!(old.status, ExportStatus::Failed);
+    assert!(old.error.is_some_and(|e| e.contains("ask again")));
+    assert_eq!(again.expect("asked again").status, ExportStatus::Pending);
 }

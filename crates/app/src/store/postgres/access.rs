@@ -47,7 +47,7 @@ pub(crate) const GRANTS: &[(&str, &str, &str)] = &[
     (
         "export_requests",
         "SELECT, INSERT, UPDATE",
-        "SELECT, DELETE",
+        "SELECT, UPDATE, DELETE",
     ),
 ];
 

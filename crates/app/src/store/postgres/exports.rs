@@ -158,4 +158,18 @@ impl ExportStore for PgStore {
             .map_err(internal)?;
         Ok(())
     }
+
+    async fn fail_stale_exports(&self, before: Timestamp, now: Timestamp) -> StoreResult<u64> {
+        let done = sqlx::query(
+            "UPDATE export_requests SET status = 'failed',
+                 error = 'the export was interrupted; please ask again', ready_at = $1
+             WHERE status = 'pending' AND created_at < $2",
+        )
+        .bind(now.millis())
+        .bind(before.millis())
+        .execute(&self.system)
+        .await
+        .map_err(internal)?;
+        Ok(done.rows_affected())
+    }
 }

@@ -147,4 +147,18 @@ impl ExportStore for SqliteStore {
             .map_err(internal)?;
         Ok(())
     }
+
+    async fn fail_stale_exports(&self, before: Timestamp, now: Timestamp) -> StoreResult<u64> {
+        let done = sqlx::query(
+            "UPDATE export_requests SET status = 'failed',
+                 error = 'the export was interrupted; please ask again', ready_at = ?
+             WHERE status = 'pending' AND created_at < ?",
+        )
+        .bind(now.millis())
+        .bind(before.millis())
+        .execute(&self.writer)
+        .await
+        .map_err(internal)?;
+        Ok(done.rows_affected())
+    }
 }
