@@ -277,6 +277,12 @@ async fn a_background_export_is_prepared_mailed_and_downloadable_by_its_owner_on
         !blobs.iter().any(|(key, _)| key.contains("/exports/")),
         "{blobs:?}"
     );
+    let ada_id = json_of(&files, "account.json")["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(!ada_id.is_empty());
+    assert!(test.rows_mentioning(&ada_id).await.is_empty());
 }
 
 #[tokio::test]
