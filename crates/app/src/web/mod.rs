@@ -4,6 +4,7 @@
 //! Pages call the same services as the JSON API; they own presentation only.
 
 mod account;
+mod admin_audit;
 mod buy;
 pub mod i18n;
 mod library;
@@ -86,6 +87,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/buy", get(buy::buy).post(buy::buy_submit))
         .route("/buy/success", get(buy::buy_success))
         .route("/admin/purchases", get(buy::admin_purchases))
+        .route("/admin/audit", get(admin_audit::admin_audit))
         .route("/static/app.css", get(stylesheet))
         .route("/static/app.js", get(script))
         .route("/static/samples/{name}", get(sample))

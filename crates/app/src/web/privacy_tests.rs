@@ -175,3 +175,40 @@ async fn a_background_export_asked_on_the_page_shows_its_download_link_when_read
     assert_eq!(response.headers()[header::CONTENT_TYPE], "application/zip");
     assert_eq!(refused.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn the_audit_page_is_for_admins_and_names_no_erased_account() {
+    let test = test_app().await;
+    let router = app(AppState::new(test.services.clone()));
+    let cookie = signed_up_cookie(&router, SIGN_UP).await;
+    let store = &test.services.store;
+    let entry = crate::store::AdminAction {
+        at: Timestamp::now(),
+        actor: "cli".into(),
+        action: "erase-user".into(),
+        subject: None,
+        detail: "account erased at the owner's request".into(),
+    };
+    store.record_admin_action(&entry).await.expect("record");
+
+    let refused = send(&router, get("/admin/audit", Some(&cookie))).await;
+    let ada = crate::domain::Email::parse("ada@example.org").expect("email");
+    let found = store
+        .find_user_by_email(&ada)
+        .await
+        .expect("read")
+        .expect("ada");
+    store
+        .set_role_and_status(
+            found.user.id,
+            crate::domain::Role::Admin,
+            crate::store::AccountStatus::Active,
+        )
+        .await
+        .expect("make admin");
+    let shown = send(&router, get("/admin/audit", Some(&cookie))).await;
+
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert_eq!(shown.status, StatusCode::OK);
+    assert!(shown.html.contains("erase-user") && shown.html.contains("deleted account"));
+}

@@ -1,0 +1,63 @@
+//! `/admin/audit`: the admin audit log for admins (the API twin is `GET /api/v1/admin/audit`).
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+
+use super::i18n::Tr;
+use super::pages::{NavUser, nav_user, short_time};
+use super::render;
+use crate::domain::Role;
+use crate::http::{AppState, Caller};
+
+struct Row {
+    at: String,
+    actor: String,
+    action: String,
+    subject: String,
+    detail: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin_audit.html")]
+struct AuditPage {
+    tr: Tr,
+    user: Option<NavUser>,
+    rows: Vec<Row>,
+}
+
+pub async fn admin_audit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    caller: Option<Caller>,
+) -> Response {
+    let Some(caller) = caller else {
+        return Redirect::to("/signin").into_response();
+    };
+    let tr = Tr::from_headers(&headers);
+    if caller.scope.role() != Role::Admin {
+        return (StatusCode::FORBIDDEN, tr.t("admin-forbidden")).into_response();
+    }
+    let Ok(entries) = state.services.store.admin_actions(500).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    let rows = entries
+        .into_iter()
+        .map(|entry| Row {
+            at: short_time(entry.at),
+            actor: entry.actor,
+            action: entry.action,
+            subject: entry
+                .subject
+                .map_or_else(|| tr.t("admin-account-gone"), |id| id.to_string()),
+            detail: entry.detail,
+        })
+        .collect();
+    let page = AuditPage {
+        user: nav_user(&state, Some(caller)).await,
+        rows,
+        tr,
+    };
+    render(StatusCode::OK, &page)
+}
