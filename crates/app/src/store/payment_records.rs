@@ -117,7 +117,66 @@ impl Mismatch {
     }
 }
 
+/// What a cumulative refund means for a credited purchase; the same arithmetic for every
+/// back-end, which then applies it to the lot and the purchase row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RefundShare {
+    /// The lot the purchase credited.
+    pub lot: LotId,
+    /// The refunded amount to record: never less than before, never more than the price.
+    pub refunded: i64,
+    /// Tokens still to take back so the refunded share of the price takes back the same share
+    /// of the tokens (rounded up); zero or less when nothing more is owed.
+    pub tokens_owed: i64,
+    pub status: PurchaseStatus,
+    pub refunded_at: Option<Timestamp>,
+}
+
+impl PurchaseStatus {
+    /// How far a checkout got. Higher wins, so `failed`/`expired` reported in any order end
+    /// the same; `paid` and `refunded` are never undone by them.
+    pub fn close_rank(self) -> u8 {
+        match self {
+            PurchaseStatus::Pending => 0,
+            PurchaseStatus::Expired => 1,
+            PurchaseStatus::Failed => 2,
+            PurchaseStatus::Paid | PurchaseStatus::Refunded => 3,
+        }
+    }
+}
+
 impl Purchase {
+    /// The effect of `refunded_total` (cumulative, in `currency`) reported at `now`; `None`
+    /// when there is nothing to settle: no lot credited yet, or another currency.
+    pub fn refund_share(
+        &self,
+        refunded_total: i64,
+        currency: &str,
+        now: Timestamp,
+    ) -> Option<RefundShare> {
+        let lot = self.lot_id?;
+        if currency != self.currency || self.amount <= 0 {
+            return None;
+        }
+        let refunded = refunded_total.max(self.refunded_amount).min(self.amount);
+        let target = (i64::from(self.tokens) * refunded + self.amount - 1) / self.amount;
+        Some(RefundShare {
+            lot,
+            refunded,
+            tokens_owed: target - i64::from(self.revoked_tokens),
+            status: if refunded >= self.amount {
+                PurchaseStatus::Refunded
+            } else {
+                self.status
+            },
+            refunded_at: if refunded > self.refunded_amount {
+                Some(now)
+            } else {
+                self.refunded_at
+            },
+        })
+    }
+
     /// Whether a paid session may credit this purchase: same session (once one is recorded),
     /// same buyer, same pack, same amount and currency.
     pub fn check(&self, facts: &SessionFacts) -> Result<(), Mismatch> {

@@ -110,17 +110,6 @@ async fn credit(
     Ok(PaymentOutcome::Credited { lot: lot.id })
 }
 
-/// Higher wins, so `failed`/`expired` in any order end the same; `paid` and `refunded` are
-/// never undone by them.
-fn close_rank(status: PurchaseStatus) -> u8 {
-    match status {
-        PurchaseStatus::Pending => 0,
-        PurchaseStatus::Expired => 1,
-        PurchaseStatus::Failed => 2,
-        PurchaseStatus::Paid | PurchaseStatus::Refunded => 3,
-    }
-}
-
 async fn close(
     conn: &mut PgConnection,
     id: PurchaseId,
@@ -138,7 +127,7 @@ async fn close(
     {
         return Ok(PaymentOutcome::Rejected(crate::store::Mismatch::Session));
     }
-    if close_rank(status) <= close_rank(purchase.status) || purchase.lot_id.is_some() {
+    if status.close_rank() <= purchase.status.close_rank() || purchase.lot_id.is_some() {
         return Ok(PaymentOutcome::Ignored);
     }
     sqlx::query(
@@ -201,18 +190,10 @@ async fn settle_refund(
 ) -> StoreResult<u32> {
     // Only a credited purchase has tokens to revoke; without its account (erased) the refund
     // is still recorded on the purchase, which accounting keeps.
-    let Some(lot) = purchase.lot_id else {
+    let Some(share) = purchase.refund_share(refunded_total, currency, now) else {
         return Ok(0);
     };
-    if currency != purchase.currency || purchase.amount <= 0 {
-        return Ok(0);
-    }
-    let refunded = refunded_total
-        .max(purchase.refunded_amount)
-        .min(purchase.amount);
-    let tokens = i64::from(purchase.tokens);
-    let target = (tokens * refunded + purchase.amount - 1) / purchase.amount;
-    let wanted = target - i64::from(purchase.revoked_tokens);
+    let (lot, wanted) = (share.lot, share.tokens_owed);
     let mut take = 0;
     if let (true, Some(user)) = (wanted > 0, purchase.user_id) {
         let remaining: i32 =
@@ -243,25 +224,15 @@ async fn settle_refund(
             .await?;
         }
     }
-    let status = if refunded >= purchase.amount {
-        PurchaseStatus::Refunded
-    } else {
-        purchase.status
-    };
-    let refunded_at = if refunded > purchase.refunded_amount {
-        Some(now.millis())
-    } else {
-        purchase.refunded_at.map(Timestamp::millis)
-    };
     sqlx::query(
         "UPDATE purchases SET refunded_amount = $1, revoked_tokens = revoked_tokens + $2,
              status = $3, refunded_at = $4, updated_at = $5
          WHERE id = $6",
     )
-    .bind(refunded)
+    .bind(share.refunded)
     .bind(i32::try_from(take).map_err(|e| StoreError::Internal(Box::new(e)))?)
-    .bind(status.as_str())
-    .bind(refunded_at)
+    .bind(share.status.as_str())
+    .bind(share.refunded_at.map(Timestamp::millis))
     .bind(now.millis())
     .bind(purchase.id.as_uuid())
     .execute(conn)

@@ -109,17 +109,6 @@ async fn credit(
     Ok(PaymentOutcome::Credited { lot: lot.id })
 }
 
-/// Higher wins, so `failed`/`expired` in any order end the same; `paid` and `refunded` are
-/// never undone by them.
-fn close_rank(status: PurchaseStatus) -> u8 {
-    match status {
-        PurchaseStatus::Pending => 0,
-        PurchaseStatus::Expired => 1,
-        PurchaseStatus::Failed => 2,
-        PurchaseStatus::Paid | PurchaseStatus::Refunded => 3,
-    }
-}
-
 async fn close(
     conn: &mut SqliteConnection,
     id: PurchaseId,
@@ -137,7 +126,7 @@ async fn close(
     {
         return Ok(PaymentOutcome::Rejected(crate::store::Mismatch::Session));
     }
-    if close_rank(status) <= close_rank(purchase.status) || purchase.lot_id.is_some() {
+    if status.close_rank() <= purchase.status.close_rank() || purchase.lot_id.is_some() {
         return Ok(PaymentOutcome::Ignored);
     }
     sqlx::query("UPDATE purchases SET status = ?, updated_at = ? WHERE id = ? AND lot_id IS NULL")
@@ -198,18 +187,10 @@ async fn settle_refund(
 ) -> StoreResult<u32> {
     // Only a credited purchase has tokens to revoke; without its account (erased) the refund
     // is still recorded on the purchase, which accounting keeps.
-    let Some(lot) = purchase.lot_id else {
+    let Some(share) = purchase.refund_share(refunded_total, currency, now) else {
         return Ok(0);
     };
-    if currency != purchase.currency || purchase.amount <= 0 {
-        return Ok(0);
-    }
-    let refunded = refunded_total
-        .max(purchase.refunded_amount)
-        .min(purchase.amount);
-    let tokens = i64::from(purchase.tokens);
-    let target = (tokens * refunded + purchase.amount - 1) / purchase.amount;
-    let wanted = target - i64::from(purchase.revoked_tokens);
+    let (lot, wanted) = (share.lot, share.tokens_owed);
     let mut take = 0;
     if let (true, Some(user)) = (wanted > 0, purchase.user_id) {
         let remaining: i64 = sqlx::query_scalar("SELECT remaining FROM token_lots WHERE id = ?")
@@ -230,25 +211,15 @@ async fn settle_refund(
             append(conn, user, &lot_text, LedgerKind::Revoke, take, None, now).await?;
         }
     }
-    let status = if refunded >= purchase.amount {
-        PurchaseStatus::Refunded
-    } else {
-        purchase.status
-    };
-    let refunded_at = if refunded > purchase.refunded_amount {
-        Some(now.millis())
-    } else {
-        purchase.refunded_at.map(Timestamp::millis)
-    };
     sqlx::query(
         "UPDATE purchases SET refunded_amount = ?, revoked_tokens = revoked_tokens + ?,
              status = ?, refunded_at = ?, updated_at = ?
          WHERE id = ?",
     )
-    .bind(refunded)
+    .bind(share.refunded)
     .bind(take)
-    .bind(status.as_str())
-    .bind(refunded_at)
+    .bind(share.status.as_str())
+    .bind(share.refunded_at.map(Timestamp::millis))
     .bind(now.millis())
     .bind(purchase.id.to_string())
     .execute(conn)
