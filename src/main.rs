@@ -33,6 +33,8 @@ enum Command {
     ExportUser(atelier_app::cli::ExportUserArgs),
     /// Manage blob storage (copy live blobs to another back-end).
     Storage(atelier_app::cli::StorageArgs),
+    /// Publish and read the privacy policy and terms (versioned, with notice by e-mail).
+    Policy(atelier_app::cli::PolicyArgs),
 }
 
 fn main() -> ExitCode {
@@ -46,5 +48,6 @@ fn main() -> ExitCode {
         Command::User(args) => atelier_app::cli::user(args),
         Command::Storage(args) => atelier_app::cli::storage(args),
         Command::ExportUser(args) => atelier_app::cli::export_user(args),
+        Command::Policy(args) => atelier_app::cli::policy(args),
     }
 }

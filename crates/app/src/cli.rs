@@ -15,7 +15,10 @@ use crate::store::{AccountStatus, AdminAction, NewLot, UserCredentials};
 
 #[path = "cli_export.rs"]
 mod export;
+#[path = "cli_policy.rs"]
+mod policy;
 pub use export::{ExportUserArgs, export_user};
+pub use policy::{PolicyAction, PolicyArgs, policy};
 
 const CONFIG_HELP: &str = "\
 Settings come from, in order (later wins): built-in defaults, the config file (--config, or
@@ -47,6 +50,10 @@ Common settings (file key / environment variable, default):
   stripe.webhook_secret    ATELIER__STRIPE__WEBHOOK_SECRET    unset (webhook refused)
   stripe.api_base          ATELIER__STRIPE__API_BASE          https://api.stripe.com
   stripe.public_url        ATELIER__STRIPE__PUBLIC_URL        from the request's Host
+  policies.operator        ATELIER__POLICIES__OPERATOR        who runs this site (named in the
+                           built-in privacy policy and terms)
+  policies.contact         ATELIER__POLICIES__CONTACT         the address of smtp.from
+  policies.notice_days     ATELIER__POLICIES__NOTICE_DAYS     30 (notice before a new version)
 Token packs are [[stripe.packs]] tables in the file (id, tokens, amount in minor units,
 currency, valid_days); default 5/15/45 tokens for 5.00/12.00/30.00 EUR, valid 182 days.
 Point the Stripe webhook endpoint at https://YOUR-SITE/stripe/webhook.

@@ -13,6 +13,7 @@ pub mod http;
 pub mod jobs;
 pub mod mail;
 pub mod media;
+pub mod policies;
 pub mod privacy;
 pub mod server;
 pub mod services;

@@ -13,6 +13,7 @@ use crate::jobs::Jobs;
 use crate::jobs::worker::Worker;
 use crate::mail::{Mailer, Relay};
 use crate::media::Media;
+use crate::policies::Policies;
 use crate::privacy::Privacy;
 use crate::store::{self, Store};
 use crate::sweeper::Sweeper;
@@ -28,6 +29,7 @@ pub struct Services {
     pub mailer: Mailer,
     pub billing: Billing,
     pub privacy: Privacy,
+    pub policies: Policies,
 }
 
 impl Services {
@@ -43,7 +45,21 @@ impl Services {
         let master = MasterKey::load_or_create(&config.data_dir.join("master.key"))?;
         let store = store::connect(config.database_url().expose(), &config.database).await?;
         let blobs = Blobs::open(&config.storage_url(), &config.storage, master)?;
-        Services::assemble(config, store, blobs)
+        let services = Services::assemble(config, store, blobs)?;
+        // A new installation (or one from before policies existed) gets the built-in privacy
+        // policy and terms, in force at once.
+        for version in services
+            .policies
+            .ensure_published(crate::domain::Timestamp::now())
+            .await?
+        {
+            tracing::info!(
+                kind = version.kind.as_str(),
+                "published the built-in {}",
+                version.title
+            );
+        }
+        Ok(services)
     }
 
     /// Builds the services over an opened store and blob storage; fails only on settings
@@ -74,6 +90,7 @@ impl Services {
         let mailer = Mailer::from_config(&config.smtp)?;
         let billing = Billing::new(store.clone(), config.stripe.clone());
         let privacy = Privacy::new(store.clone(), blobs.clone(), accounts.clone());
+        let policies = Policies::new(store.clone(), &config);
         Ok(Services {
             config: Arc::new(config),
             store,
@@ -84,6 +101,7 @@ impl Services {
             mailer,
             billing,
             privacy,
+            policies,
         })
     }
 

@@ -201,10 +201,13 @@ impl Accounts {
             created_at: now,
             expires_at: now.plus(self.tokens.lot_validity),
         });
-        match self.store.create_user(user, welcome).await {
-            Err(StoreError::Conflict) => Err(AccountError::EmailTaken),
-            other => Ok(other?),
-        }
+        let user = match self.store.create_user(user, welcome).await {
+            Err(StoreError::Conflict) => return Err(AccountError::EmailTaken),
+            other => other?,
+        };
+        // Signing up is accepting the privacy policy and terms in force (the form says so).
+        self.store.accept_current_policies(user.id, now).await?;
+        Ok(user)
     }
 
     /// Checks the password and opens a new session. Unknown addresses cost the same hash

@@ -11,8 +11,10 @@ use std::time::Duration;
 
 use serde::{Deserialize, Deserializer};
 
+mod policies;
 mod sections;
 
+pub use policies::PoliciesConfig;
 pub use sections::*;
 
 /// Why the configuration could not be loaded.
@@ -75,6 +77,7 @@ pub struct Config {
     pub uploads: UploadsConfig,
     pub stripe: StripeConfig,
     pub smtp: SmtpConfig,
+    pub policies: PoliciesConfig,
 }
 
 impl Default for Config {
@@ -91,6 +94,7 @@ impl Default for Config {
             uploads: UploadsConfig::default(),
             stripe: StripeConfig::default(),
             smtp: SmtpConfig::default(),
+            policies: PoliciesConfig::default(),
         }
     }
 }

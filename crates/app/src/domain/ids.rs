@@ -67,4 +67,6 @@ typed_id!(
     PurchaseId,
     /// A data export built in the background.
     ExportId,
+    /// One published version of the privacy policy or the terms.
+    PolicyId,
 );

@@ -68,13 +68,22 @@ impl IntoResponse for ApiError {
                 )
             }
         };
-        (
+        let mut response = (
             status,
             Json(json!({ "error": { "code": code, "message": message } })),
         )
-            .into_response()
+            .into_response();
+        if code == super::policies::ACCEPTANCE_REQUIRED {
+            response.extensions_mut().insert(PolicyGate);
+        }
+        response
     }
 }
+
+/// Marks a response refused at the policy gate, so pages can send the browser to the accept
+/// page instead of showing the API's JSON.
+#[derive(Clone, Copy, Debug)]
+pub struct PolicyGate;
 
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {

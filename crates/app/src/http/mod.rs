@@ -12,6 +12,7 @@ pub(crate) mod limit;
 mod media;
 mod ops;
 pub(crate) mod payments;
+pub(crate) mod policies;
 pub(crate) mod privacy;
 pub(crate) mod session;
 
@@ -25,7 +26,7 @@ use axum::routing::{get, post};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
-pub use error::ApiError;
+pub use error::{ApiError, PolicyGate};
 pub use session::Caller;
 
 use crate::services::Services;
@@ -94,6 +95,10 @@ pub fn app(state: AppState) -> Router {
         .route("/me/exports/{id}", get(privacy::get_export))
         .route("/me/exports/{id}/download", get(privacy::download_export))
         .route("/me/email", post(account::request_email_change))
+        .route("/me/policies", get(policies::mine))
+        .route("/me/policies/accept", post(policies::accept))
+        .route("/policies", get(policies::overview))
+        .route("/policies/{kind}", get(policies::document))
         .route("/me/email/confirm", post(account::confirm_email_change))
         .route("/tokens", get(auth::tokens))
         .route("/styles", get(jobs::styles))

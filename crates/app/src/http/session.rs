@@ -4,10 +4,11 @@
 
 use std::sync::{Arc, OnceLock};
 
-use axum::extract::{FromRequestParts, OptionalFromRequestParts};
+use axum::extract::{FromRequestParts, OptionalFromRequestParts, OriginalUri};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, header};
 
+use super::policies::{ACCEPTANCE_REQUIRED, open_without_acceptance};
 use super::{ApiError, AppState};
 use crate::domain::{UserId, UserScope};
 
@@ -94,6 +95,20 @@ impl FromRequestParts<AppState> for Caller {
         if let Some(slot) = parts.extensions.get::<AccessUser>() {
             let _ = slot.0.set(scope.user_id());
         }
+        let path = parts
+            .extensions
+            .get::<OriginalUri>()
+            .map_or_else(|| parts.uri.path(), |original| original.0.path());
+        if !open_without_acceptance(path)
+            && !state.services.policies.pending(scope).await?.is_empty()
+        {
+            return Err(ApiError::client(
+                axum::http::StatusCode::FORBIDDEN,
+                ACCEPTANCE_REQUIRED,
+                "the privacy policy or terms have changed: accept them first \
+                 (GET /api/v1/me/policies, POST /api/v1/me/policies/accept)",
+            ));
+        }
         Ok(Caller { scope })
     }
 }
@@ -108,6 +123,16 @@ impl OptionalFromRequestParts<AppState> for Caller {
     ) -> Result<Option<Self>, Self::Rejection> {
         match <Caller as FromRequestParts<AppState>>::from_request_parts(parts, state).await {
             Ok(caller) => Ok(Some(caller)),
+            // Signed in but held at the policy gate: the page must say so, not look signed out.
+            Err(ApiError::Client {
+                code: ACCEPTANCE_REQUIRED,
+                status,
+                message,
+            }) => Err(ApiError::Client {
+                code: ACCEPTANCE_REQUIRED,
+                status,
+                message,
+            }),
             Err(ApiError::Client { .. }) => Ok(None),
             Err(internal) => Err(internal),
         }

@@ -5,6 +5,7 @@
 //! system (sign-in lookup, workers, the sweeper) and say so in their names and docs.
 
 mod payment_records;
+mod policy_records;
 pub mod postgres;
 mod privacy_records;
 mod records;
@@ -21,13 +22,14 @@ use async_trait::async_trait;
 use tokio::sync::watch;
 
 pub use payment_records::*;
+pub use policy_records::*;
 pub use privacy_records::*;
 pub use records::*;
 
 use crate::config::DatabaseConfig;
 use crate::domain::{
-    Email, ExportId, JobId, LotId, PurchaseId, ResultId, Role, Timestamp, UploadId, UserId,
-    UserScope,
+    Email, ExportId, JobId, LotId, PolicyId, PurchaseId, ResultId, Role, Timestamp, UploadId,
+    UserId, UserScope,
 };
 
 /// Why a store call failed. Only `Internal` is the store's fault.
@@ -351,6 +353,42 @@ pub trait ExportStore: Send + Sync {
     async fn fail_stale_exports(&self, before: Timestamp, now: Timestamp) -> StoreResult<u64>;
 }
 
+/// The versioned privacy policy and terms, and who accepted which version.
+#[async_trait]
+pub trait PolicyStore: Send + Sync {
+    /// Operator: numbers and inserts a version (the kind's latest + 1) and, with a `notice`,
+    /// queues it to every account in the same transaction, so each user is told exactly once.
+    /// A version taking effect before the kind's latest one is `WrongState`.
+    async fn publish_policy(
+        &self,
+        version: &NewPolicyVersion,
+        notice: Option<&PolicyNotice>,
+    ) -> StoreResult<PolicyVersion>;
+    /// Public: every version of `kind` (or of both), newest first.
+    async fn policy_versions(&self, kind: Option<PolicyKind>) -> StoreResult<Vec<PolicyVersion>>;
+    /// Public: the version in force for each kind at `now` (the latest already effective).
+    async fn current_policies(&self, now: Timestamp) -> StoreResult<Vec<PolicyVersion>>;
+    /// The versions in force that the caller has not accepted yet.
+    async fn pending_policies(
+        &self,
+        scope: UserScope,
+        now: Timestamp,
+    ) -> StoreResult<Vec<PolicyVersion>>;
+    /// Records the caller's acceptance of `ids` (accepting twice changes nothing); an unknown
+    /// id is `NotFound` and nothing is recorded. Returns how many were new.
+    async fn accept_policies(
+        &self,
+        scope: UserScope,
+        ids: &[PolicyId],
+        source: AcceptanceSource,
+        now: Timestamp,
+    ) -> StoreResult<u32>;
+    /// System: at sign-up, the new account accepts every version in force.
+    async fn accept_current_policies(&self, user: UserId, now: Timestamp) -> StoreResult<u32>;
+    /// The caller's acceptances, oldest first.
+    async fn policy_acceptances_of(&self, scope: UserScope) -> StoreResult<Vec<PolicyAcceptance>>;
+}
+
 /// Everything the service needs from one back-end.
 #[async_trait]
 pub trait Store:
@@ -363,6 +401,7 @@ pub trait Store:
     + PaymentStore
     + PrivacyStore
     + ExportStore
+    + PolicyStore
 {
     /// Whether the database answers (for `/readyz`).
     async fn ping(&self) -> StoreResult<()>;

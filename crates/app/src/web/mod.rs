@@ -9,6 +9,7 @@ mod buy;
 pub mod i18n;
 mod library;
 mod pages;
+mod policies;
 mod privacy;
 mod recovery;
 mod studio;
@@ -88,6 +89,12 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/buy/success", get(buy::buy_success))
         .route("/admin/purchases", get(buy::admin_purchases))
         .route("/admin/audit", get(admin_audit::admin_audit))
+        .route(
+            "/policies/accept",
+            get(policies::accept_form).post(policies::accept),
+        )
+        .route("/policies/{kind}", get(policies::current))
+        .route("/policies/{kind}/{version}", get(policies::numbered))
         .route("/static/app.css", get(stylesheet))
         .route("/static/app.js", get(script))
         .route("/static/samples/{name}", get(sample))
@@ -97,6 +104,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             state.clone(),
             limit_account_forms,
         ))
+        .layer(middleware::from_fn(policies::send_to_accept_page))
         .layer(middleware::from_fn(refuse_cross_site_posts))
 }
 

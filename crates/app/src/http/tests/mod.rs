@@ -7,6 +7,7 @@ mod fuzz;
 mod isolation;
 mod media;
 mod payments;
+mod policies;
 mod privacy;
 mod webhook;
 

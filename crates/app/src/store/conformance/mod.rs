@@ -10,6 +10,7 @@ mod media;
 mod migrations;
 mod payments;
 mod pg;
+mod policies;
 mod privacy;
 mod rls;
 mod service;

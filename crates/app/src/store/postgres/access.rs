@@ -49,6 +49,8 @@ pub(crate) const GRANTS: &[(&str, &str, &str)] = &[
         "SELECT, INSERT, UPDATE",
         "SELECT, UPDATE, DELETE",
     ),
+    ("policy_versions", "SELECT", "SELECT, INSERT"),
+    ("policy_acceptances", "SELECT, INSERT", "SELECT, INSERT"),
 ];
 
 /// A login role and the password to give it (`None`: leave its password alone).

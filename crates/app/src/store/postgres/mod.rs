@@ -36,6 +36,7 @@ mod jobs;
 mod ledger;
 mod media;
 mod payments;
+mod policies;
 mod privacy;
 mod retention;
 mod settle;
@@ -98,6 +99,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         7,
         "export requests",
         include_str!("../../../../../migrations/postgres/0007_export_requests.sql"),
+    ),
+    (
+        8,
+        "policies",
+        include_str!("../../../../../migrations/postgres/0008_policies.sql"),
     ),
 ];
 

@@ -10,6 +10,7 @@ mod exports;
 mod jobs;
 mod media;
 mod payments;
+mod policies;
 mod privacy;
 mod retention;
 mod settle;
@@ -68,6 +69,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         7,
         "export requests",
         include_str!("../../../../../migrations/sqlite/0007_export_requests.sql"),
+    ),
+    (
+        8,
+        "policies",
+        include_str!("../../../../../migrations/sqlite/0008_policies.sql"),
     ),
 ];
 

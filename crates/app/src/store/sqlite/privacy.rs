@@ -14,8 +14,9 @@ use crate::store::{
 
 /// Tables whose rows belong to one user through `user_id`, children before parents. The
 /// `users` row goes last, taking the wrapped data key with it.
-const USER_TABLES: [&str; 11] = [
+const USER_TABLES: [&str; 12] = [
     "sessions",
+    "policy_acceptances",
     "export_requests",
     "account_tokens",
     "consents",
