@@ -11,6 +11,7 @@ mod migrations;
 mod payments;
 mod pg;
 mod privacy;
+mod retention;
 mod rls;
 mod service;
 mod tokens;

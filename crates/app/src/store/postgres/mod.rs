@@ -40,6 +40,7 @@ mod privacy;
 mod retention;
 mod settle;
 mod tokens;
+mod usage;
 mod wake;
 
 use std::borrow::Cow;
@@ -98,6 +99,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         7,
         "export requests",
         include_str!("../../../../../migrations/postgres/0007_export_requests.sql"),
+    ),
+    (
+        10,
+        "retention",
+        include_str!("../../../../../migrations/postgres/0010_retention.sql"),
     ),
 ];
 

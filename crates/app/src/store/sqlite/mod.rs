@@ -14,6 +14,7 @@ mod privacy;
 mod retention;
 mod settle;
 mod tokens;
+mod usage;
 
 use std::borrow::Cow;
 use std::str::FromStr;
@@ -68,6 +69,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         7,
         "export requests",
         include_str!("../../../../../migrations/sqlite/0007_export_requests.sql"),
+    ),
+    (
+        10,
+        "retention",
+        include_str!("../../../../../migrations/sqlite/0010_retention.sql"),
     ),
 ];
 
