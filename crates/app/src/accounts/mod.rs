@@ -15,7 +15,7 @@ mod recovery;
 use crate::blobs::{BlobError, Blobs};
 use crate::config::{AccountsConfig, TokensConfig};
 use crate::domain::{Email, LotId, Password, PasswordError, Timestamp, UserId, UserScope};
-use crate::store::{NewLot, NewSession, NewUser, Store, StoreError, User};
+use crate::store::{NewLot, NewSession, NewUser, Store, StoreError, UsageKind, User};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AccountError {
@@ -201,10 +201,12 @@ impl Accounts {
             created_at: now,
             expires_at: now.plus(self.tokens.lot_validity),
         });
-        match self.store.create_user(user, welcome).await {
-            Err(StoreError::Conflict) => Err(AccountError::EmailTaken),
-            other => Ok(other?),
-        }
+        let user = match self.store.create_user(user, welcome).await {
+            Err(StoreError::Conflict) => return Err(AccountError::EmailTaken),
+            other => other?,
+        };
+        crate::analytics::record(self.store.as_ref(), id, UsageKind::SignedUp, None).await;
+        Ok(user)
     }
 
     /// Checks the password and opens a new session. Unknown addresses cost the same hash
