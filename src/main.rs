@@ -27,7 +27,7 @@ enum Command {
     Migrate(atelier_app::cli::CommonArgs),
     /// Delete expired uploads, results and orphan blobs once, then exit.
     Sweep(atelier_app::cli::CommonArgs),
-    /// Manage accounts (grant tokens, suspend, refund, erase, create an admin).
+    /// Manage accounts (grant or revoke tokens, suspend, refund, erase, create an admin).
     User(atelier_app::cli::UserArgs),
     /// Write everything held about one account to a ZIP (as "Download my data").
     ExportUser(atelier_app::cli::ExportUserArgs),

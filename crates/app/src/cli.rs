@@ -11,7 +11,7 @@ use crate::billing::RefundReport;
 use crate::config::{Config, Overrides};
 use crate::domain::{Email, LotId, PurchaseId, Role, Timestamp, UserId};
 use crate::services::Services;
-use crate::store::{AccountStatus, AdminAction, NewLot, UserCredentials};
+use crate::store::{AccountStatus, AdminAction, NewLot, StoreError, UserCredentials};
 
 #[path = "cli_export.rs"]
 mod export;
@@ -40,6 +40,9 @@ Common settings (file key / environment variable, default):
   retention.result_ttl     ATELIER__RETENTION__RESULT_TTL     24h
   retention.sweep_interval ATELIER__RETENTION__SWEEP_INTERVAL 1m
   retention.mail_ttl       ATELIER__RETENTION__MAIL_TTL       30days (sent mail is deleted)
+  retention.expired_lot_ttl ATELIER__RETENTION__EXPIRED_LOT_TTL 0s (then an expired lot's
+                           source and its ledger entries' job ids are purged)
+  retention.analytics_ttl  ATELIER__RETENTION__ANALYTICS_TTL  730days (usage analytics)
   tokens.welcome           ATELIER__TOKENS__WELCOME           3
   jobs.workers             ATELIER__JOBS__WORKERS             0 (one per core)
   uploads.max_bytes        ATELIER__UPLOADS__MAX_BYTES        20000000
@@ -109,6 +112,10 @@ pub struct UserArgs {
 pub enum UserAction {
     /// Grant N tokens (one lot, valid tokens.lot_validity) to the account of EMAIL.
     Grant { email: String, tokens: u32 },
+    /// Revoke N unspent tokens of the account of EMAIL, from the lots expiring soonest (the
+    /// order spending takes them, so the user keeps their longest-lived tokens). All or
+    /// nothing: an account with fewer than N unspent tokens keeps them all.
+    Revoke { email: String, tokens: u32 },
     /// Make EMAIL an admin, creating the account if needed (password read from stdin).
     CreateAdmin { email: String },
     /// Suspend the account of EMAIL: it can no longer sign in; its sessions end.
@@ -237,13 +244,15 @@ pub fn sweep(args: CommonArgs) -> ExitCode {
         let services = Services::open(load(&args, None)?).await?;
         let report = services.sweeper().sweep_once(Timestamp::now()).await?;
         println!(
-            "deleted {} uploads, {} results, {} orphan blobs; expired {} tokens; purged {} access-log rows, {} sent mails and {} expired exports",
+            "deleted {} uploads, {} results, {} orphan blobs; expired {} tokens; purged the details of {} expired lots, {} access-log rows, {} sent mails, {} usage events and {} expired exports",
             report.uploads,
             report.results,
             report.orphans,
             report.tokens_expired,
+            report.lot_details,
             report.access_rows,
             report.mail_rows,
+            report.analytics_rows,
             report.exports
         );
         Ok(())
@@ -282,6 +291,7 @@ pub fn user(args: UserArgs) -> ExitCode {
         let services = Services::open(load(&args.common, None)?).await?;
         match args.action {
             UserAction::Grant { email, tokens } => grant(&services, &email, tokens).await,
+            UserAction::Revoke { email, tokens } => revoke(&services, &email, tokens).await,
             UserAction::CreateAdmin { email } => create_admin(&services, &email).await,
             UserAction::Suspend { email } => {
                 set_status(&services, &email, AccountStatus::Suspended).await
@@ -365,6 +375,31 @@ async fn grant(services: &Services, email: &str, tokens: u32) -> anyhow::Result<
         user.user.email,
         expires_at.rfc3339()
     );
+    Ok(())
+}
+
+async fn revoke(services: &Services, email: &str, tokens: u32) -> anyhow::Result<()> {
+    anyhow::ensure!(tokens > 0, "revoke at least one token");
+    let user = find(services, email).await?;
+    let now = Timestamp::now();
+    match services
+        .store
+        .revoke_unspent(user.user.id, tokens, now)
+        .await
+    {
+        Ok(()) => {}
+        Err(StoreError::InsufficientTokens) => {
+            let scope = crate::domain::UserScope::trusted(user.user.id, Role::User);
+            let balance = services.store.balance(scope, now).await?;
+            anyhow::bail!(
+                "{} has {balance} unspent tokens, fewer than {tokens}; nothing was revoked",
+                user.user.email
+            );
+        }
+        Err(e) => return Err(e.into()),
+    }
+    audit(services, "revoke", user.user.id, format!("{tokens} tokens")).await?;
+    println!("revoked {tokens} unspent tokens of {}", user.user.email);
     Ok(())
 }
 

@@ -131,3 +131,65 @@ async fn the_erase_command_removes_the_account_and_logs_it_naming_no_one() {
         ("erase-user", None)
     );
 }
+
+#[test]
+fn revoke_takes_an_email_and_a_count() {
+    let parsed = Cli::try_parse_from(["user", "revoke", "ada@example.org", "2"]);
+    let negative = Cli::try_parse_from(["user", "revoke", "ada@example.org", "-2"]);
+
+    assert!(matches!(
+        parsed.map(|c| c.action),
+        Ok(UserAction::Revoke { email, tokens }) if email == "ada@example.org" && tokens == 2
+    ));
+    assert!(negative.is_err());
+}
+
+#[tokio::test]
+async fn revoke_takes_unspent_tokens_soonest_expiring_first_and_is_audited() {
+    let test = crate::testing::test_app().await;
+    let ada = test.user("ada").await;
+    let store = &test.services.store;
+    grant(&test.services, "ada@example.org", 4)
+        .await
+        .expect("grant");
+    let before = store.balance(ada, Timestamp::now()).await.expect("balance");
+
+    let revoked = revoke(&test.services, "ada@example.org", 2).await;
+    let all = u32::try_from(before).expect("a small balance");
+    let too_many = revoke(&test.services, "ada@example.org", all).await;
+    let unknown = revoke(&test.services, "nobody@example.org", 1).await;
+
+    assert!(revoked.is_ok(), "{revoked:?}");
+    let message = too_many.map_err(|e| e.to_string()).expect_err("refused");
+    assert!(
+        message.contains(&format!("has {} unspent tokens", before - 2)),
+        "{message}"
+    );
+    assert!(unknown.is_err());
+    assert_eq!(
+        store.balance(ada, Timestamp::now()).await.expect("balance"),
+        before - 2,
+        "the refused revoke changed nothing"
+    );
+    let lots = store.lots(ada).await.expect("lots");
+    let soonest = lots.first().expect("a lot");
+    assert_eq!(
+        soonest.remaining,
+        soonest.quantity - 2,
+        "taken from the lot expiring first"
+    );
+    let totals = store.token_totals(ada.user_id()).await.expect("totals");
+    assert_eq!(totals.revoked, 2);
+    assert!(totals.invariant_holds(), "{totals:?}");
+    let log = store.admin_actions(10).await.expect("log");
+    assert_eq!(
+        (
+            log[0].action.as_str(),
+            log[0].actor.as_str(),
+            log[0].detail.as_str()
+        ),
+        ("revoke", "cli", "2 tokens")
+    );
+    assert_eq!(log[0].subject, Some(ada.user_id()));
+    assert_eq!(log.iter().filter(|a| a.action == "revoke").count(), 1);
+}

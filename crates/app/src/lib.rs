@@ -4,6 +4,7 @@
 //! Data flows one way: http → services → store/blobs. The engine knows nothing of this crate.
 
 pub mod accounts;
+pub mod analytics;
 pub mod billing;
 pub mod blobs;
 pub mod cli;

@@ -11,7 +11,7 @@ use atelier_engine::{DecodeError, Limits, RgbImage};
 
 use crate::blobs::{BlobError, Blobs, upload_key};
 use crate::domain::{ResultId, Timestamp, UploadId, UserScope};
-use crate::store::{ResultRecord, Store, StoreError, Upload};
+use crate::store::{ResultRecord, Store, StoreError, Upload, UsageKind};
 
 /// Decoding a hostile file must not hold a request forever.
 const DECODE_TIME_LIMIT: Duration = Duration::from_secs(30);
@@ -152,6 +152,8 @@ impl Media {
             let _ = self.blobs.delete(&upload.blob_key).await;
             return Err(e.into());
         }
+        let user = scope.user_id();
+        crate::analytics::record(self.store.as_ref(), user, UsageKind::Upload, None).await;
         Ok(upload)
     }
 

@@ -1,5 +1,6 @@
 //! The sweeper (C8): deletes expired uploads and results (blob first, then row), removes
-//! orphan blobs, expires token lots and purges old access-log rows, every `sweep_interval`.
+//! orphan blobs, expires token lots and later purges their details, and purges old
+//! access-log rows, sent mail and usage analytics, every `sweep_interval`.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -30,11 +31,14 @@ pub struct SweepReport {
     pub results: u64,
     pub orphans: u64,
     pub tokens_expired: u64,
+    /// Expired lots whose source and ledger job ids/notes were purged.
+    pub lot_details: u64,
     pub access_rows: u64,
     pub mail_rows: u64,
     pub exports: u64,
     /// Exports still pending after [`STALE_EXPORT`]: their build was cut short.
     pub exports_failed: u64,
+    pub analytics_rows: u64,
 }
 
 /// A background export takes seconds; one pending this long was cut short by a restart.
@@ -118,6 +122,17 @@ impl Sweeper {
             .await?;
         report.orphans = self.remove_orphans(now).await?;
         report.tokens_expired = self.store.expire_lots(now).await?;
+        let expired_by = now.minus(self.config.expired_lot_ttl);
+        loop {
+            let purged = self
+                .store
+                .purge_expired_lot_details(expired_by, now, BATCH)
+                .await?;
+            report.lot_details += purged;
+            if purged < u64::from(BATCH) {
+                break;
+            }
+        }
         report.access_rows = self
             .store
             .purge_access_log(now.minus(self.config.access_log_ttl))
@@ -126,6 +141,10 @@ impl Sweeper {
             .store
             .purge_mail(now.minus(self.config.mail_ttl))
             .await?;
+        report.analytics_rows = self
+            .store
+            .purge_usage(now.minus(self.config.analytics_ttl))
+            .await?;
         for (kind, count) in [
             ("upload", report.uploads),
             ("result", report.results),
@@ -133,6 +152,8 @@ impl Sweeper {
             ("access-log", report.access_rows),
             ("mail", report.mail_rows),
             ("export", report.exports),
+            ("lot-details", report.lot_details),
+            ("analytics", report.analytics_rows),
         ] {
             metrics::counter!("atelier_sweeper_deleted_total", "kind" => kind).increment(count);
         }
@@ -327,5 +348,53 @@ mod tests {
                 .iter()
                 .any(|(k, _)| *k == key)
         );
+    }
+
+    #[tokio::test]
+    async fn expired_lots_lose_their_details_and_old_analytics_go() {
+        let test = test_app().await;
+        let ada = test.user("ada").await;
+        let store = &test.services.store;
+        let signed_up = store.usage_of(ada, 10).await.expect("usage");
+        let lot_expiry = store.lots(ada).await.expect("lots")[0].expires_at;
+        let day = Duration::from_secs(86_400);
+
+        let before_expiry = test
+            .services
+            .sweeper()
+            .sweep_once(lot_expiry.minus(day))
+            .await
+            .expect("sweep");
+        let after_expiry = test
+            .services
+            .sweeper()
+            .sweep_once(lot_expiry.plus(day))
+            .await
+            .expect("sweep");
+        let two_years_on = test
+            .services
+            .sweeper()
+            .sweep_once(Timestamp::now().plus(731 * day))
+            .await
+            .expect("sweep");
+
+        assert_eq!(signed_up.len(), 1);
+        assert_eq!(
+            (before_expiry.lot_details, before_expiry.analytics_rows),
+            (0, 0)
+        );
+        assert_eq!(
+            (after_expiry.tokens_expired, after_expiry.lot_details),
+            (3, 1)
+        );
+        assert_eq!(after_expiry.analytics_rows, 0);
+        assert_eq!(
+            (two_years_on.lot_details, two_years_on.analytics_rows),
+            (0, 1)
+        );
+        assert_eq!(store.lots(ada).await.expect("lots")[0].source, "expired");
+        assert!(store.usage_of(ada, 10).await.expect("usage").is_empty());
+        let totals = store.token_totals(ada.user_id()).await.expect("totals");
+        assert!(totals.invariant_holds(), "{totals:?}");
     }
 }

@@ -15,7 +15,7 @@ mod recovery;
 use crate::blobs::{BlobError, Blobs};
 use crate::config::{AccountsConfig, TokensConfig};
 use crate::domain::{Email, LotId, Password, PasswordError, Timestamp, UserId, UserScope};
-use crate::store::{NewLot, NewSession, NewUser, Store, StoreError, User};
+use crate::store::{NewLot, NewSession, NewUser, Store, StoreError, UsageKind, User};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AccountError {
@@ -207,6 +207,7 @@ impl Accounts {
         };
         // Signing up is accepting the privacy policy and terms in force (the form says so).
         self.store.accept_current_policies(user.id, now).await?;
+        crate::analytics::record(self.store.as_ref(), id, UsageKind::SignedUp, None).await;
         Ok(user)
     }
 

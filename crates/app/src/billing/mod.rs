@@ -18,6 +18,7 @@ use crate::config::{PackConfig, StripeConfig};
 use crate::domain::{PurchaseId, Timestamp, UserId, UserScope};
 use crate::store::{
     NewPurchase, PaymentFact, PaymentOutcome, Purchase, PurchaseStatus, Store, StoreError,
+    UsageKind,
 };
 pub use signature::SignatureError;
 use stripe::{CheckoutRequest, StripeClient, StripeError};
@@ -203,12 +204,32 @@ impl Billing {
             .store
             .apply_payment_fact(Some(&event), &fact, now)
             .await?;
+        self.note_paid(&fact, &outcome).await;
         if matches!(outcome, PaymentOutcome::Rejected(_)) {
             tracing::warn!(event = %event.id, kind = %event.kind, outcome = outcome.as_str(), "Stripe event does not match its purchase; nothing credited");
         } else {
             tracing::info!(event = %event.id, kind = %event.kind, outcome = outcome.as_str(), "Stripe event");
         }
         Ok(outcome)
+    }
+
+    /// A usage event for the buyer when `outcome` credited their pack (best effort).
+    async fn note_paid(&self, fact: &PaymentFact, outcome: &PaymentOutcome) {
+        let (PaymentFact::SessionPaid(session), PaymentOutcome::Credited { .. }) = (fact, outcome)
+        else {
+            return;
+        };
+        match self.store.purchase_by_id(session.purchase).await {
+            Ok(Some(Purchase {
+                user_id: Some(user),
+                ..
+            })) => {
+                crate::analytics::record(self.store.as_ref(), user, UsageKind::PurchasePaid, None)
+                    .await;
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "usage event not recorded"),
+        }
     }
 
     /// The success page's check: asks Stripe about the session and applies what it says, so a
@@ -238,6 +259,7 @@ impl Billing {
             .apply_payment_fact(None, &fact, Timestamp::now())
             .await?;
         tracing::info!(purchase = %id, outcome = outcome.as_str(), "checkout reconciled");
+        self.note_paid(&fact, &outcome).await;
         self.store
             .purchase(scope, id)
             .await?

@@ -87,6 +87,14 @@ pub struct RetentionConfig {
     /// bodies are personal data and serve no purpose once delivered.
     #[serde(deserialize_with = "human_duration")]
     pub mail_ttl: Duration,
+    /// How long after a token lot expires its details are purged: the lot's source (which
+    /// purchase or grant) and its ledger entries' job ids and notes. Amounts, kinds and dates
+    /// stay. Zero: at the first sweep after expiry.
+    #[serde(deserialize_with = "human_duration")]
+    pub expired_lot_ttl: Duration,
+    /// Usage analytics older than this are deleted (C8: two years).
+    #[serde(deserialize_with = "human_duration")]
+    pub analytics_ttl: Duration,
 }
 
 impl Default for RetentionConfig {
@@ -97,6 +105,8 @@ impl Default for RetentionConfig {
             sweep_interval: Duration::from_secs(60),
             access_log_ttl: Duration::from_secs(730 * 24 * 3600),
             mail_ttl: Duration::from_secs(30 * 24 * 3600),
+            expired_lot_ttl: Duration::ZERO,
+            analytics_ttl: Duration::from_secs(730 * 24 * 3600),
         }
     }
 }

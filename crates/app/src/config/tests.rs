@@ -191,3 +191,28 @@ fn postgres_role_settings_come_from_env_as_strings() {
     assert_eq!(database.system_password, None);
     assert!(!format!("{config:?}").contains("12345"));
 }
+
+#[test]
+fn lot_details_and_analytics_retention_default_and_come_from_env() {
+    let defaults = Config::load(None, env(&[]), &Overrides::default()).expect("defaults load");
+    let vars = env(&[
+        ("ATELIER__RETENTION__EXPIRED_LOT_TTL", "30days"),
+        ("ATELIER__RETENTION__ANALYTICS_TTL", "365days"),
+    ]);
+
+    let config = Config::load(None, vars, &Overrides::default()).expect("env loads");
+
+    assert_eq!(defaults.retention.expired_lot_ttl, Duration::ZERO);
+    assert_eq!(
+        defaults.retention.analytics_ttl,
+        Duration::from_secs(730 * 86_400)
+    );
+    assert_eq!(
+        config.retention.expired_lot_ttl,
+        Duration::from_secs(30 * 86_400)
+    );
+    assert_eq!(
+        config.retention.analytics_ttl,
+        Duration::from_secs(365 * 86_400)
+    );
+}

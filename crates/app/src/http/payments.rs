@@ -109,7 +109,10 @@ pub async fn admin_purchases(
             "this needs an admin account",
         ));
     }
-    Ok(Json(state.services.store.all_purchases(500).await?))
+    let store = &state.services.store;
+    let view = crate::store::AdminAction::view(caller.scope.user_id(), "view-purchases", "api");
+    store.record_admin_action(&view).await?;
+    Ok(Json(store.all_purchases(500).await?))
 }
 
 /// `POST /stripe/webhook`: 200 once the event is applied (or known, or ignored); 400 with a

@@ -126,7 +126,10 @@ pub async fn admin_audit(
             "this needs an admin account",
         ));
     }
-    Ok(Json(state.services.store.admin_actions(500).await?))
+    let store = &state.services.store;
+    let view = crate::store::AdminAction::view(caller.scope.user_id(), "view-audit", "api");
+    store.record_admin_action(&view).await?;
+    Ok(Json(store.admin_actions(500).await?))
 }
 
 /// `POST /me/exports`: starts building the caller's export in the background; 202 with the

@@ -12,7 +12,7 @@ use tokio::sync::watch;
 use crate::blobs::{BlobError, Blobs, result_key};
 use crate::config::JobsConfig;
 use crate::domain::{ResultId, Role, Timestamp, UserScope};
-use crate::store::{Claim, Job, ResultRecord, Store, StoreError};
+use crate::store::{Claim, Job, ResultRecord, Store, StoreError, UsageKind};
 
 /// How a run ended, deciding between retry and failure.
 enum RunError {
@@ -119,7 +119,10 @@ impl Worker {
         let outcome = self.run_job(&job).await;
         let now = Timestamp::now();
         let label = match outcome {
-            Ok(()) => "succeeded",
+            Ok(()) => {
+                self.record(&job, UsageKind::JobSucceeded).await;
+                "succeeded"
+            }
             Err(RunError::LeaseLost) => "lease-lost",
             Err(RunError::Transient(error)) if job.attempts < self.config.max_attempts => {
                 let exponent = job.attempts.saturating_sub(1).min(10);
@@ -135,11 +138,16 @@ impl Worker {
                 self.store
                     .fail_job(job.id, Some(&self.name), &error, now)
                     .await?;
+                self.record(&job, UsageKind::JobFailed).await;
                 "failed"
             }
         };
         metrics::counter!("atelier_jobs_finished_total", "outcome" => label).increment(1);
         Ok(true)
+    }
+
+    async fn record(&self, job: &Job, kind: UsageKind) {
+        crate::analytics::record(self.store.as_ref(), job.user_id, kind, Some(&job.style)).await;
     }
 
     async fn run_job(&self, job: &Job) -> Result<(), RunError> {

@@ -107,6 +107,7 @@ impl Privacy {
         let jobs = store.jobs_of(scope, rows).await?;
         let access = store.access_log_of(scope, rows).await?;
         let consents = store.consents_of(scope, rows).await?;
+        let analytics = store.usage_of(scope, rows).await?;
         let uploads = store.uploads_of(scope, self.limits.images).await?;
         let results = store.results_of(scope, self.limits.images).await?;
         let wrapped = store.wrapped_key(scope.user_id()).await?;
@@ -120,6 +121,7 @@ impl Privacy {
             ("jobs.json", jobs.len(), row_cap),
             ("access-log.json", access.len(), row_cap),
             ("consents.json", consents.len(), row_cap),
+            ("analytics.json", analytics.len(), row_cap),
             ("uploads/", uploads.len(), image_cap),
             ("results/", results.len(), image_cap),
         ] {
@@ -136,6 +138,7 @@ impl Privacy {
         zip.json("jobs.json", &jobs)?;
         zip.json("access-log.json", &access)?;
         zip.json("consents.json", &consents)?;
+        zip.json("analytics.json", &analytics)?;
         zip.json("uploads/index.json", &uploads)?;
         zip.json("results/index.json", &results)?;
         let user = scope.user_id();

@@ -142,6 +142,39 @@ pub trait TokenStore: Send + Sync {
     async fn ledger(&self, scope: UserScope, limit: u32) -> StoreResult<Vec<LedgerEntry>>;
     /// System: the sums that DESIGN §3's invariant relates, for audits and tests.
     async fn token_totals(&self, user: UserId) -> StoreResult<TokenTotals>;
+    /// Operator: takes back `amount` unspent tokens from the user's live lots, soonest expiry
+    /// first (as spending does), with `revoke` entries; all or nothing: fewer unspent tokens
+    /// than `amount` is `InsufficientTokens` and changes nothing.
+    async fn revoke_unspent(&self, user: UserId, amount: u32, now: Timestamp) -> StoreResult<()>;
+    /// System: purges the details of lots that expired at or before `expired_by` and are spent
+    /// out: the lot's source becomes `expired` and its ledger entries lose their job ids and
+    /// notes; amounts, kinds and dates stay. Skips lots a queued or running job spent from
+    /// (its refund finds its entries by job id) and lots already purged. Purges at most
+    /// `limit` lots; returns how many.
+    async fn purge_expired_lot_details(
+        &self,
+        expired_by: Timestamp,
+        now: Timestamp,
+        limit: u32,
+    ) -> StoreResult<u64>;
+}
+
+/// Usage analytics (issue 6): kept two years, never of a user who opted out.
+#[async_trait]
+pub trait UsageStore: Send + Sync {
+    /// System: records `kind` for `user` unless they opted out of analytics (checked in the
+    /// same statement, so a concurrent opt-out is never outrun); returns whether it was.
+    async fn record_usage(
+        &self,
+        user: UserId,
+        kind: UsageKind,
+        style: Option<&str>,
+        now: Timestamp,
+    ) -> StoreResult<bool>;
+    /// The caller's events, oldest first (for the data export).
+    async fn usage_of(&self, scope: UserScope, limit: u32) -> StoreResult<Vec<UsageEvent>>;
+    /// System: deletes events recorded before `before`; returns how many.
+    async fn purge_usage(&self, before: Timestamp) -> StoreResult<u64>;
 }
 
 /// Uploads and results, the rows behind the blobs.
@@ -402,6 +435,7 @@ pub trait Store:
     + PrivacyStore
     + ExportStore
     + PolicyStore
+    + UsageStore
 {
     /// Whether the database answers (for `/readyz`).
     async fn ping(&self) -> StoreResult<()>;

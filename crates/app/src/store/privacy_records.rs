@@ -124,6 +124,20 @@ pub struct AdminAction {
     pub detail: String,
 }
 
+impl AdminAction {
+    /// An admin looked at other people's data (`view-purchases`, `view-audit`): recorded
+    /// before the data is read, so a view that cannot be logged is not served.
+    pub fn view(admin: crate::domain::UserId, action: &str, detail: &str) -> AdminAction {
+        AdminAction {
+            at: Timestamp::now(),
+            actor: admin.to_string(),
+            action: action.to_owned(),
+            subject: None,
+            detail: detail.to_owned(),
+        }
+    }
+}
+
 /// Where a background export stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -189,4 +203,48 @@ pub struct ErasureCounts {
     /// Rows deleted by statement (PostgreSQL does not count the rows its cascades remove).
     pub rows: u64,
     pub purchases_detached: u64,
+}
+
+/// What a usage event says happened; never what was in it (no prompt, no image, no amount).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum UsageKind {
+    SignedUp,
+    Upload,
+    JobSucceeded,
+    JobFailed,
+    PurchasePaid,
+}
+
+impl UsageKind {
+    pub const ALL: [UsageKind; 5] = [
+        UsageKind::SignedUp,
+        UsageKind::Upload,
+        UsageKind::JobSucceeded,
+        UsageKind::JobFailed,
+        UsageKind::PurchasePaid,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UsageKind::SignedUp => "signed-up",
+            UsageKind::Upload => "upload",
+            UsageKind::JobSucceeded => "job-succeeded",
+            UsageKind::JobFailed => "job-failed",
+            UsageKind::PurchasePaid => "purchase-paid",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<UsageKind> {
+        UsageKind::ALL.into_iter().find(|k| k.as_str() == text)
+    }
+}
+
+/// One usage-analytics event (`analytics.json` in the export).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct UsageEvent {
+    pub kind: UsageKind,
+    /// The style of the job, for job events.
+    pub style: Option<String>,
+    pub at: Timestamp,
 }

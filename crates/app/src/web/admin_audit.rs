@@ -10,6 +10,7 @@ use super::pages::{NavUser, nav_user, short_time};
 use super::render;
 use crate::domain::Role;
 use crate::http::{AppState, Caller};
+use crate::store::AdminAction;
 
 struct Row {
     at: String,
@@ -39,7 +40,12 @@ pub async fn admin_audit(
     if caller.scope.role() != Role::Admin {
         return (StatusCode::FORBIDDEN, tr.t("admin-forbidden")).into_response();
     }
-    let Ok(entries) = state.services.store.admin_actions(500).await else {
+    let store = &state.services.store;
+    let view = AdminAction::view(caller.scope.user_id(), "view-audit", "page");
+    if store.record_admin_action(&view).await.is_err() {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    }
+    let Ok(entries) = store.admin_actions(500).await else {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
     let rows = entries

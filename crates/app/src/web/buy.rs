@@ -280,7 +280,12 @@ pub async fn admin_purchases(
     if caller.scope.role() != Role::Admin {
         return (StatusCode::FORBIDDEN, tr.t("admin-forbidden")).into_response();
     }
-    let Ok(rows) = state.services.store.all_purchases(500).await else {
+    let store = &state.services.store;
+    let view = crate::store::AdminAction::view(caller.scope.user_id(), "view-purchases", "page");
+    if store.record_admin_action(&view).await.is_err() {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    }
+    let Ok(rows) = store.all_purchases(500).await else {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
     let rows = rows

@@ -224,4 +224,11 @@ async fn only_admins_see_every_purchase() {
     assert_eq!(listed.status, StatusCode::OK);
     assert!(listed.html.contains("ada@example.org"), "{}", listed.html);
     assert!(listed.html.contains("5.00 EUR") && listed.html.contains("Pending"));
+    let log = test.services.store.admin_actions(10).await.expect("log");
+    let views: Vec<(String, String)> = log.into_iter().map(|a| (a.action, a.actor)).collect();
+    assert_eq!(
+        views,
+        vec![("view-purchases".to_owned(), admin.to_string())],
+        "the admin's view is audited, the refused one is not"
+    );
 }

@@ -211,4 +211,14 @@ async fn the_audit_page_is_for_admins_and_names_no_erased_account() {
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
     assert_eq!(shown.status, StatusCode::OK);
     assert!(shown.html.contains("erase-user") && shown.html.contains("deleted account"));
+    assert!(
+        shown.html.contains("view-audit"),
+        "the page shows its own view"
+    );
+    let log = store.admin_actions(10).await.expect("log");
+    assert_eq!(
+        (log[0].action.as_str(), log[0].actor.clone()),
+        ("view-audit", found.user.id.to_string())
+    );
+    assert_eq!(log.len(), 2, "the refused request logged nothing");
 }

@@ -62,6 +62,7 @@ async fn the_export_holds_the_callers_data_and_nothing_of_another_user() {
         "jobs.json",
         "access-log.json",
         "consents.json",
+        "analytics.json",
         "uploads/index.json",
         "results/index.json",
     ] {
@@ -87,6 +88,15 @@ async fn the_export_holds_the_callers_data_and_nothing_of_another_user() {
         json_of(&files, "consents.json")[0]["kind"],
         json!("marketing-opt-in")
     );
+    let analytics = json_of(&files, "analytics.json");
+    let kinds: Vec<&str> = analytics
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|event| event["kind"].as_str())
+        .collect();
+    assert_eq!(kinds, ["signed-up", "upload", "job-succeeded"]);
+    assert_eq!(analytics[2]["style"], json!("light-color"));
     assert!(
         json_of(&files, "access-log.json")
             .as_array()
@@ -112,6 +122,8 @@ async fn the_export_holds_the_callers_data_and_nothing_of_another_user() {
         "refunded_amount",
         "user_agent",
         "expires_at",
+        "analytics.json",
+        "job-succeeded",
     ] {
         assert!(readme.contains(field), "README lacks {field}");
     }

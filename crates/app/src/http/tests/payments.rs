@@ -184,3 +184,57 @@ async fn unknown_packs_and_strangers_are_refused() {
     assert_eq!(admin_list.status, StatusCode::FORBIDDEN);
     assert_eq!(admin_list.code(), "forbidden");
 }
+
+#[tokio::test]
+async fn an_admin_listing_every_purchase_is_audited_before_the_list_is_served() {
+    let test = test_app().await;
+    let router = router(&test);
+    let root = register(&router, "root").await;
+    let scope = super::privacy::scope_of(&test, &root).await;
+    let store = &test.services.store;
+    let refused = send(
+        &router,
+        request(Method::GET, "/api/v1/admin/purchases", Some(&root), None),
+    )
+    .await;
+    store
+        .set_role_and_status(
+            scope.user_id(),
+            crate::domain::Role::Admin,
+            crate::store::AccountStatus::Active,
+        )
+        .await
+        .expect("make admin");
+    let (_, token) = test
+        .services
+        .accounts
+        .sign_in("root@example.org", "a sturdy passphrase")
+        .await
+        .expect("sign in again");
+
+    let listed = send(
+        &router,
+        request(
+            Method::GET,
+            "/api/v1/admin/purchases",
+            Some(token.as_str()),
+            None,
+        ),
+    )
+    .await;
+
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert_eq!(listed.status, StatusCode::OK);
+    let log = store.admin_actions(10).await.expect("log");
+    let views: Vec<(&str, &str)> = log
+        .iter()
+        .map(|a| (a.action.as_str(), a.actor.as_str()))
+        .collect();
+    let admin = scope.user_id().to_string();
+    assert_eq!(
+        views,
+        vec![("view-purchases", admin.as_str())],
+        "one entry, for the admin's view only"
+    );
+    assert_eq!(log[0].subject, None);
+}

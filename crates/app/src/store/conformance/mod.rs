@@ -12,6 +12,7 @@ mod payments;
 mod pg;
 mod policies;
 mod privacy;
+mod retention;
 mod rls;
 mod service;
 mod tokens;

@@ -256,7 +256,7 @@ async fn the_farewell_mail_is_deleted_once_sent(db: &TestStore) {
 }
 
 /// Runs `sql` as the database's owner (SQLite file / PostgreSQL admin): `true` if it worked.
-async fn raw_succeeds(db: &TestStore, sql: &str) -> bool {
+pub(super) async fn raw_succeeds(db: &TestStore, sql: &str) -> bool {
     let sql = sqlx::AssertSqlSafe(sql.to_owned());
     match &db.backend {
         Backend::Sqlite(dir) => {

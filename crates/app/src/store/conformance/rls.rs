@@ -28,6 +28,7 @@ pub(super) const USER_TABLES: &[(&str, &str)] = &[
     ("access_log", "user_id"),
     ("consents", "user_id"),
     ("export_requests", "user_id"),
+    ("usage_events", "user_id"),
 ];
 
 const HOUR: Duration = Duration::from_secs(3600);
@@ -131,6 +132,10 @@ pub(super) async fn seed(db: &TestStore, user: UserScope) {
         .create_export(user, crate::domain::ExportId::new(), now, now.plus(HOUR))
         .await
         .expect("export request");
+    store
+        .record_usage(id, crate::store::UsageKind::Upload, None, now)
+        .await
+        .expect("usage event");
 }
 
 /// Rows of `table` owned by `owner`, counted by the server's admin (who bypasses RLS).

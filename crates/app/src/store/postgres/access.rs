@@ -15,7 +15,7 @@ use crate::store::{StoreError, StoreResult};
 
 /// What each role may do per table: the app role only what user-scoped calls need (no
 /// password hashes or wrapped keys, no sessions, no outbox), the system role only what system
-/// calls need. No one but the owner may UPDATE or DELETE the ledger. A table added by a later
+/// calls need. No one but the owner may DELETE the ledger or UPDATE its amounts. A table added by a later
 /// migration must be listed here; `every_table_has_grants_and_row_security` checks it.
 pub(crate) const GRANTS: &[(&str, &str, &str)] = &[
     (
@@ -29,7 +29,13 @@ pub(crate) const GRANTS: &[(&str, &str, &str)] = &[
     ("sessions", "", "SELECT, INSERT, UPDATE, DELETE"),
     ("account_tokens", "", "SELECT, INSERT, UPDATE"),
     ("token_lots", "SELECT, UPDATE", "SELECT, INSERT, UPDATE"),
-    ("token_ledger", "SELECT, INSERT", "SELECT, INSERT"),
+    // UPDATE of two columns: the sweeper clears the job ids and notes of expired lots' entries
+    // (a trigger refuses any other change).
+    (
+        "token_ledger",
+        "SELECT, INSERT",
+        "SELECT, INSERT, UPDATE (job_id, note)",
+    ),
     ("uploads", "SELECT, INSERT, DELETE", "SELECT, DELETE"),
     ("jobs", "SELECT, INSERT, UPDATE", "SELECT, UPDATE"),
     ("results", "SELECT, DELETE", "SELECT, INSERT, DELETE"),
@@ -51,6 +57,8 @@ pub(crate) const GRANTS: &[(&str, &str, &str)] = &[
     ),
     ("policy_versions", "SELECT", "SELECT, INSERT"),
     ("policy_acceptances", "SELECT, INSERT", "SELECT, INSERT"),
+    // Recorded by the system role; deleted by the owner's opt-out, the sweeper and erasure.
+    ("usage_events", "SELECT, DELETE", "SELECT, INSERT, DELETE"),
 ];
 
 /// A login role and the password to give it (`None`: leave its password alone).

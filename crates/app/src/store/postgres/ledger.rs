@@ -78,6 +78,19 @@ pub(super) async fn spend_in(
     job: JobId,
     now: Timestamp,
 ) -> StoreResult<()> {
+    take_in(conn, user, amount, LedgerKind::Spend, Some(job), now).await
+}
+
+/// Takes `amount` from the user's live lots, soonest expiry first, with `kind` entries, or
+/// fails with `InsufficientTokens` leaving them as they were.
+pub(super) async fn take_in(
+    conn: &mut PgConnection,
+    user: UserId,
+    amount: u32,
+    kind: LedgerKind,
+    job: Option<JobId>,
+    now: Timestamp,
+) -> StoreResult<()> {
     let lots: Vec<(Uuid, i32)> = sqlx::query_as(
         "SELECT id, remaining FROM token_lots
          WHERE user_id = $1 AND remaining > 0 AND expires_at > $2
@@ -103,7 +116,7 @@ pub(super) async fn spend_in(
             .execute(&mut *conn)
             .await
             .map_err(internal)?;
-        append(conn, user, lot, LedgerKind::Spend, take, Some(job), now).await?;
+        append(conn, user, lot, kind, take, job, now).await?;
         left -= take;
     }
     Ok(())

@@ -41,6 +41,7 @@ mod privacy;
 mod retention;
 mod settle;
 mod tokens;
+mod usage;
 mod wake;
 
 use std::borrow::Cow;
@@ -104,6 +105,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         8,
         "policies",
         include_str!("../../../../../migrations/postgres/0008_policies.sql"),
+    ),
+    (
+        10,
+        "retention",
+        include_str!("../../../../../migrations/postgres/0010_retention.sql"),
     ),
 ];
 

@@ -89,6 +89,14 @@ impl PrivacyStore for PgStore {
             .map_err(internal)?;
         }
         let after = settings_in(&mut tx, scope).await?;
+        if after.analytics_opt_out {
+            // Objection means stop and drop: what was collected goes with the opt-out.
+            sqlx::query("DELETE FROM usage_events WHERE user_id = $1")
+                .bind(scope.user_id().as_uuid())
+                .execute(&mut *tx)
+                .await
+                .map_err(internal)?;
+        }
         tx.commit().await.map_err(internal)?;
         Ok(after)
     }

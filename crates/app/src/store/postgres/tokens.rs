@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 use uuid::Uuid;
 
-use super::ledger::{append, grant_in, refund_in, spend_in};
+use super::ledger::{append, grant_in, refund_in, spend_in, take_in};
 use super::{PgStore, get, get_id, get_opt_id, get_time, internal};
 use crate::domain::{JobId, LotId, Timestamp, UserId, UserScope};
 use crate::store::{
@@ -171,6 +171,56 @@ impl TokenStore for PgStore {
                 })
             })
             .collect()
+    }
+
+    async fn revoke_unspent(&self, user: UserId, amount: u32, now: Timestamp) -> StoreResult<()> {
+        let mut tx = self.system_tx().await?;
+        take_in(&mut tx, user, amount, LedgerKind::Revoke, None, now).await?;
+        tx.commit().await.map_err(internal)
+    }
+
+    async fn purge_expired_lot_details(
+        &self,
+        expired_by: Timestamp,
+        now: Timestamp,
+        limit: u32,
+    ) -> StoreResult<u64> {
+        let mut tx = self.system_tx().await?;
+        // Locked in the global lot order (ledger.rs), so a refund racing the purge waits;
+        // SKIP LOCKED leaves a lot busy elsewhere to the next sweep.
+        let lots: Vec<Uuid> = sqlx::query_scalar(
+            "SELECT id FROM token_lots l
+             WHERE details_purged_at IS NULL AND expires_at <= $1 AND remaining = 0
+               AND NOT EXISTS (SELECT 1 FROM token_ledger e JOIN jobs j ON j.id = e.job_id
+                               WHERE e.lot_id = l.id AND j.status IN ('queued', 'running'))
+             ORDER BY expires_at, created_at, id LIMIT $2 FOR UPDATE SKIP LOCKED",
+        )
+        .bind(expired_by.millis())
+        .bind(i64::from(limit))
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(internal)?;
+        if lots.is_empty() {
+            return Ok(0);
+        }
+        sqlx::query(
+            "UPDATE token_lots SET source = 'expired', details_purged_at = $1 WHERE id = ANY($2)",
+        )
+        .bind(now.millis())
+        .bind(&lots[..])
+        .execute(&mut *tx)
+        .await
+        .map_err(internal)?;
+        sqlx::query(
+            "UPDATE token_ledger SET job_id = NULL, note = NULL
+             WHERE lot_id = ANY($1) AND (job_id IS NOT NULL OR note IS NOT NULL)",
+        )
+        .bind(&lots[..])
+        .execute(&mut *tx)
+        .await
+        .map_err(internal)?;
+        tx.commit().await.map_err(internal)?;
+        Ok(lots.len() as u64)
     }
 
     async fn token_totals(&self, user: UserId) -> StoreResult<TokenTotals> {

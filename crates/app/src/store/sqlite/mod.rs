@@ -15,6 +15,7 @@ mod privacy;
 mod retention;
 mod settle;
 mod tokens;
+mod usage;
 
 use std::borrow::Cow;
 use std::str::FromStr;
@@ -74,6 +75,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         8,
         "policies",
         include_str!("../../../../../migrations/sqlite/0008_policies.sql"),
+    ),
+    (
+        10,
+        "retention",
+        include_str!("../../../../../migrations/sqlite/0010_retention.sql"),
     ),
 ];
 

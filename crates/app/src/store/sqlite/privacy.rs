@@ -14,9 +14,10 @@ use crate::store::{
 
 /// Tables whose rows belong to one user through `user_id`, children before parents. The
 /// `users` row goes last, taking the wrapped data key with it.
-const USER_TABLES: [&str; 12] = [
+const USER_TABLES: [&str; 13] = [
     "sessions",
     "policy_acceptances",
+    "usage_events",
     "export_requests",
     "account_tokens",
     "consents",
@@ -97,6 +98,14 @@ impl PrivacyStore for SqliteStore {
             .map_err(internal)?;
         }
         let after = settings_in(&mut tx, scope).await?;
+        if after.analytics_opt_out {
+            // Objection means stop and drop: what was collected goes with the opt-out.
+            sqlx::query("DELETE FROM usage_events WHERE user_id = ?")
+                .bind(scope.user_id().to_string())
+                .execute(&mut *tx)
+                .await
+                .map_err(internal)?;
+        }
         tx.commit().await.map_err(internal)?;
         Ok(after)
     }

@@ -73,6 +73,19 @@ pub(super) async fn spend_in(
     job: JobId,
     now: Timestamp,
 ) -> StoreResult<()> {
+    take_in(conn, user, amount, LedgerKind::Spend, Some(job), now).await
+}
+
+/// Takes `amount` from the user's live lots, soonest expiry first, with `kind` entries, or
+/// fails with `InsufficientTokens` leaving them as they were.
+async fn take_in(
+    conn: &mut SqliteConnection,
+    user: UserId,
+    amount: u32,
+    kind: LedgerKind,
+    job: Option<JobId>,
+    now: Timestamp,
+) -> StoreResult<()> {
     let lots: Vec<(String, i64)> = sqlx::query_as(
         "SELECT id, remaining FROM token_lots WHERE user_id = ? AND remaining > 0 AND expires_at > ?
          ORDER BY expires_at, created_at, id",
@@ -105,7 +118,7 @@ pub(super) async fn spend_in(
                 "token lot changed under a write transaction".into(),
             ));
         }
-        append(conn, user, &lot, LedgerKind::Spend, take, Some(job), now).await?;
+        append(conn, user, &lot, kind, take, job, now).await?;
         left -= take;
     }
     Ok(())
@@ -317,6 +330,53 @@ impl TokenStore for SqliteStore {
                 })
             })
             .collect()
+    }
+
+    async fn revoke_unspent(&self, user: UserId, amount: u32, now: Timestamp) -> StoreResult<()> {
+        let mut tx = self.write().await?;
+        take_in(&mut tx, user, amount, LedgerKind::Revoke, None, now).await?;
+        tx.commit().await.map_err(internal)
+    }
+
+    async fn purge_expired_lot_details(
+        &self,
+        expired_by: Timestamp,
+        now: Timestamp,
+        limit: u32,
+    ) -> StoreResult<u64> {
+        let mut tx = self.write().await?;
+        let lots: Vec<String> = sqlx::query_scalar(
+            "SELECT id FROM token_lots l
+             WHERE details_purged_at IS NULL AND expires_at <= ? AND remaining = 0
+               AND NOT EXISTS (SELECT 1 FROM token_ledger e JOIN jobs j ON j.id = e.job_id
+                               WHERE e.lot_id = l.id AND j.status IN ('queued', 'running'))
+             ORDER BY expires_at LIMIT ?",
+        )
+        .bind(expired_by.millis())
+        .bind(i64::from(limit))
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(internal)?;
+        for lot in &lots {
+            sqlx::query(
+                "UPDATE token_lots SET source = 'expired', details_purged_at = ? WHERE id = ?",
+            )
+            .bind(now.millis())
+            .bind(lot)
+            .execute(&mut *tx)
+            .await
+            .map_err(internal)?;
+            sqlx::query(
+                "UPDATE token_ledger SET job_id = NULL, note = NULL
+                 WHERE lot_id = ? AND (job_id IS NOT NULL OR note IS NOT NULL)",
+            )
+            .bind(lot)
+            .execute(&mut *tx)
+            .await
+            .map_err(internal)?;
+        }
+        tx.commit().await.map_err(internal)?;
+        Ok(lots.len() as u64)
     }
 
     async fn token_totals(&self, user: UserId) -> StoreResult<TokenTotals> {
