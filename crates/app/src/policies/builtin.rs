@@ -11,9 +11,7 @@ use crate::store::PolicyKind;
 const PRIVACY: &str = include_str!("../../policies/privacy.md");
 const TERMS: &str = include_str!("../../policies/terms.md");
 
-/// Until the sweeper learns these (retention of analytics and of unconfirmed accounts), the
-/// periods C8 names.
-const ANALYTICS_TTL: Duration = Duration::from_secs(730 * 24 * 3600);
+/// Until the sweeper learns it (unconfirmed accounts), the period issue 6 names.
 const UNCONFIRMED_TTL: Duration = Duration::from_secs(30 * 24 * 3600);
 
 pub(super) fn draft(kind: PolicyKind, values: &[(&'static str, String)]) -> Draft {
@@ -57,7 +55,7 @@ pub fn builtin_values(config: &Config) -> Vec<(&'static str, String)> {
         ("result_ttl", human(retention.result_ttl)),
         ("access_log_ttl", human(retention.access_log_ttl)),
         ("mail_ttl", human(retention.mail_ttl)),
-        ("analytics_ttl", human(ANALYTICS_TTL)),
+        ("analytics_ttl", human(retention.analytics_ttl)),
         ("unconfirmed_ttl", human(UNCONFIRMED_TTL)),
         ("export_ttl", human(crate::privacy::EXPORT_TTL)),
         (

@@ -29,6 +29,11 @@ fn json_of(files: &std::collections::BTreeMap<String, Vec<u8>>, name: &str) -> V
 #[tokio::test]
 async fn the_export_holds_the_callers_data_and_nothing_of_another_user() {
     let test = test_app().await;
+    test.services
+        .policies
+        .ensure_published(crate::domain::Timestamp::now())
+        .await
+        .expect("policies");
     let router = router(&test);
     let ada = register(&router, "ada").await;
     let bob = register(&router, "bob").await;
@@ -63,6 +68,7 @@ async fn the_export_holds_the_callers_data_and_nothing_of_another_user() {
         "access-log.json",
         "consents.json",
         "analytics.json",
+        "policies.json",
         "uploads/index.json",
         "results/index.json",
     ] {
@@ -102,6 +108,9 @@ async fn the_export_holds_the_callers_data_and_nothing_of_another_user() {
             .as_array()
             .is_some_and(|rows| !rows.is_empty())
     );
+    let accepted = json_of(&files, "policies.json");
+    assert_eq!(accepted.as_array().map(Vec::len), Some(2), "{accepted}");
+    assert_eq!(accepted[0]["source"], json!("sign-up"));
     let pngs: Vec<&String> = files.keys().filter(|name| name.ends_with(".png")).collect();
     assert_eq!(pngs.len(), 2, "one upload and one result: {pngs:?}");
     for name in pngs {
@@ -124,6 +133,7 @@ async fn the_export_holds_the_callers_data_and_nothing_of_another_user() {
         "expires_at",
         "analytics.json",
         "job-succeeded",
+        "policies.json",
     ] {
         assert!(readme.contains(field), "README lacks {field}");
     }

@@ -57,6 +57,11 @@ fn erase_body(password: &str) -> Option<Value> {
 #[tokio::test]
 async fn erasure_leaves_no_row_or_blob_of_the_user_and_keeps_purchases_anonymous() {
     let test = test_app().await;
+    test.services
+        .policies
+        .ensure_published(Timestamp::now())
+        .await
+        .expect("policies");
     let router = router(&test);
     let ada = register(&router, "ada").await;
     let bob = register(&router, "bob").await;
@@ -94,10 +99,12 @@ async fn erasure_leaves_no_row_or_blob_of_the_user_and_keeps_purchases_anonymous
     let blobs_before = test.services.blobs.list().await.expect("list");
     assert!(blobs_before.iter().any(|(key, _)| key.contains(&ada_id)));
     let mentioning = test.rows_mentioning(&ada_id).await;
-    assert!(
-        mentioning.iter().any(|(table, _)| table == "usage_events"),
-        "{mentioning:?}"
-    );
+    for table in ["usage_events", "policy_acceptances"] {
+        assert!(
+            mentioning.iter().any(|(t, _)| t == table),
+            "{table}: {mentioning:?}"
+        );
+    }
 
     let erased = send(
         &router,
