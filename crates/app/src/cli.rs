@@ -204,6 +204,12 @@ pub fn serve(args: ServeArgs) -> ExitCode {
     block_on(async move {
         let config = load(&args.common, args.listen)?;
         let listen = config.server.listen;
+        if config.policies.contact.is_none() {
+            tracing::warn!(
+                "policies.contact is not set: the privacy policy gives no address to write to \
+                 (set policies.operator and policies.contact, see `atelier serve --help`)"
+            );
+        }
         let services = Services::open(config).await?;
         let listener = tokio::net::TcpListener::bind(listen)
             .await

@@ -131,7 +131,7 @@ pub(crate) async fn run(
             let effective_at = parse_date(&effective)?;
             let v = policies.publish(kind, draft, effective_at, now).await?;
             println!(
-                "published {} version {}, effective {}; {} accounts notified by e-mail",
+                "published {} version {}, effective {}; accounts notified by e-mail: {}",
                 kind.as_str(),
                 v.version,
                 v.effective_at.rfc3339(),

@@ -18,7 +18,7 @@ pub struct PoliciesConfig {
 impl Default for PoliciesConfig {
     fn default() -> Self {
         PoliciesConfig {
-            operator: "the operator of this Atelier installation".into(),
+            operator: "the operator of this site".into(),
             contact: None,
             notice_days: 30,
         }

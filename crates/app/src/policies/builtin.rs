@@ -79,7 +79,7 @@ fn contact(config: &Config) -> String {
         .map_or(from, |(_, rest)| rest.trim_end_matches('>'))
         .trim();
     if address.ends_with("@localhost") || !address.contains('@') {
-        "the operator of this site (no contact address is configured yet)".into()
+        "us through this site (no contact address is configured yet)".into()
     } else {
         address.to_owned()
     }
