@@ -7,6 +7,7 @@ mod account;
 pub(crate) mod auth;
 mod client_ip;
 mod error;
+mod headers;
 mod jobs;
 pub(crate) mod limit;
 mod media;
@@ -143,6 +144,10 @@ pub fn app(state: AppState) -> Router {
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
         .layer(middleware::from_fn_with_state(state.clone(), ops::observe))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            headers::security_headers,
+        ))
         .layer(TraceLayer::new_for_http())
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))

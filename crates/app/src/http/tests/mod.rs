@@ -4,6 +4,7 @@
 mod auth;
 mod export;
 mod fuzz;
+mod headers;
 mod isolation;
 mod media;
 mod payments;
