@@ -26,6 +26,8 @@ Common settings (file key / environment variable, default):
   server.tls               ATELIER__SERVER__TLS               false (true behind HTTPS)
   server.trusted_proxies   ATELIER__SERVER__TRUSTED_PROXIES   none (e.g. 127.0.0.1,10.0.0.0/8:
                            believe X-Forwarded-For from these for rate limits and logs)
+  server.public_url        ATELIER__SERVER__PUBLIC_URL        http://{listen} (root of every
+                           link in mail; set it to https://YOUR-SITE in production)
   data_dir                 ATELIER__DATA_DIR                  ./atelier-data
   database.url             ATELIER__DATABASE__URL             sqlite://{data_dir}/atelier.db
                            (or postgres://owner:pw@host/db: runs as two roles, below)
@@ -37,6 +39,8 @@ Common settings (file key / environment variable, default):
   retention.result_ttl     ATELIER__RETENTION__RESULT_TTL     24h
   retention.sweep_interval ATELIER__RETENTION__SWEEP_INTERVAL 1m
   retention.mail_ttl       ATELIER__RETENTION__MAIL_TTL       30days (sent mail is deleted)
+  retention.unconfirmed_ttl ATELIER__RETENTION__UNCONFIRMED_TTL 30days (accounts whose
+                           address is still unconfirmed are then erased)
   tokens.welcome           ATELIER__TOKENS__WELCOME           3
   jobs.workers             ATELIER__JOBS__WORKERS             0 (one per core)
   uploads.max_bytes        ATELIER__UPLOADS__MAX_BYTES        20000000
@@ -376,7 +380,14 @@ async fn create_admin(services: &Services, email: &str) -> anyhow::Result<()> {
                 age_over_14: true,
                 guardian_consent: false,
             };
-            services.accounts.sign_up(form).await?
+            let user = services.accounts.sign_up(form).await?;
+            // The operator vouches for the address: the unconfirmed-account sweep must not
+            // take the admin they just made.
+            services
+                .store
+                .mark_email_verified(user.id, Timestamp::now())
+                .await?;
+            user
         }
     };
     let status = AccountStatus::parse(&user.status).unwrap_or(AccountStatus::Active);

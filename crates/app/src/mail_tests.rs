@@ -112,6 +112,7 @@ fn mail(to: &str) -> Mail {
         recipient: to.into(),
         subject: "Reset your Atelier password".into(),
         body: "Open https://atelier.test/reset?token=abc to choose a new password.".into(),
+        html: None,
     }
 }
 

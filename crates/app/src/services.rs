@@ -12,6 +12,7 @@ use crate::config::Config;
 use crate::jobs::Jobs;
 use crate::jobs::worker::Worker;
 use crate::mail::{Mailer, Relay};
+use crate::mail_compose::Composer;
 use crate::media::Media;
 use crate::privacy::Privacy;
 use crate::store::{self, Store};
@@ -63,6 +64,7 @@ impl Services {
             blobs.clone(),
             config.accounts.clone(),
             config.tokens.clone(),
+            Composer::from_config(&config),
         );
         let media = Media::new(
             store.clone(),
@@ -107,6 +109,7 @@ impl Services {
         Sweeper::new(
             self.store.clone(),
             self.blobs.clone(),
+            self.privacy.clone(),
             self.config.retention.clone(),
         )
     }

@@ -1,5 +1,6 @@
 //! The sweeper (C8): deletes expired uploads and results (blob first, then row), removes
-//! orphan blobs, expires token lots and purges old access-log rows, every `sweep_interval`.
+//! orphan blobs, expires token lots, purges old access-log rows and mail, and erases accounts
+//! whose address was never confirmed, every `sweep_interval`.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,6 +10,7 @@ use tokio::sync::watch;
 use crate::blobs::{BlobError, Blobs};
 use crate::config::RetentionConfig;
 use crate::domain::Timestamp;
+use crate::privacy::{Privacy, PrivacyError};
 use crate::store::{Store, StoreError};
 
 /// A blob younger than this is never an orphan: its row may be about to be inserted.
@@ -21,6 +23,8 @@ pub enum SweepError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Blob(#[from] BlobError),
+    #[error(transparent)]
+    Privacy(#[from] PrivacyError),
 }
 
 /// What one sweep removed.
@@ -35,6 +39,9 @@ pub struct SweepReport {
     pub exports: u64,
     /// Exports still pending after [`STALE_EXPORT`]: their build was cut short.
     pub exports_failed: u64,
+    /// Accounts erased because their address was still unverified after
+    /// `retention.unconfirmed_ttl`.
+    pub unconfirmed_accounts: u64,
 }
 
 /// A background export takes seconds; one pending this long was cut short by a restart.
@@ -44,14 +51,21 @@ pub const STALE_EXPORT: std::time::Duration = std::time::Duration::from_secs(360
 pub struct Sweeper {
     store: Arc<dyn Store>,
     blobs: Blobs,
+    privacy: Privacy,
     config: RetentionConfig,
 }
 
 impl Sweeper {
-    pub fn new(store: Arc<dyn Store>, blobs: Blobs, config: RetentionConfig) -> Sweeper {
+    pub fn new(
+        store: Arc<dyn Store>,
+        blobs: Blobs,
+        privacy: Privacy,
+        config: RetentionConfig,
+    ) -> Sweeper {
         Sweeper {
             store,
             blobs,
+            privacy,
             config,
         }
     }
@@ -116,6 +130,7 @@ impl Sweeper {
             .store
             .fail_stale_exports(now.minus(STALE_EXPORT), now)
             .await?;
+        report.unconfirmed_accounts = self.erase_unconfirmed_accounts(now).await?;
         report.orphans = self.remove_orphans(now).await?;
         report.tokens_expired = self.store.expire_lots(now).await?;
         report.access_rows = self
@@ -133,10 +148,33 @@ impl Sweeper {
             ("access-log", report.access_rows),
             ("mail", report.mail_rows),
             ("export", report.exports),
+            ("unconfirmed-account", report.unconfirmed_accounts),
         ] {
             metrics::counter!("atelier_sweeper_deleted_total", "kind" => kind).increment(count);
         }
         Ok(report)
+    }
+
+    /// Erases, by the same path as a user's own request (blobs, rows, wrapped key; purchases
+    /// detached) but without the farewell mail, every account still unverified
+    /// `unconfirmed_ttl` after sign-up.
+    async fn erase_unconfirmed_accounts(&self, now: Timestamp) -> Result<u64, SweepError> {
+        let created_before = now.minus(self.config.unconfirmed_ttl);
+        let mut erased = 0;
+        loop {
+            let due = self.store.unverified_users(created_before, BATCH).await?;
+            let mut progress = false;
+            for user in &due {
+                if self.privacy.erase_unconfirmed(*user).await?.is_some() {
+                    erased += 1;
+                    progress = true;
+                }
+            }
+            if due.len() < BATCH as usize || !progress {
+                break;
+            }
+        }
+        Ok(erased)
     }
 
     async fn remove_orphans(&self, now: Timestamp) -> Result<u64, SweepError> {

@@ -99,6 +99,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "export requests",
         include_str!("../../../../../migrations/postgres/0007_export_requests.sql"),
     ),
+    (
+        9,
+        "mail verification",
+        include_str!("../../../../../migrations/postgres/0009_mail_verification.sql"),
+    ),
 ];
 
 pub struct PgStore {

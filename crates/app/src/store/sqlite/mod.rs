@@ -69,6 +69,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "export requests",
         include_str!("../../../../../migrations/sqlite/0007_export_requests.sql"),
     ),
+    (
+        9,
+        "mail verification",
+        include_str!("../../../../../migrations/sqlite/0009_mail_verification.sql"),
+    ),
 ];
 
 pub struct SqliteStore {
