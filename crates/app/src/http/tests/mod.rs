@@ -8,6 +8,7 @@ mod isolation;
 mod media;
 mod payments;
 mod privacy;
+mod verification;
 mod webhook;
 
 use axum::Router;

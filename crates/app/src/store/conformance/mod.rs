@@ -14,6 +14,7 @@ mod privacy;
 mod rls;
 mod service;
 mod tokens;
+mod verification;
 
 use std::sync::Arc;
 
