@@ -29,6 +29,8 @@ Common settings (file key / environment variable, default):
   server.tls               ATELIER__SERVER__TLS               false (true behind HTTPS)
   server.trusted_proxies   ATELIER__SERVER__TRUSTED_PROXIES   none (e.g. 127.0.0.1,10.0.0.0/8:
                            believe X-Forwarded-For from these for rate limits and logs)
+  server.public_url        ATELIER__SERVER__PUBLIC_URL        http://{listen} (root of every
+                           link in mail; set it to https://YOUR-SITE in production)
   data_dir                 ATELIER__DATA_DIR                  ./atelier-data
   database.url             ATELIER__DATABASE__URL             sqlite://{data_dir}/atelier.db
                            (or postgres://owner:pw@host/db: runs as two roles, below)
@@ -43,6 +45,8 @@ Common settings (file key / environment variable, default):
   retention.expired_lot_ttl ATELIER__RETENTION__EXPIRED_LOT_TTL 0s (then an expired lot's
                            source and its ledger entries' job ids are purged)
   retention.analytics_ttl  ATELIER__RETENTION__ANALYTICS_TTL  730days (usage analytics)
+  retention.unconfirmed_ttl ATELIER__RETENTION__UNCONFIRMED_TTL 30days (accounts whose
+                           address is still unconfirmed are then erased)
   tokens.welcome           ATELIER__TOKENS__WELCOME           3
   jobs.workers             ATELIER__JOBS__WORKERS             0 (one per core)
   uploads.max_bytes        ATELIER__UPLOADS__MAX_BYTES        20000000
@@ -424,7 +428,14 @@ async fn create_admin(services: &Services, email: &str) -> anyhow::Result<()> {
                 age_over_14: true,
                 guardian_consent: false,
             };
-            services.accounts.sign_up(form).await?
+            let user = services.accounts.sign_up(form).await?;
+            // The operator vouches for the address: the unconfirmed-account sweep must not
+            // take the admin they just made.
+            services
+                .store
+                .mark_email_verified(user.id, Timestamp::now())
+                .await?;
+            user
         }
     };
     let status = AccountStatus::parse(&user.status).unwrap_or(AccountStatus::Active);

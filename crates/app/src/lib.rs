@@ -13,6 +13,7 @@ pub mod domain;
 pub mod http;
 pub mod jobs;
 pub mod mail;
+pub mod mail_compose;
 pub mod media;
 pub mod policies;
 pub mod privacy;

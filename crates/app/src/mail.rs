@@ -1,4 +1,5 @@
-//! E-mail delivery from the transactional outbox (DESIGN C10).
+//! E-mail delivery from the transactional outbox (DESIGN C11). What mail says is written by
+//! `mail_compose.rs`; a mail with an HTML part goes out as multipart/alternative.
 //!
 //! Services only ever write mail into the outbox table, in the transaction of the change it
 //! reports. The relay here drains it: over SMTP (lettre) when `smtp.url` is set, otherwise
@@ -10,7 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use lettre::message::header::ContentType;
-use lettre::message::{Mailbox, Message};
+use lettre::message::{Mailbox, Message, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use tokio::sync::watch;
 
@@ -80,13 +81,20 @@ impl Mailer {
                     .recipient
                     .parse::<Mailbox>()
                     .map_err(|e| DeliveryError::Permanent(format!("bad recipient address: {e}")))?;
-                let message = Message::builder()
+                let builder = Message::builder()
                     .from(from.clone())
                     .to(to)
-                    .subject(mail.subject.clone())
-                    .header(ContentType::TEXT_PLAIN)
-                    .body(mail.body.clone())
-                    .map_err(|e| DeliveryError::Permanent(format!("cannot build mail: {e}")))?;
+                    .subject(mail.subject.clone());
+                let message = match &mail.html {
+                    Some(html) => builder.multipart(MultiPart::alternative_plain_html(
+                        mail.body.clone(),
+                        html.clone(),
+                    )),
+                    None => builder
+                        .header(ContentType::TEXT_PLAIN)
+                        .body(mail.body.clone()),
+                }
+                .map_err(|e| DeliveryError::Permanent(format!("cannot build mail: {e}")))?;
                 transport.send(message).await.map(drop).map_err(|e| {
                     if e.is_permanent() {
                         DeliveryError::Permanent(e.to_string())

@@ -12,6 +12,7 @@ use crate::config::Config;
 use crate::jobs::Jobs;
 use crate::jobs::worker::Worker;
 use crate::mail::{Mailer, Relay};
+use crate::mail_compose::Composer;
 use crate::media::Media;
 use crate::policies::Policies;
 use crate::privacy::Privacy;
@@ -79,6 +80,7 @@ impl Services {
             blobs.clone(),
             config.accounts.clone(),
             config.tokens.clone(),
+            Composer::from_config(&config),
         );
         let media = Media::new(
             store.clone(),
@@ -90,7 +92,7 @@ impl Services {
         let mailer = Mailer::from_config(&config.smtp)?;
         let billing = Billing::new(store.clone(), config.stripe.clone());
         let privacy = Privacy::new(store.clone(), blobs.clone(), accounts.clone());
-        let policies = Policies::new(store.clone(), &config);
+        let policies = Policies::new(store.clone(), &config, Composer::from_config(&config));
         Ok(Services {
             config: Arc::new(config),
             store,
@@ -125,6 +127,7 @@ impl Services {
         Sweeper::new(
             self.store.clone(),
             self.blobs.clone(),
+            self.privacy.clone(),
             self.config.retention.clone(),
         )
     }

@@ -171,6 +171,7 @@ async fn storage_migrate_copies_live_blobs_to_s3_and_back_and_can_repeat() {
         password_hash: "not-a-hash".into(),
         guardian_consent: false,
         wrapped_key: wrapped.clone(),
+        locale: None,
         created_at: Timestamp::now(),
     };
     rows.create_user(user, None).await.expect("user");

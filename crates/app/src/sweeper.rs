@@ -1,6 +1,7 @@
 //! The sweeper (C8): deletes expired uploads and results (blob first, then row), removes
-//! orphan blobs, expires token lots and later purges their details, and purges old
-//! access-log rows, sent mail and usage analytics, every `sweep_interval`.
+//! orphan blobs, expires token lots and later purges their details, purges old access-log
+//! rows, sent mail and usage analytics, and erases accounts whose address was never
+//! confirmed, every `sweep_interval`.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,6 +11,7 @@ use tokio::sync::watch;
 use crate::blobs::{BlobError, Blobs};
 use crate::config::RetentionConfig;
 use crate::domain::Timestamp;
+use crate::privacy::{Privacy, PrivacyError};
 use crate::store::{Store, StoreError};
 
 /// A blob younger than this is never an orphan: its row may be about to be inserted.
@@ -22,6 +24,8 @@ pub enum SweepError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Blob(#[from] BlobError),
+    #[error(transparent)]
+    Privacy(#[from] PrivacyError),
 }
 
 /// What one sweep removed.
@@ -39,6 +43,9 @@ pub struct SweepReport {
     /// Exports still pending after [`STALE_EXPORT`]: their build was cut short.
     pub exports_failed: u64,
     pub analytics_rows: u64,
+    /// Accounts erased because their address was still unverified after
+    /// `retention.unconfirmed_ttl`.
+    pub unconfirmed_accounts: u64,
 }
 
 /// A background export takes seconds; one pending this long was cut short by a restart.
@@ -48,14 +55,21 @@ pub const STALE_EXPORT: std::time::Duration = std::time::Duration::from_secs(360
 pub struct Sweeper {
     store: Arc<dyn Store>,
     blobs: Blobs,
+    privacy: Privacy,
     config: RetentionConfig,
 }
 
 impl Sweeper {
-    pub fn new(store: Arc<dyn Store>, blobs: Blobs, config: RetentionConfig) -> Sweeper {
+    pub fn new(
+        store: Arc<dyn Store>,
+        blobs: Blobs,
+        privacy: Privacy,
+        config: RetentionConfig,
+    ) -> Sweeper {
         Sweeper {
             store,
             blobs,
+            privacy,
             config,
         }
     }
@@ -120,6 +134,7 @@ impl Sweeper {
             .store
             .fail_stale_exports(now.minus(STALE_EXPORT), now)
             .await?;
+        report.unconfirmed_accounts = self.erase_unconfirmed_accounts(now).await?;
         report.orphans = self.remove_orphans(now).await?;
         report.tokens_expired = self.store.expire_lots(now).await?;
         let expired_by = now.minus(self.config.expired_lot_ttl);
@@ -154,10 +169,33 @@ impl Sweeper {
             ("export", report.exports),
             ("lot-details", report.lot_details),
             ("analytics", report.analytics_rows),
+            ("unconfirmed-account", report.unconfirmed_accounts),
         ] {
             metrics::counter!("atelier_sweeper_deleted_total", "kind" => kind).increment(count);
         }
         Ok(report)
+    }
+
+    /// Erases, by the same path as a user's own request (blobs, rows, wrapped key; purchases
+    /// detached) but without the farewell mail, every account still unverified
+    /// `unconfirmed_ttl` after sign-up.
+    async fn erase_unconfirmed_accounts(&self, now: Timestamp) -> Result<u64, SweepError> {
+        let created_before = now.minus(self.config.unconfirmed_ttl);
+        let mut erased = 0;
+        loop {
+            let due = self.store.unverified_users(created_before, BATCH).await?;
+            let mut progress = false;
+            for user in &due {
+                if self.privacy.erase_unconfirmed(*user).await?.is_some() {
+                    erased += 1;
+                    progress = true;
+                }
+            }
+            if due.len() < BATCH as usize || !progress {
+                break;
+            }
+        }
+        Ok(erased)
     }
 
     async fn remove_orphans(&self, now: Timestamp) -> Result<u64, SweepError> {
@@ -352,7 +390,10 @@ mod tests {
 
     #[tokio::test]
     async fn expired_lots_lose_their_details_and_old_analytics_go() {
-        let test = test_app().await;
+        // Ada never confirms her address: keep her account past the sweeps of this story.
+        let mut config = crate::testing::test_config();
+        config.retention.unconfirmed_ttl = Duration::from_secs(10 * 365 * 86_400);
+        let test = crate::testing::test_app_with(config).await;
         let ada = test.user("ada").await;
         let store = &test.services.store;
         let signed_up = store.usage_of(ada, 10).await.expect("usage");

@@ -15,6 +15,7 @@ mod recovery;
 use crate::blobs::{BlobError, Blobs};
 use crate::config::{AccountsConfig, TokensConfig};
 use crate::domain::{Email, LotId, Password, PasswordError, Timestamp, UserId, UserScope};
+use crate::mail_compose::{Composer, Message};
 use crate::store::{NewLot, NewSession, NewUser, Store, StoreError, UsageKind, User};
 
 #[derive(Debug, thiserror::Error)]
@@ -35,6 +36,8 @@ pub enum AccountError {
     Unauthenticated,
     #[error("this link is invalid, expired or already used")]
     InvalidToken,
+    #[error("this e-mail address is already confirmed")]
+    AlreadyVerified,
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -54,6 +57,7 @@ impl AccountError {
             AccountError::Locked => "too-many-attempts",
             AccountError::Unauthenticated => "unauthenticated",
             AccountError::InvalidToken => "invalid-token",
+            AccountError::AlreadyVerified => "already-verified",
             AccountError::Store(e) => e.code(),
             AccountError::Blob(e) => e.code(),
             AccountError::Hashing(_) => "internal",
@@ -110,6 +114,7 @@ pub struct Accounts {
     blobs: Blobs,
     config: AccountsConfig,
     tokens: TokensConfig,
+    composer: Composer,
 }
 
 impl Accounts {
@@ -118,13 +123,20 @@ impl Accounts {
         blobs: Blobs,
         config: AccountsConfig,
         tokens: TokensConfig,
+        composer: Composer,
     ) -> Accounts {
         Accounts {
             store,
             blobs,
             config,
             tokens,
+            composer,
         }
+    }
+
+    /// The mail writer, shared with the other services.
+    pub fn composer(&self) -> &Composer {
+        &self.composer
     }
 
     fn argon2(&self) -> Result<Argon2<'static>, AccountError> {
@@ -172,9 +184,19 @@ impl Accounts {
         .map_err(|e| AccountError::Hashing(e.to_string()))
     }
 
-    /// Creates an account with its welcome tokens. Parsing comes first so bad input never
-    /// costs a hash.
+    /// Creates an account with its welcome tokens, in English; see [`Accounts::sign_up_in`].
     pub async fn sign_up(&self, form: SignUp) -> Result<User, AccountError> {
+        self.sign_up_in(form, None).await
+    }
+
+    /// Creates an account with its welcome tokens and mails it a link to confirm the address;
+    /// `locale` is the language its mail is written in. Parsing comes first so bad input
+    /// never costs a hash.
+    pub async fn sign_up_in(
+        &self,
+        form: SignUp,
+        locale: Option<&str>,
+    ) -> Result<User, AccountError> {
         let email = Email::parse(&form.email).map_err(|_| AccountError::InvalidEmail)?;
         let password = Password::parse(&form.password).map_err(AccountError::Password)?;
         if !form.age_over_14 && !form.guardian_consent {
@@ -192,6 +214,7 @@ impl Accounts {
             password_hash,
             guardian_consent: !form.age_over_14 && form.guardian_consent,
             wrapped_key: self.blobs.new_wrapped_key(id)?,
+            locale: locale.map(str::to_owned),
             created_at: now,
         };
         let welcome = (self.tokens.welcome > 0).then(|| NewLot {
@@ -208,6 +231,11 @@ impl Accounts {
         // Signing up is accepting the privacy policy and terms in force (the form says so).
         self.store.accept_current_policies(user.id, now).await?;
         crate::analytics::record(self.store.as_ref(), id, UsageKind::SignedUp, None).await;
+        // The account works without it; a failure here is logged and the user can ask again
+        // from the account page.
+        if let Err(error) = self.send_verification(&user).await {
+            tracing::warn!(%error, user = %user.id, "verification mail not queued");
+        }
         Ok(user)
     }
 

@@ -1,9 +1,16 @@
-//! Password reset and e-mail change by e-mailed single-use tokens (C4). The mail goes to the
-//! outbox; only the token's SHA-256 is stored; a used or expired token does nothing.
+//! E-mail verification, password reset and e-mail change by e-mailed single-use tokens (C4).
+//! The mail goes to the outbox; only the token's SHA-256 is stored; a used or expired token
+//! does nothing.
 
-use super::{AccountError, Accounts, random_token, token_hash};
-use crate::domain::{Email, Password, Timestamp, UserId, UserScope};
-use crate::store::{Mail, NewAccountToken, StoreError, TokenPurpose};
+use std::time::Duration;
+
+use super::{AccountError, Accounts, Message, random_token, token_hash};
+use crate::domain::{Email, Password, Role, Timestamp, UserId, UserScope};
+use crate::store::{NewAccountToken, StoreError, TokenPurpose, User};
+
+/// How long a verification link works. Longer than the reset link: it is not a key to the
+/// account, and people open welcome mail late.
+pub const VERIFY_TOKEN_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
 
 impl Accounts {
     async fn issue_token(
@@ -11,6 +18,7 @@ impl Accounts {
         user: UserId,
         purpose: TokenPurpose,
         new_email: Option<Email>,
+        valid_for: Duration,
     ) -> Result<String, AccountError> {
         let token = random_token()?;
         let now = Timestamp::now();
@@ -20,19 +28,69 @@ impl Accounts {
             purpose,
             new_email,
             created_at: now,
-            expires_at: now.plus(self.config.email_token_ttl),
+            expires_at: now.plus(valid_for),
         };
         self.store.create_account_token(&record).await?;
         Ok(token)
     }
 
-    async fn send(&self, recipient: &str, subject: &str, body: String) -> Result<(), AccountError> {
-        let mail = Mail {
-            recipient: recipient.to_owned(),
-            subject: subject.to_owned(),
-            body,
-        };
+    /// Queues `message` to `recipient` in the user's language.
+    async fn send(
+        &self,
+        recipient: &str,
+        locale: Option<&str>,
+        message: &Message<'_>,
+    ) -> Result<(), AccountError> {
+        let mail = self.composer.compose(recipient, locale, message);
         Ok(self.store.enqueue_mail(&mail, Timestamp::now()).await?)
+    }
+
+    /// Mails `user` a link that confirms their current address. The token remembers the
+    /// address, so a link to an address the account has since left does nothing.
+    pub(super) async fn send_verification(&self, user: &User) -> Result<(), AccountError> {
+        let email = Email::parse(&user.email).map_err(|_| AccountError::InvalidEmail)?;
+        let token = self
+            .issue_token(
+                user.id,
+                TokenPurpose::VerifyEmail,
+                Some(email),
+                VERIFY_TOKEN_TTL,
+            )
+            .await?;
+        let message = Message::VerifyEmail {
+            token: &token,
+            valid_for: VERIFY_TOKEN_TTL,
+        };
+        self.send(&user.email, user.locale.as_deref(), &message)
+            .await
+    }
+
+    /// Mails the signed-in user a new verification link (the first was lost or expired).
+    pub async fn resend_verification(&self, scope: UserScope) -> Result<(), AccountError> {
+        let user = self.store.user(scope).await?;
+        if user.email_verified_at.is_some() {
+            return Err(AccountError::AlreadyVerified);
+        }
+        self.send_verification(&user).await
+    }
+
+    /// Marks the address verified with the token mailed to it. Needs no session: the token
+    /// alone proves the mail arrived.
+    pub async fn verify_email(&self, token: &str) -> Result<(), AccountError> {
+        let now = Timestamp::now();
+        let (user, address) = self
+            .store
+            .consume_account_token(&token_hash(token), TokenPurpose::VerifyEmail, now)
+            .await?
+            .ok_or(AccountError::InvalidToken)?;
+        let current = self
+            .store
+            .user(UserScope::trusted(user, Role::User))
+            .await?;
+        if address.as_deref() != Some(current.email.as_str()) {
+            return Err(AccountError::InvalidToken);
+        }
+        Ok(self.store.mark_email_verified(user, now).await?)
     }
 
     /// Mails a reset link when the address has an account; answers the same either way, so
@@ -44,16 +102,15 @@ impl Accounts {
         let Some(found) = self.store.find_user_by_email(&email).await? else {
             return Ok(());
         };
+        let valid_for = self.config.email_token_ttl;
         let token = self
-            .issue_token(found.user.id, TokenPurpose::PasswordReset, None)
+            .issue_token(found.user.id, TokenPurpose::PasswordReset, None, valid_for)
             .await?;
-        let body = format!(
-            "Someone asked to reset the password of your Atelier account.\n\n\
-             To choose a new password, open /reset-password?token={token}\n\
-             or send this token to POST /api/v1/auth/password-reset/confirm: {token}\n\n\
-             If it was not you, ignore this mail; your password stays as it is."
-        );
-        self.send(email.as_str(), "Reset your Atelier password", body)
+        let message = Message::PasswordReset {
+            token: &token,
+            valid_for,
+        };
+        self.send(email.as_str(), found.user.locale.as_deref(), &message)
             .await
     }
 
@@ -140,40 +197,34 @@ impl Accounts {
         if self.store.find_user_by_email(&new_email).await?.is_some() {
             return Err(AccountError::EmailTaken);
         }
+        let valid_for = self.config.email_token_ttl;
         let token = self
-            .issue_token(user.id, TokenPurpose::EmailChange, Some(new_email.clone()))
+            .issue_token(
+                user.id,
+                TokenPurpose::EmailChange,
+                Some(new_email.clone()),
+                valid_for,
+            )
             .await?;
-        let body = format!(
-            "Confirm that this address should sign in to your Atelier account:\n\
-             open /confirm-email?token={token}\n\
-             or send this token to POST /api/v1/me/email/confirm: {token}"
-        );
-        self.send(
-            new_email.as_str(),
-            "Confirm your new Atelier e-mail address",
-            body,
-        )
-        .await?;
-        let notice = format!(
-            "Someone asked to move your Atelier account to {new_email}. If it was not you, reset your password."
-        );
-        self.send(
-            current.as_str(),
-            "Your Atelier e-mail address is changing",
-            notice,
-        )
-        .await
+        let locale = user.locale.as_deref();
+        let confirm = Message::EmailChange {
+            token: &token,
+            valid_for,
+        };
+        self.send(new_email.as_str(), locale, &confirm).await?;
+        let notice = Message::EmailChangeNotice {
+            new_email: new_email.as_str(),
+        };
+        self.send(current.as_str(), locale, &notice).await
     }
 
-    /// Applies an e-mail change with the token mailed to the new address.
+    /// Applies an e-mail change with the token mailed to the new address, which opening it
+    /// also verifies.
     pub async fn confirm_email_change(&self, token: &str) -> Result<(), AccountError> {
+        let now = Timestamp::now();
         let (user, new_email) = self
             .store
-            .consume_account_token(
-                &token_hash(token),
-                TokenPurpose::EmailChange,
-                Timestamp::now(),
-            )
+            .consume_account_token(&token_hash(token), TokenPurpose::EmailChange, now)
             .await?
             .ok_or(AccountError::InvalidToken)?;
         let new_email = new_email
@@ -182,7 +233,7 @@ impl Accounts {
             .transpose()
             .map_err(|_| AccountError::InvalidToken)?;
         let new_email = new_email.ok_or(AccountError::InvalidToken)?;
-        match self.store.set_email(user, &new_email).await {
+        match self.store.set_email(user, &new_email, now).await {
             Err(StoreError::Conflict) => Err(AccountError::EmailTaken),
             other => Ok(other?),
         }

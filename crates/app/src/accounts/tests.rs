@@ -2,6 +2,9 @@ use super::*;
 use crate::store::sqlite::SqliteStore;
 use crate::store::{AccountStore, AuditStore, TokenStore};
 
+#[path = "verify_tests.rs"]
+mod verify;
+
 struct Fixture {
     accounts: Accounts,
     store: Arc<SqliteStore>,
@@ -28,6 +31,10 @@ async fn fixture() -> Fixture {
         blobs,
         fast_accounts_config(),
         TokensConfig::default(),
+        crate::mail_compose::Composer::new(
+            "https://atelier.test",
+            std::time::Duration::from_secs(30 * 24 * 3600),
+        ),
     );
     Fixture {
         accounts,
@@ -203,8 +210,18 @@ async fn password_reset_goes_to_the_outbox_only_for_known_addresses() {
         .pending_mail(Timestamp::now(), 10)
         .await
         .expect("outbox");
-    assert_eq!(mail.len(), 1);
-    assert_eq!(mail[0].mail.recipient, "ada@example.org");
+    let resets: Vec<_> = mail
+        .iter()
+        .filter(|p| p.mail.subject == "Reset your Atelier password")
+        .collect();
+    assert_eq!(resets.len(), 1);
+    assert_eq!(resets[0].mail.recipient, "ada@example.org");
+    assert!(
+        resets[0]
+            .mail
+            .body
+            .contains("https://atelier.test/reset-password?token=")
+    );
 }
 
 /// The token in the latest mail to `recipient`.
@@ -339,9 +356,9 @@ async fn an_email_change_applies_with_the_token_sent_to_the_new_address() {
         .await
         .expect("outbox");
     assert!(
-        notices
-            .iter()
-            .any(|p| p.mail.recipient == "ada@example.org"),
+        notices.iter().any(|p| p.mail.recipient == "ada@example.org"
+            && p.mail.subject == "Your Atelier e-mail address is changing"
+            && p.mail.body.contains("ada@new.example")),
         "the old address is told"
     );
 }

@@ -124,6 +124,9 @@ impl Config {
             .try_into()
             .map_err(|e: toml::de::Error| ConfigError::Invalid(e.to_string()))?;
         config.stripe.validate().map_err(ConfigError::Invalid)?;
+        if let Some(url) = &config.server.public_url {
+            check_public_url(url).map_err(ConfigError::Invalid)?;
+        }
         if let Some(listen) = overrides.listen {
             config.server.listen = listen;
         }
@@ -143,12 +146,38 @@ impl Config {
         })
     }
 
+    /// The root of every link in mail, without a trailing slash: `server.public_url`, else
+    /// `http://` and the listen address (right for a single machine; set it behind a proxy).
+    pub fn public_url(&self) -> String {
+        match &self.server.public_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => format!("http://{}", self.server.listen),
+        }
+    }
+
     /// The storage URL, defaulting to the blob folder in the data folder.
     pub fn storage_url(&self) -> String {
         self.storage
             .url
             .clone()
             .unwrap_or_else(|| format!("file://{}", self.data_dir.join("blobs").display()))
+    }
+}
+
+/// A public URL is an absolute `http(s)://` address of a host, with no query or fragment.
+fn check_public_url(text: &str) -> Result<(), String> {
+    let parsed = url::Url::parse(text)
+        .map_err(|e| format!("server.public_url `{text}` is not a URL: {e}"))?;
+    let usable = matches!(parsed.scheme(), "http" | "https")
+        && parsed.host().is_some()
+        && parsed.query().is_none()
+        && parsed.fragment().is_none();
+    if usable {
+        Ok(())
+    } else {
+        Err(format!(
+            "server.public_url `{text}` must be an http:// or https:// address without query"
+        ))
     }
 }
 

@@ -24,6 +24,9 @@ pub struct ServerConfig {
     /// comma-separated string in `ATELIER__SERVER__TRUSTED_PROXIES`.
     #[serde(deserialize_with = "super::net_list")]
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// The address people reach the site at (`https://atelier.example`), used for every link
+    /// in mail. Default: `http://` and the listen address (see [`super::Config::public_url`]).
+    pub public_url: Option<String>,
 }
 
 impl Default for ServerConfig {
@@ -34,6 +37,7 @@ impl Default for ServerConfig {
             max_body_bytes: 64 * 1024,
             auth_requests_per_minute: 30,
             trusted_proxies: Vec::new(),
+            public_url: None,
         }
     }
 }
@@ -95,6 +99,9 @@ pub struct RetentionConfig {
     /// Usage analytics older than this are deleted (C8: two years).
     #[serde(deserialize_with = "human_duration")]
     pub analytics_ttl: Duration,
+    /// Accounts whose address is still unverified this long after sign-up are erased.
+    #[serde(deserialize_with = "human_duration")]
+    pub unconfirmed_ttl: Duration,
 }
 
 impl Default for RetentionConfig {
@@ -107,6 +114,7 @@ impl Default for RetentionConfig {
             mail_ttl: Duration::from_secs(30 * 24 * 3600),
             expired_lot_ttl: Duration::ZERO,
             analytics_ttl: Duration::from_secs(730 * 24 * 3600),
+            unconfirmed_ttl: Duration::from_secs(30 * 24 * 3600),
         }
     }
 }

@@ -216,3 +216,39 @@ fn lot_details_and_analytics_retention_default_and_come_from_env() {
         Duration::from_secs(365 * 86_400)
     );
 }
+
+#[test]
+fn the_public_url_defaults_to_the_listen_address_and_must_be_http() {
+    let defaults = Config::load(None, env(&[]), &Overrides::default()).expect("defaults");
+    let set = Config::load(
+        None,
+        env(&[
+            ("ATELIER__SERVER__PUBLIC_URL", "https://atelier.example/"),
+            ("ATELIER__RETENTION__UNCONFIRMED_TTL", "2days"),
+        ]),
+        &Overrides::default(),
+    )
+    .expect("set");
+    let bad = |url: &str| {
+        Config::load(
+            None,
+            env(&[("ATELIER__SERVER__PUBLIC_URL", url)]),
+            &Overrides::default(),
+        )
+        .is_err()
+    };
+
+    assert_eq!(defaults.public_url(), "http://127.0.0.1:8080");
+    assert_eq!(
+        defaults.retention.unconfirmed_ttl,
+        Duration::from_secs(30 * 86_400)
+    );
+    assert_eq!(set.public_url(), "https://atelier.example");
+    assert_eq!(
+        set.retention.unconfirmed_ttl,
+        Duration::from_secs(2 * 86_400)
+    );
+    assert!(bad("ftp://atelier.example"));
+    assert!(bad("atelier.example"));
+    assert!(bad("https://atelier.example/?next=1"));
+}

@@ -1,4 +1,5 @@
-//! Account recovery and changes: password reset and e-mail change by e-mailed token.
+//! Account recovery and changes: e-mail verification, password reset and e-mail change by
+//! e-mailed token.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -84,4 +85,27 @@ pub async fn confirm_email_change(
         .confirm_email_change(&form.token)
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /auth/verify-email`: the token alone proves the mail reached the address.
+pub async fn verify_email(
+    State(state): State<AppState>,
+    ApiJson(form): ApiJson<EmailConfirm>,
+) -> Result<StatusCode, ApiError> {
+    state.services.accounts.verify_email(&form.token).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /me/verify-email`: mails a new verification link; 409 `already-verified` when the
+/// address is confirmed.
+pub async fn resend_verification(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<StatusCode, ApiError> {
+    state
+        .services
+        .accounts
+        .resend_verification(caller.scope)
+        .await?;
+    Ok(StatusCode::ACCEPTED)
 }

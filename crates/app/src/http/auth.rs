@@ -13,6 +13,7 @@ use super::{ApiError, AppState, Caller};
 use crate::accounts::{SessionToken, SignUp};
 use crate::domain::Timestamp;
 use crate::store::User;
+use crate::web::i18n::Tr;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -53,10 +54,13 @@ fn signed_in(
 /// `POST /auth/register`: creates the account and signs it in.
 pub async fn register(
     State(state): State<AppState>,
+    headers: HeaderMap,
     ApiJson(form): ApiJson<SignUp>,
 ) -> Result<Response, ApiError> {
     let accounts = &state.services.accounts;
-    let user = accounts.sign_up(form).await?;
+    // Mail is written in the language the client asked for, as far as we have it.
+    let locale = Tr::from_headers(&headers).lang();
+    let user = accounts.sign_up_in(form, Some(&locale)).await?;
     let token = accounts.open_session(user.id, Timestamp::now()).await?;
     signed_in(&state, StatusCode::CREATED, &user, &token)
 }
@@ -103,6 +107,7 @@ pub async fn me(
         "display_name": user.display_name,
         "role": user.role,
         "status": user.status,
+        "email_verified": user.email_verified_at.is_some(),
         "balance": balance,
         "created_at": user.created_at,
     })))

@@ -112,7 +112,7 @@ impl From<AccountError> for ApiError {
             | AccountError::Password(_)
             | AccountError::GuardianConsentRequired => StatusCode::UNPROCESSABLE_ENTITY,
             AccountError::InvalidToken => StatusCode::BAD_REQUEST,
-            AccountError::EmailTaken => StatusCode::CONFLICT,
+            AccountError::EmailTaken | AccountError::AlreadyVerified => StatusCode::CONFLICT,
             AccountError::InvalidCredentials | AccountError::Unauthenticated => {
                 StatusCode::UNAUTHORIZED
             }

@@ -71,6 +71,8 @@ pub fn app(state: AppState) -> Router {
             "/auth/password-reset/confirm",
             post(account::reset_password),
         )
+        .route("/auth/verify-email", post(account::verify_email))
+        .route("/me/verify-email", post(account::resend_verification))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             limit::limit_by_ip,

@@ -18,6 +18,7 @@ pub use markdown::render_markdown;
 
 use crate::config::Config;
 use crate::domain::{PolicyId, Timestamp, UserScope};
+use crate::mail_compose::{Composer, Message};
 use crate::store::{
     AcceptanceSource, AdminAction, LocalizedNotice, NewPolicyVersion, PolicyAcceptance, PolicyKind,
     PolicyNotice, PolicyVersion, Store, StoreError,
@@ -74,9 +75,14 @@ pub struct PolicyOverview {
     pub upcoming: Vec<PolicyVersion>,
 }
 
+/// The languages a notice is written in; an account whose language is none of them gets the
+/// first. A language without its own catalogue reads as English.
+const NOTICE_LOCALES: [&str; 3] = ["en-US", "ja-JP", "ko-KR"];
+
 #[derive(Clone)]
 pub struct Policies {
     store: Arc<dyn Store>,
+    composer: Composer,
     notice: Duration,
     notice_days: u32,
     /// The facts the built-in documents quote (retention periods, processors, ...).
@@ -84,10 +90,11 @@ pub struct Policies {
 }
 
 impl Policies {
-    pub fn new(store: Arc<dyn Store>, config: &Config) -> Policies {
+    pub fn new(store: Arc<dyn Store>, config: &Config, composer: Composer) -> Policies {
         let notice_days = config.policies.notice_days;
         Policies {
             store,
+            composer,
             notice: Duration::from_secs(u64::from(notice_days) * 24 * 3600),
             notice_days,
             values: Arc::new(builtin_values(config)),
@@ -142,7 +149,11 @@ impl Policies {
         if body.len() > MAX_POLICY_BYTES {
             return Err(PolicyError::TooLong);
         }
-        let first = self.store.policy_versions(Some(kind)).await?.is_empty();
+        let existing = self.store.policy_versions(Some(kind)).await?;
+        let first = existing.is_empty();
+        // The store numbers the version in its transaction; publishers of one document do not
+        // race in practice (and PostgreSQL serializes them), so the notice can name it.
+        let next = existing.iter().map(|v| v.version).max().unwrap_or(0) + 1;
         let earliest = now.plus(self.notice);
         if !first && effective_at < earliest {
             return Err(PolicyError::NoticeTooShort {
@@ -159,7 +170,7 @@ impl Policies {
             published_at: now,
             effective_at: effective_at.max(now),
         };
-        let notice = (!first).then(|| notice_for(&new));
+        let notice = (!first).then(|| self.notice_for(&new, next));
         let version = self
             .store
             .publish_policy(&new, notice.as_ref())
@@ -253,29 +264,34 @@ impl Policies {
     }
 }
 
-/// The e-mail every account gets when `new` is published.
-fn notice_for(new: &NewPolicyVersion) -> PolicyNotice {
-    let date = new.effective_at.rfc3339();
-    let date = date.split('T').next().unwrap_or(&date).to_owned();
-    let link = format!("/policies/{}", new.kind.as_str());
-    let subject = format!("{} changes on {date}", new.title);
-    let text = format!(
-        "We have published a new version of our {title}. It takes effect on {date}.\n\n\
-         What changes: {summary}\n\n\
-         Read it here: {link}\n\n\
-         When it takes effect we will ask you to accept it before you continue. If you do not \
-         agree, you can download your data and delete your account on the privacy page before \
-         then.",
-        title = new.title,
-        summary = new.summary,
-    );
-    PolicyNotice {
-        by_locale: vec![LocalizedNotice {
-            locale: "en-US".into(),
-            subject,
-            text,
-            html: None,
-        }],
+impl Policies {
+    /// The e-mail every account gets when `new` is published, in each language.
+    fn notice_for(&self, new: &NewPolicyVersion, number: u32) -> PolicyNotice {
+        let link = format!("/policies/{}/{number}", new.kind.as_str());
+        let version = number.to_string();
+        let by_locale = NOTICE_LOCALES
+            .iter()
+            .map(|locale| {
+                let mail = self.composer.compose(
+                    "",
+                    Some(locale),
+                    &Message::PolicyChange {
+                        title: &new.title,
+                        version: &version,
+                        summary: &new.summary,
+                        effective: new.effective_at,
+                        link: &link,
+                    },
+                );
+                LocalizedNotice {
+                    locale: (*locale).to_owned(),
+                    subject: mail.subject,
+                    text: mail.body,
+                    html: mail.html,
+                }
+            })
+            .collect();
+        PolicyNotice { by_locale }
     }
 }
 

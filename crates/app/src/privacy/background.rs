@@ -8,7 +8,8 @@ use std::time::Duration;
 use super::{Privacy, PrivacyError};
 use crate::blobs::BlobError;
 use crate::domain::{ExportId, Timestamp, UserId, UserScope};
-use crate::store::{ExportOutcome, ExportRequest, ExportStatus, Mail, StoreError};
+use crate::mail_compose::Message;
+use crate::store::{ExportOutcome, ExportRequest, ExportStatus, StoreError};
 
 /// How long a prepared export stays downloadable.
 pub const EXPORT_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
@@ -84,16 +85,13 @@ impl Privacy {
         request: &ExportRequest,
     ) -> Result<(), StoreError> {
         let user = self.store.user(scope).await?;
-        let mail = Mail {
-            recipient: user.email,
-            subject: "Your Atelier data is ready to download".into(),
-            body: format!(
-                "The copy of your data you asked for is ready. Sign in and open the privacy \
-                 page (/privacy) to download it; it is kept until {} and only you can \
-                 download it.",
-                request.expires_at.rfc3339()
-            ),
-        };
+        let mail = self.accounts.composer().compose(
+            &user.email,
+            user.locale.as_deref(),
+            &Message::ExportReady {
+                expires_at: request.expires_at,
+            },
+        );
         self.store.enqueue_mail(&mail, Timestamp::now()).await
     }
 

@@ -14,9 +14,10 @@ pub use export::{EXPORT_README, ExportLimits};
 
 use crate::accounts::{AccountError, Accounts};
 use crate::blobs::{BlobError, Blobs};
-use crate::domain::{Timestamp, UserScope};
+use crate::domain::{Role, Timestamp, UserId, UserScope};
+use crate::mail_compose::Message;
 use crate::store::{
-    ConsentSource, ErasureCounts, Mail, PrivacyChange, PrivacySettings, Store, StoreError,
+    ConsentSource, ErasureCounts, PrivacyChange, PrivacySettings, Store, StoreError,
 };
 
 /// The longest a request about one's data may take; most are served at once. Shown on the
@@ -136,23 +137,47 @@ impl Privacy {
 
     /// Erasure without the password check (operators, and the checked path above).
     pub(crate) async fn erase_now(&self, scope: UserScope) -> Result<ErasureCounts, PrivacyError> {
+        self.erase_with(scope, true).await
+    }
+
+    /// Erases an account whose address was never confirmed (the sweeper, after
+    /// `retention.unconfirmed_ttl`), the same way as on request but without a farewell: the
+    /// address never proved to be its owner's. `None` when the account is gone or was
+    /// verified meanwhile.
+    pub(crate) async fn erase_unconfirmed(
+        &self,
+        user: UserId,
+    ) -> Result<Option<ErasureCounts>, PrivacyError> {
+        let scope = UserScope::trusted(user, Role::User);
+        match self.store.user(scope).await {
+            Ok(found) if found.email_verified_at.is_none() => {}
+            Ok(_) | Err(StoreError::NotFound) => return Ok(None),
+            Err(error) => return Err(error.into()),
+        }
+        match self.erase_with(scope, false).await {
+            Ok(counts) => Ok(Some(counts)),
+            Err(PrivacyError::Store(StoreError::NotFound)) => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+
+    async fn erase_with(
+        &self,
+        scope: UserScope,
+        farewell: bool,
+    ) -> Result<ErasureCounts, PrivacyError> {
         let user = self.store.user(scope).await?;
         let now = Timestamp::now();
         let canceled = self.store.begin_erasure(scope, now).await?;
         let blobs = self.blobs.delete_all_of(scope.user_id()).await?;
-        let farewell = Mail {
-            recipient: user.email.clone(),
-            subject: "Your Atelier account has been deleted".into(),
-            body: format!(
-                "Your Atelier account and everything in it (photos, portraits, tokens, history) \
-                 was deleted on {} at your request.\n\n\
-                 Only the amounts and dates of your purchases are kept, as accounting law \
-                 requires, and they no longer name you. Nothing else can be recovered.\n\n\
-                 You are welcome to sign up again with this address at any time.",
-                now.rfc3339()
-            ),
-        };
-        let counts = self.store.erase_user(scope, &farewell, now).await?;
+        let farewell = farewell.then(|| {
+            self.accounts.composer().compose(
+                &user.email,
+                user.locale.as_deref(),
+                &Message::AccountDeleted { deleted_at: now },
+            )
+        });
+        let counts = self.store.erase_user(scope, farewell.as_ref(), now).await?;
         let late = self.blobs.delete_all_of(scope.user_id()).await?;
         tracing::info!(
             user = %scope.user_id(),

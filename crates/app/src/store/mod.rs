@@ -100,8 +100,24 @@ pub trait AccountStore: Send + Sync {
     ) -> StoreResult<Option<(UserId, Option<String>)>>;
     /// Replaces the password hash and closes every session of the user, in one transaction.
     async fn set_password_hash(&self, user: UserId, password_hash: &str) -> StoreResult<()>;
-    /// A taken address is `Conflict`.
-    async fn set_email(&self, user: UserId, email: &Email) -> StoreResult<()>;
+    /// Moves the account to `email`, proven to reach the user at `verified_at` (the link to it
+    /// was opened). A taken address is `Conflict`.
+    async fn set_email(
+        &self,
+        user: UserId,
+        email: &Email,
+        verified_at: Timestamp,
+    ) -> StoreResult<()>;
+    /// Records that the user's current address reached them (a verification or e-mail change
+    /// link was opened). Keeps an earlier time.
+    async fn mark_email_verified(&self, user: UserId, now: Timestamp) -> StoreResult<()>;
+    /// System: accounts whose address is still unverified and that were created before
+    /// `created_before`, oldest first (the sweeper erases them).
+    async fn unverified_users(
+        &self,
+        created_before: Timestamp,
+        limit: u32,
+    ) -> StoreResult<Vec<UserId>>;
     /// Operator: changes role and status; any status but active/restricted closes sessions.
     async fn set_role_and_status(
         &self,
@@ -340,11 +356,11 @@ pub trait PrivacyStore: Send + Sync {
     async fn begin_erasure(&self, scope: UserScope, now: Timestamp) -> StoreResult<u32>;
     /// Last step of erasure, in one transaction: deletes every row of the user (the users row
     /// with its wrapped data key last), detaches their purchases (`user_id` NULL), drops mail
-    /// addressed to them, and queues `farewell`, which is deleted once delivered.
+    /// addressed to them, and queues `farewell` (if any), which is deleted once delivered.
     async fn erase_user(
         &self,
         scope: UserScope,
-        farewell: &Mail,
+        farewell: Option<&Mail>,
         now: Timestamp,
     ) -> StoreResult<ErasureCounts>;
 }

@@ -106,6 +106,10 @@ pub struct AccountRecord {
     pub status: String,
     pub guardian_consent: bool,
     pub created_at: Timestamp,
+    /// The language mail is written in.
+    pub locale: Option<String>,
+    /// When the address was proven to reach its owner; `None`: not yet.
+    pub email_verified_at: Option<Timestamp>,
     #[serde(flatten)]
     pub privacy: PrivacySettings,
 }

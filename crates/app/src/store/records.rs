@@ -11,6 +11,8 @@ pub struct NewUser {
     pub password_hash: String,
     pub guardian_consent: bool,
     pub wrapped_key: Vec<u8>,
+    /// The language chosen at sign-up (a BCP 47 tag we have strings for); mail is written in it.
+    pub locale: Option<String>,
     pub created_at: Timestamp,
 }
 
@@ -22,6 +24,12 @@ pub struct User {
     pub role: Role,
     pub status: String,
     pub created_at: Timestamp,
+    /// The language mail to this user is written in; `None`: the default (English).
+    #[serde(skip)]
+    pub locale: Option<String>,
+    /// When the address was last proven to reach its owner; `None`: not yet.
+    #[serde(skip)]
+    pub email_verified_at: Option<Timestamp>,
 }
 
 fn role_name<S: serde::Serializer>(role: &Role, serializer: S) -> Result<S::Ok, S::Error> {
@@ -85,6 +93,7 @@ impl AccountStatus {
 pub enum TokenPurpose {
     PasswordReset,
     EmailChange,
+    VerifyEmail,
 }
 
 impl TokenPurpose {
@@ -92,6 +101,7 @@ impl TokenPurpose {
         match self {
             TokenPurpose::PasswordReset => "password-reset",
             TokenPurpose::EmailChange => "email-change",
+            TokenPurpose::VerifyEmail => "verify-email",
         }
     }
 }
@@ -309,11 +319,16 @@ pub struct BlobRow {
     pub blob_key: String,
 }
 
+/// One message in the outbox: the text part always, the HTML alternative when composed by
+/// [`crate::mail_compose`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Mail {
     pub recipient: String,
     pub subject: String,
+    /// The text/plain part.
     pub body: String,
+    /// The text/html alternative.
+    pub html: Option<String>,
 }
 
 /// A mail waiting in the outbox, with the attempts already made to deliver it.

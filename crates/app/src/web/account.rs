@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use super::i18n::Tr;
 use super::pages::{NavUser, nav_user, short_time};
 use super::render;
+use crate::domain::UserScope;
 use crate::http::{AppState, Caller};
 
 #[derive(Template)]
@@ -81,8 +82,32 @@ pub async fn tokens(
 struct AccountPage {
     tr: Tr,
     user: Option<NavUser>,
+    /// Whether the address is confirmed; `None` when it could not be read.
+    verified: Option<bool>,
+    /// `retention.unconfirmed_ttl` in days, told while the address is unconfirmed.
+    unconfirmed_days: u64,
     notice: Option<String>,
     error: Option<String>,
+}
+
+fn unconfirmed_days(state: &AppState) -> u64 {
+    state
+        .services
+        .config
+        .retention
+        .unconfirmed_ttl
+        .as_secs()
+        .div_ceil(24 * 3600)
+}
+
+async fn email_verified(state: &AppState, scope: UserScope) -> Option<bool> {
+    match state.services.store.user(scope).await {
+        Ok(user) => Some(user.email_verified_at.is_some()),
+        Err(error) => {
+            tracing::error!(%error, "reading the account failed");
+            None
+        }
+    }
 }
 
 pub async fn account(
@@ -93,9 +118,12 @@ pub async fn account(
     let Some(caller) = caller else {
         return Redirect::to("/signin").into_response();
     };
+    let scope = caller.scope;
     let page = AccountPage {
         tr: Tr::from_headers(&headers),
         user: nav_user(&state, Some(caller)).await,
+        verified: email_verified(&state, scope).await,
+        unconfirmed_days: unconfirmed_days(&state),
         notice: None,
         error: None,
     };
@@ -118,6 +146,7 @@ pub async fn change_email(
     let Some(caller) = caller else {
         return Redirect::to("/signin").into_response();
     };
+    let scope = caller.scope;
     let tr = Tr::from_headers(&headers);
     let outcome = state
         .services
@@ -125,6 +154,7 @@ pub async fn change_email(
         .request_email_change(caller.scope, &form.email, &form.password)
         .await;
     let user = nav_user(&state, Some(caller)).await;
+    let verified = email_verified(&state, scope).await;
     let (status, notice, error) = match outcome {
         Ok(()) => (
             StatusCode::OK,
@@ -142,8 +172,45 @@ pub async fn change_email(
         &AccountPage {
             tr,
             user,
+            verified,
+            unconfirmed_days: unconfirmed_days(&state),
             notice,
             error,
         },
     )
+}
+
+/// Mails a new verification link (the button shown while the address is unconfirmed).
+pub async fn resend_verification(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    caller: Option<Caller>,
+) -> Response {
+    let Some(caller) = caller else {
+        return Redirect::to("/signin").into_response();
+    };
+    let scope = caller.scope;
+    let tr = Tr::from_headers(&headers);
+    let outcome = state
+        .services
+        .accounts
+        .resend_verification(caller.scope)
+        .await;
+    let (status, notice, error) = match outcome {
+        Ok(()) => (StatusCode::OK, Some(tr.t("account-verify-sent")), None),
+        Err(error) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            None,
+            Some(super::pages::error_message(&tr, &error)),
+        ),
+    };
+    let page = AccountPage {
+        user: nav_user(&state, Some(caller)).await,
+        verified: email_verified(&state, scope).await,
+        unconfirmed_days: unconfirmed_days(&state),
+        tr,
+        notice,
+        error,
+    };
+    render(status, &page)
 }

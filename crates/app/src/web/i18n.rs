@@ -47,6 +47,21 @@ impl Tr {
         Tr { lang }
     }
 
+    /// The translator for a stored language tag (a user's `locale`): the language we have
+    /// that matches it, else English.
+    pub fn for_locale(tag: Option<&str>) -> Tr {
+        let lang = tag
+            .and_then(|tag| tag.parse::<LanguageIdentifier>().ok())
+            .and_then(|tag| {
+                LOCALES
+                    .locales()
+                    .find(|have| have.language == tag.language)
+                    .cloned()
+            })
+            .unwrap_or_else(english);
+        Tr { lang }
+    }
+
     pub fn lang(&self) -> String {
         self.lang.to_string()
     }
@@ -76,6 +91,22 @@ impl Tr {
     }
 }
 
+impl Tr {
+    /// The message `key` with `args`, or `None` when no language (not even the fallback) has
+    /// it: mail must never go out with a placeholder for a subject.
+    pub fn try_tn(
+        &self,
+        key: &str,
+        args: Vec<(&'static str, FluentValue<'static>)>,
+    ) -> Option<String> {
+        let args: HashMap<Cow<'static, str>, FluentValue<'static>> = args
+            .into_iter()
+            .map(|(name, value)| (Cow::Borrowed(name), value))
+            .collect();
+        LOCALES.try_lookup_with_args(&self.lang, key, &args)
+    }
+}
+
 fn english() -> LanguageIdentifier {
     LanguageIdentifier::from_bytes(b"en-US").unwrap_or_default()
 }
@@ -102,5 +133,13 @@ mod tests {
         );
 
         assert_eq!(Tr::from_headers(&headers).lang(), "en-US");
+    }
+
+    #[test]
+    fn a_stored_locale_picks_its_language_or_english() {
+        assert_eq!(Tr::for_locale(Some("en-GB")).lang(), "en-US");
+        assert_eq!(Tr::for_locale(Some("xx")).lang(), "en-US");
+        assert_eq!(Tr::for_locale(Some("not a tag!")).lang(), "en-US");
+        assert_eq!(Tr::for_locale(None).lang(), "en-US");
     }
 }

@@ -68,6 +68,11 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         )
         .route("/account", get(account::account))
         .route("/account/email", axum::routing::post(account::change_email))
+        .route(
+            "/account/verify-email",
+            axum::routing::post(account::resend_verification),
+        )
+        .route("/verify-email", get(recovery::verify_email))
         .route("/privacy", get(privacy::privacy))
         .route(
             "/privacy/preferences",

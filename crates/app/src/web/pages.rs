@@ -167,7 +167,7 @@ pub async fn signup(
         age_over_14: form.age_over_14.is_some(),
         guardian_consent: form.guardian_consent.is_some(),
     };
-    let opened = match accounts.sign_up(request).await {
+    let opened = match accounts.sign_up_in(request, Some(&tr.lang())).await {
         Ok(user) => accounts.open_session(user.id, Timestamp::now()).await,
         Err(e) => Err(e),
     };

@@ -1,5 +1,7 @@
 //! Password reset and e-mail confirmation pages, opened from the links in the outbox mails.
-//! Following a link only shows a form; the change happens on the form's POST.
+//! Following a reset or e-mail change link only shows a form; the change happens on the
+//! form's POST. The verification link confirms on GET: all it proves is that the mail
+//! arrived, which a mail scanner following it proves too, and it changes nothing else.
 
 use askama::Template;
 use axum::Form;
@@ -188,6 +190,26 @@ pub async fn confirm_email(
         }
         Err(error) => {
             page.error = Some(error_text(&page.tr, &error));
+            render(StatusCode::UNPROCESSABLE_ENTITY, &page)
+        }
+    }
+}
+
+/// `GET /verify-email?token=`: confirms the address the link was mailed to.
+pub async fn verify_email(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<TokenQuery>,
+) -> Response {
+    let mut page = MessagePage::new(Tr::from_headers(&headers), "verify-email-title");
+    match state.services.accounts.verify_email(&query.token).await {
+        Ok(()) => {
+            page.intro = Some(page.tr.t("verify-email-done"));
+            render(StatusCode::OK, &page)
+        }
+        Err(error) => {
+            page.error = Some(error_text(&page.tr, &error));
+            page.intro = Some(page.tr.t("verify-email-resend-hint"));
             render(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
     }

@@ -10,6 +10,7 @@ mod media;
 mod payments;
 mod policies;
 mod privacy;
+mod verification;
 mod webhook;
 
 use axum::Router;

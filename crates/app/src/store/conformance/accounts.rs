@@ -89,6 +89,7 @@ async fn a_taken_email_is_a_conflict_and_the_welcome_lot_comes_with_the_account(
         password_hash: "hash".into(),
         guardian_consent: true,
         wrapped_key: vec![7; 60],
+        locale: None,
         created_at: now,
     };
     let carol = UserId::new();

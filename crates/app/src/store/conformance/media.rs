@@ -168,6 +168,8 @@ async fn mail_waits_in_the_outbox_until_sent(db: &TestStore) {
         recipient: format!("user{n}@example.org"),
         subject: format!("subject {n}"),
         body: "body".into(),
+        // One without and one with an HTML part: both come back as written.
+        html: (n == 2).then(|| format!("<p>body {n}</p>")),
     };
     store.enqueue_mail(&mail(1), now).await.expect("enqueue");
     store.enqueue_mail(&mail(2), now).await.expect("enqueue");

@@ -16,6 +16,7 @@ mod retention;
 mod rls;
 mod service;
 mod tokens;
+mod verification;
 
 use std::sync::Arc;
 
@@ -70,6 +71,7 @@ pub(crate) async fn test_user(store: &dyn Store, name: &str) -> UserScope {
         password_hash: "not-a-hash".into(),
         guardian_consent: false,
         wrapped_key: vec![0; 60],
+        locale: None,
         created_at: Timestamp::now(),
     };
     store.create_user(user, None).await.expect("create user");

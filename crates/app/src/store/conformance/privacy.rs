@@ -131,6 +131,7 @@ fn farewell(to: &str) -> Mail {
         recipient: to.to_owned(),
         subject: "deleted".into(),
         body: "gone".into(),
+        html: Some("<p>gone</p>".into()),
     }
 }
 
@@ -162,7 +163,7 @@ async fn erasure_removes_every_row_of_the_user_and_detaches_purchases(db: &TestS
     let canceled = store.begin_erasure(alice, now).await.expect("begin");
     let job = store.job(alice, queued).await.expect("read").expect("job");
     store
-        .erase_user(alice, &farewell(&email), now)
+        .erase_user(alice, Some(&farewell(&email)), now)
         .await
         .expect("erase");
 
@@ -210,7 +211,7 @@ async fn a_job_completed_after_erasure_writes_nothing(db: &TestStore) {
 
     store.begin_erasure(alice, now).await.expect("begin");
     store
-        .erase_user(alice, &farewell(&email), now)
+        .erase_user(alice, Some(&farewell(&email)), now)
         .await
         .expect("erase");
     let late = super::jobs::result_for(&running, now);
@@ -235,7 +236,7 @@ async fn the_farewell_mail_is_deleted_once_sent(db: &TestStore) {
 
     store.begin_erasure(alice, now).await.expect("begin");
     store
-        .erase_user(alice, &farewell(&email), now)
+        .erase_user(alice, Some(&farewell(&email)), now)
         .await
         .expect("erase");
     let pending = store.pending_mail(now, 10).await.expect("outbox");
@@ -289,7 +290,7 @@ async fn the_admin_audit_log_cannot_be_edited_and_forgets_an_erased_subject(db: 
     let deleted = raw_succeeds(db, "DELETE FROM admin_audit").await;
     store.begin_erasure(alice, now).await.expect("begin");
     store
-        .erase_user(alice, &farewell(&email), now)
+        .erase_user(alice, Some(&farewell(&email)), now)
         .await
         .expect("erase");
     let log = store.admin_actions(10).await.expect("log");

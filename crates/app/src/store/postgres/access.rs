@@ -21,7 +21,7 @@ pub(crate) const GRANTS: &[(&str, &str, &str)] = &[
     (
         "users",
         "SELECT (id, email, role, status, guardian_consent, created_at, display_name, \
-         processing_paused, analytics_opt_out, marketing_opt_in), \
+         processing_paused, analytics_opt_out, marketing_opt_in, locale, email_verified_at), \
          UPDATE (display_name, processing_paused, analytics_opt_out, marketing_opt_in)",
         // DELETE: account erasure; the user's rows in other tables go by ON DELETE CASCADE.
         "SELECT, INSERT, UPDATE, DELETE",

@@ -14,7 +14,7 @@ use crate::store::{
 };
 
 /// The columns the app role may read (not the password hash nor the wrapped key).
-const USER_COLUMNS: &str = "id, email, role, status, created_at";
+const USER_COLUMNS: &str = "id, email, role, status, created_at, locale, email_verified_at";
 
 fn user_from_row(row: &PgRow) -> StoreResult<User> {
     Ok(User {
@@ -23,6 +23,9 @@ fn user_from_row(row: &PgRow) -> StoreResult<User> {
         role: Role::parse(&get::<String>(row, "role")?),
         status: get(row, "status")?,
         created_at: get_time(row, "created_at")?,
+        locale: get(row, "locale")?,
+        email_verified_at: get::<Option<i64>>(row, "email_verified_at")?
+            .map(Timestamp::from_millis),
     })
 }
 
@@ -31,14 +34,16 @@ impl AccountStore for PgStore {
     async fn create_user(&self, user: NewUser, welcome: Option<NewLot>) -> StoreResult<User> {
         let mut tx = self.system_tx().await?;
         sqlx::query(
-            "INSERT INTO users (id, email, password_hash, guardian_consent, wrapped_key, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO users (id, email, password_hash, guardian_consent, wrapped_key, locale,
+                                created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(user.id.as_uuid())
         .bind(user.email.as_str())
         .bind(&user.password_hash)
         .bind(user.guardian_consent)
         .bind(&user.wrapped_key)
+        .bind(&user.locale)
         .bind(user.created_at.millis())
         .execute(&mut *tx)
         .await
@@ -53,6 +58,8 @@ impl AccountStore for PgStore {
             role: Role::User,
             status: "active".into(),
             created_at: user.created_at,
+            locale: user.locale,
+            email_verified_at: None,
         })
     }
 
@@ -247,9 +254,15 @@ impl AccountStore for PgStore {
         tx.commit().await.map_err(internal)
     }
 
-    async fn set_email(&self, user: UserId, email: &Email) -> StoreResult<()> {
-        let done = sqlx::query("UPDATE users SET email = $1 WHERE id = $2")
+    async fn set_email(
+        &self,
+        user: UserId,
+        email: &Email,
+        verified_at: Timestamp,
+    ) -> StoreResult<()> {
+        let done = sqlx::query("UPDATE users SET email = $1, email_verified_at = $2 WHERE id = $3")
             .bind(email.as_str())
+            .bind(verified_at.millis())
             .bind(user.as_uuid())
             .execute(&self.system)
             .await
@@ -259,6 +272,39 @@ impl AccountStore for PgStore {
         } else {
             Err(StoreError::NotFound)
         }
+    }
+
+    async fn mark_email_verified(&self, user: UserId, now: Timestamp) -> StoreResult<()> {
+        let done = sqlx::query(
+            "UPDATE users SET email_verified_at = COALESCE(email_verified_at, $1) WHERE id = $2",
+        )
+        .bind(now.millis())
+        .bind(user.as_uuid())
+        .execute(&self.system)
+        .await
+        .map_err(internal)?;
+        if done.rows_affected() == 1 {
+            Ok(())
+        } else {
+            Err(StoreError::NotFound)
+        }
+    }
+
+    async fn unverified_users(
+        &self,
+        created_before: Timestamp,
+        limit: u32,
+    ) -> StoreResult<Vec<UserId>> {
+        let rows = sqlx::query(
+            "SELECT id FROM users WHERE email_verified_at IS NULL AND created_at < $1
+             ORDER BY created_at LIMIT $2",
+        )
+        .bind(created_before.millis())
+        .bind(i64::from(limit))
+        .fetch_all(&self.system)
+        .await
+        .map_err(internal)?;
+        rows.iter().map(|row| get_id(row, "id")).collect()
     }
 
     async fn set_role_and_status(

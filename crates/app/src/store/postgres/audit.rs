@@ -22,11 +22,13 @@ async fn purge_if_asked(conn: &mut sqlx::PgConnection, id: i64) -> StoreResult<(
 impl AuditStore for PgStore {
     async fn enqueue_mail(&self, mail: &Mail, now: Timestamp) -> StoreResult<()> {
         sqlx::query(
-            "INSERT INTO outbox (recipient, subject, body, created_at) VALUES ($1, $2, $3, $4)",
+            "INSERT INTO outbox (recipient, subject, body, html, created_at)
+             VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(&mail.recipient)
         .bind(&mail.subject)
         .bind(&mail.body)
+        .bind(&mail.html)
         .bind(now.millis())
         .execute(&self.system)
         .await
@@ -35,8 +37,8 @@ impl AuditStore for PgStore {
     }
 
     async fn pending_mail(&self, now: Timestamp, limit: u32) -> StoreResult<Vec<PendingMail>> {
-        let rows: Vec<(i64, i32, String, String, String)> = sqlx::query_as(
-            "SELECT id, attempts, recipient, subject, body FROM outbox
+        let rows: Vec<(i64, i32, String, String, String, Option<String>)> = sqlx::query_as(
+            "SELECT id, attempts, recipient, subject, body, html FROM outbox
              WHERE sent_at IS NULL AND failed_at IS NULL
                AND (next_attempt_at IS NULL OR next_attempt_at <= $1)
              ORDER BY id LIMIT $2",
@@ -48,15 +50,18 @@ impl AuditStore for PgStore {
         .map_err(internal)?;
         Ok(rows
             .into_iter()
-            .map(|(id, attempts, recipient, subject, body)| PendingMail {
-                id,
-                attempts: u32::try_from(attempts).unwrap_or(0),
-                mail: Mail {
-                    recipient,
-                    subject,
-                    body,
+            .map(
+                |(id, attempts, recipient, subject, body, html)| PendingMail {
+                    id,
+                    attempts: u32::try_from(attempts).unwrap_or(0),
+                    mail: Mail {
+                        recipient,
+                        subject,
+                        body,
+                        html,
+                    },
                 },
-            })
+            )
             .collect())
     }
 

@@ -107,6 +107,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../../../../migrations/postgres/0008_policies.sql"),
     ),
     (
+        9,
+        "mail verification",
+        include_str!("../../../../../migrations/postgres/0009_mail_verification.sql"),
+    ),
+    (
         10,
         "retention",
         include_str!("../../../../../migrations/postgres/0010_retention.sql"),

@@ -132,7 +132,8 @@ impl PrivacyStore for PgStore {
         let mut tx = self.scoped(scope).await?;
         let row = sqlx::query(
             "SELECT id, email, display_name, role, status, guardian_consent, created_at,
-                    processing_paused, analytics_opt_out, marketing_opt_in
+                    locale, email_verified_at, processing_paused, analytics_opt_out,
+                    marketing_opt_in
              FROM users WHERE id = $1",
         )
         .bind(scope.user_id().as_uuid())
@@ -149,6 +150,9 @@ impl PrivacyStore for PgStore {
             status: get(&row, "status")?,
             guardian_consent: get(&row, "guardian_consent")?,
             created_at: get_time(&row, "created_at")?,
+            locale: get(&row, "locale")?,
+            email_verified_at: get::<Option<i64>>(&row, "email_verified_at")?
+                .map(Timestamp::from_millis),
             privacy: PrivacySettings {
                 processing_paused: get(&row, "processing_paused")?,
                 analytics_opt_out: get(&row, "analytics_opt_out")?,
@@ -200,7 +204,7 @@ impl PrivacyStore for PgStore {
     async fn erase_user(
         &self,
         scope: UserScope,
-        farewell: &Mail,
+        farewell: Option<&Mail>,
         now: Timestamp,
     ) -> StoreResult<ErasureCounts> {
         let mut tx = self.system_tx().await?;
@@ -246,17 +250,20 @@ impl PrivacyStore for PgStore {
                 .map_err(internal)?
                 .rows_affected();
         }
-        sqlx::query(
-            "INSERT INTO outbox (recipient, subject, body, created_at, purge_on_send)
-             VALUES ($1, $2, $3, $4, TRUE)",
-        )
-        .bind(&farewell.recipient)
-        .bind(&farewell.subject)
-        .bind(&farewell.body)
-        .bind(now.millis())
-        .execute(&mut *tx)
-        .await
-        .map_err(internal)?;
+        if let Some(farewell) = farewell {
+            sqlx::query(
+                "INSERT INTO outbox (recipient, subject, body, html, created_at, purge_on_send)
+                 VALUES ($1, $2, $3, $4, $5, TRUE)",
+            )
+            .bind(&farewell.recipient)
+            .bind(&farewell.subject)
+            .bind(&farewell.body)
+            .bind(&farewell.html)
+            .bind(now.millis())
+            .execute(&mut *tx)
+            .await
+            .map_err(internal)?;
+        }
         tx.commit().await.map_err(internal)?;
         Ok(ErasureCounts {
             rows,

@@ -19,6 +19,9 @@ fn user_from_row(row: &SqliteRow) -> StoreResult<User> {
         role: Role::parse(&get::<String>(row, "role")?),
         status: get(row, "status")?,
         created_at: get_time(row, "created_at")?,
+        locale: get(row, "locale")?,
+        email_verified_at: get::<Option<i64>>(row, "email_verified_at")?
+            .map(Timestamp::from_millis),
     })
 }
 
@@ -27,14 +30,16 @@ impl AccountStore for SqliteStore {
     async fn create_user(&self, user: NewUser, welcome: Option<NewLot>) -> StoreResult<User> {
         let mut tx = self.write().await?;
         sqlx::query(
-            "INSERT INTO users (id, email, password_hash, guardian_consent, wrapped_key, created_at)
-             VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO users (id, email, password_hash, guardian_consent, wrapped_key, locale,
+                                created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(user.id.to_string())
         .bind(user.email.as_str())
         .bind(&user.password_hash)
         .bind(user.guardian_consent)
         .bind(&user.wrapped_key)
+        .bind(&user.locale)
         .bind(user.created_at.millis())
         .execute(&mut *tx)
         .await
@@ -49,6 +54,8 @@ impl AccountStore for SqliteStore {
             role: Role::User,
             status: "active".into(),
             created_at: user.created_at,
+            locale: user.locale,
+            email_verified_at: None,
         })
     }
 
@@ -239,9 +246,15 @@ impl AccountStore for SqliteStore {
         tx.commit().await.map_err(internal)
     }
 
-    async fn set_email(&self, user: UserId, email: &Email) -> StoreResult<()> {
-        let done = sqlx::query("UPDATE users SET email = ? WHERE id = ?")
+    async fn set_email(
+        &self,
+        user: UserId,
+        email: &Email,
+        verified_at: Timestamp,
+    ) -> StoreResult<()> {
+        let done = sqlx::query("UPDATE users SET email = ?, email_verified_at = ? WHERE id = ?")
             .bind(email.as_str())
+            .bind(verified_at.millis())
             .bind(user.to_string())
             .execute(&self.writer)
             .await
@@ -251,6 +264,39 @@ impl AccountStore for SqliteStore {
         } else {
             Err(StoreError::NotFound)
         }
+    }
+
+    async fn mark_email_verified(&self, user: UserId, now: Timestamp) -> StoreResult<()> {
+        let done = sqlx::query(
+            "UPDATE users SET email_verified_at = COALESCE(email_verified_at, ?) WHERE id = ?",
+        )
+        .bind(now.millis())
+        .bind(user.to_string())
+        .execute(&self.writer)
+        .await
+        .map_err(internal)?;
+        if done.rows_affected() == 1 {
+            Ok(())
+        } else {
+            Err(StoreError::NotFound)
+        }
+    }
+
+    async fn unverified_users(
+        &self,
+        created_before: Timestamp,
+        limit: u32,
+    ) -> StoreResult<Vec<UserId>> {
+        let rows = sqlx::query(
+            "SELECT id FROM users WHERE email_verified_at IS NULL AND created_at < ?
+             ORDER BY created_at LIMIT ?",
+        )
+        .bind(created_before.millis())
+        .bind(i64::from(limit))
+        .fetch_all(&self.reader)
+        .await
+        .map_err(internal)?;
+        rows.iter().map(|row| get_id(row, "id")).collect()
     }
 
     async fn set_role_and_status(

@@ -21,11 +21,13 @@ async fn purge_if_asked(conn: &mut sqlx::SqliteConnection, id: i64) -> StoreResu
 impl AuditStore for SqliteStore {
     async fn enqueue_mail(&self, mail: &Mail, now: Timestamp) -> StoreResult<()> {
         sqlx::query(
-            "INSERT INTO outbox (recipient, subject, body, created_at) VALUES (?, ?, ?, ?)",
+            "INSERT INTO outbox (recipient, subject, body, html, created_at)
+             VALUES (?, ?, ?, ?, ?)",
         )
         .bind(&mail.recipient)
         .bind(&mail.subject)
         .bind(&mail.body)
+        .bind(&mail.html)
         .bind(now.millis())
         .execute(&self.writer)
         .await
@@ -34,8 +36,8 @@ impl AuditStore for SqliteStore {
     }
 
     async fn pending_mail(&self, now: Timestamp, limit: u32) -> StoreResult<Vec<PendingMail>> {
-        let rows: Vec<(i64, i64, String, String, String)> = sqlx::query_as(
-            "SELECT id, attempts, recipient, subject, body FROM outbox
+        let rows: Vec<(i64, i64, String, String, String, Option<String>)> = sqlx::query_as(
+            "SELECT id, attempts, recipient, subject, body, html FROM outbox
              WHERE sent_at IS NULL AND failed_at IS NULL
                AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
              ORDER BY id LIMIT ?",
@@ -47,15 +49,18 @@ impl AuditStore for SqliteStore {
         .map_err(internal)?;
         Ok(rows
             .into_iter()
-            .map(|(id, attempts, recipient, subject, body)| PendingMail {
-                id,
-                attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
-                mail: Mail {
-                    recipient,
-                    subject,
-                    body,
+            .map(
+                |(id, attempts, recipient, subject, body, html)| PendingMail {
+                    id,
+                    attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
+                    mail: Mail {
+                        recipient,
+                        subject,
+                        body,
+                        html,
+                    },
                 },
-            })
+            )
             .collect())
     }
 

@@ -77,6 +77,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../../../../migrations/sqlite/0008_policies.sql"),
     ),
     (
+        9,
+        "mail verification",
+        include_str!("../../../../../migrations/sqlite/0009_mail_verification.sql"),
+    ),
+    (
         10,
         "retention",
         include_str!("../../../../../migrations/sqlite/0010_retention.sql"),

@@ -57,18 +57,32 @@ impl PolicyStore for SqliteStore {
             return Err(StoreError::WrongState);
         }
         let mut notified: u64 = 0;
-        if let Some(localized) = notice.and_then(|n| n.by_locale.first()) {
-            let done = sqlx::query(
-                "INSERT INTO outbox (recipient, subject, body, created_at)
-                 SELECT email, ?, ?, ? FROM users",
-            )
-            .bind(&localized.subject)
-            .bind(&localized.text)
-            .bind(new.published_at.millis())
-            .execute(&mut *tx)
-            .await
-            .map_err(internal)?;
-            notified += done.rows_affected();
+        if let Some(notice) = notice {
+            let locales: Vec<&str> = notice.by_locale.iter().map(|l| l.locale.as_str()).collect();
+            let locales =
+                serde_json::to_string(&locales).map_err(|e| StoreError::Internal(Box::new(e)))?;
+            for (n, localized) in notice.by_locale.iter().enumerate() {
+                // Each account gets its language's notice; accounts whose language has none
+                // (or is unknown) get the first.
+                let done = sqlx::query(
+                    "INSERT INTO outbox (recipient, subject, body, html, created_at)
+                     SELECT email, ?, ?, ?, ? FROM users
+                     WHERE locale = ?
+                        OR (? AND (locale IS NULL
+                                   OR locale NOT IN (SELECT value FROM json_each(?))))",
+                )
+                .bind(&localized.subject)
+                .bind(&localized.text)
+                .bind(&localized.html)
+                .bind(new.published_at.millis())
+                .bind(&localized.locale)
+                .bind(n == 0)
+                .bind(&locales)
+                .execute(&mut *tx)
+                .await
+                .map_err(internal)?;
+                notified += done.rows_affected();
+            }
         }
         let version = latest.unwrap_or(0) + 1;
         let notified = i64::try_from(notified).map_err(too_big)?;

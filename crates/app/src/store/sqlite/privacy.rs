@@ -149,6 +149,9 @@ impl PrivacyStore for SqliteStore {
             status: get(&row, "status")?,
             guardian_consent: get(&row, "guardian_consent")?,
             created_at: get_time(&row, "created_at")?,
+            locale: get(&row, "locale")?,
+            email_verified_at: get::<Option<i64>>(&row, "email_verified_at")?
+                .map(Timestamp::from_millis),
             privacy: PrivacySettings {
                 processing_paused: get(&row, "processing_paused")?,
                 analytics_opt_out: get(&row, "analytics_opt_out")?,
@@ -201,7 +204,7 @@ impl PrivacyStore for SqliteStore {
     async fn erase_user(
         &self,
         scope: UserScope,
-        farewell: &Mail,
+        farewell: Option<&Mail>,
         now: Timestamp,
     ) -> StoreResult<ErasureCounts> {
         let mut tx = self.write().await?;
@@ -244,17 +247,20 @@ impl PrivacyStore for SqliteStore {
                 .map_err(internal)?
                 .rows_affected();
         }
-        sqlx::query(
-            "INSERT INTO outbox (recipient, subject, body, created_at, purge_on_send)
-             VALUES (?, ?, ?, ?, TRUE)",
-        )
-        .bind(&farewell.recipient)
-        .bind(&farewell.subject)
-        .bind(&farewell.body)
-        .bind(now.millis())
-        .execute(&mut *tx)
-        .await
-        .map_err(internal)?;
+        if let Some(farewell) = farewell {
+            sqlx::query(
+                "INSERT INTO outbox (recipient, subject, body, html, created_at, purge_on_send)
+                 VALUES (?, ?, ?, ?, ?, TRUE)",
+            )
+            .bind(&farewell.recipient)
+            .bind(&farewell.subject)
+            .bind(&farewell.body)
+            .bind(&farewell.html)
+            .bind(now.millis())
+            .execute(&mut *tx)
+            .await
+            .map_err(internal)?;
+        }
         tx.commit().await.map_err(internal)?;
         Ok(ErasureCounts {
             rows,
