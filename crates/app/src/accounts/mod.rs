@@ -10,7 +10,10 @@ use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use argon2::{Algorithm, Argon2, Params, Version};
 use sha2::{Digest, Sha256};
 
+mod api_keys;
 mod recovery;
+
+pub use api_keys::{API_KEY_PREFIX, ApiKeySecret, MAX_API_KEYS, looks_like_api_key};
 
 use crate::blobs::{BlobError, Blobs};
 use crate::config::{AccountsConfig, TokensConfig};
@@ -35,6 +38,10 @@ pub enum AccountError {
     Unauthenticated,
     #[error("this link is invalid, expired or already used")]
     InvalidToken,
+    #[error("name the key with 1 to 80 characters, without control characters")]
+    InvalidApiKeyName,
+    #[error("this account already has the most API keys allowed (100); revoke one first")]
+    TooManyApiKeys,
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -54,6 +61,8 @@ impl AccountError {
             AccountError::Locked => "too-many-attempts",
             AccountError::Unauthenticated => "unauthenticated",
             AccountError::InvalidToken => "invalid-token",
+            AccountError::InvalidApiKeyName => "invalid-api-key-name",
+            AccountError::TooManyApiKeys => "too-many-api-keys",
             AccountError::Store(e) => e.code(),
             AccountError::Blob(e) => e.code(),
             AccountError::Hashing(_) => "internal",
@@ -62,7 +71,9 @@ impl AccountError {
 }
 
 /// What a person fills in to sign up.
-#[derive(Clone, Debug, serde::Deserialize)]
+#[derive(Clone, Debug, serde::Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"email": "ada@example.org", "password": "a sturdy passphrase",
+    "age_over_14": true, "guardian_consent": false}))]
 pub struct SignUp {
     pub email: String,
     pub password: String,
