@@ -1,6 +1,7 @@
 //! The sweeper (C8): deletes expired uploads and results (blob first, then row), removes
 //! orphan blobs, expires token lots and later purges their details, and purges old
-//! access-log rows, sent mail and usage analytics, every `sweep_interval`.
+//! access-log rows, sent mail, usage analytics and 24-hour-old `Idempotency-Key` records,
+//! every `sweep_interval`.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -39,6 +40,8 @@ pub struct SweepReport {
     /// Exports still pending after [`STALE_EXPORT`]: their build was cut short.
     pub exports_failed: u64,
     pub analytics_rows: u64,
+    /// `Idempotency-Key` records older than 24 hours.
+    pub idempotency_rows: u64,
 }
 
 /// A background export takes seconds; one pending this long was cut short by a restart.
@@ -145,7 +148,12 @@ impl Sweeper {
             .store
             .purge_usage(now.minus(self.config.analytics_ttl))
             .await?;
+        report.idempotency_rows = self
+            .store
+            .purge_idempotency_keys(now.minus(crate::http::idempotency::TTL))
+            .await?;
         for (kind, count) in [
+            ("idempotency", report.idempotency_rows),
             ("upload", report.uploads),
             ("result", report.results),
             ("orphan", report.orphans),

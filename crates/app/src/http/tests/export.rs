@@ -63,6 +63,7 @@ async fn the_export_holds_the_callers_data_and_nothing_of_another_user() {
         "access-log.json",
         "consents.json",
         "analytics.json",
+        "api-keys.json",
         "uploads/index.json",
         "results/index.json",
     ] {
@@ -123,6 +124,7 @@ async fn the_export_holds_the_callers_data_and_nothing_of_another_user() {
         "user_agent",
         "expires_at",
         "analytics.json",
+        "api-keys.json",
         "job-succeeded",
     ] {
         assert!(readme.contains(field), "README lacks {field}");
