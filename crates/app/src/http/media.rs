@@ -46,8 +46,9 @@ pub async fn create_upload(
     State(state): State<AppState>,
     caller: Caller,
     headers: HeaderMap,
-    mut multipart: Multipart,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Response, ApiError> {
+    let mut multipart = multipart.map_err(|e| multipart_error(e.status(), e.body_text()))?;
     let key = idempotency::key_of(&headers)?;
     let mut file = None;
     loop {
