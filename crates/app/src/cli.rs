@@ -29,6 +29,9 @@ Common settings (file key / environment variable, default):
   server.tls               ATELIER__SERVER__TLS               false (true behind HTTPS)
   server.trusted_proxies   ATELIER__SERVER__TRUSTED_PROXIES   none (e.g. 127.0.0.1,10.0.0.0/8:
                            believe X-Forwarded-For from these for rate limits and logs)
+  server.api_key_requests_per_minute
+                           ATELIER__SERVER__API_KEY_REQUESTS_PER_MINUTE
+                                                              600 per API key (0: no limit)
   data_dir                 ATELIER__DATA_DIR                  ./atelier-data
   database.url             ATELIER__DATABASE__URL             sqlite://{data_dir}/atelier.db
                            (or postgres://owner:pw@host/db: runs as two roles, below)

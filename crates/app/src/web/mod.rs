@@ -68,6 +68,14 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         )
         .route("/account", get(account::account))
         .route("/account/email", axum::routing::post(account::change_email))
+        .route(
+            "/account/api-keys",
+            axum::routing::post(account::create_api_key),
+        )
+        .route(
+            "/account/api-keys/{id}/revoke",
+            axum::routing::post(account::revoke_api_key),
+        )
         .route("/privacy", get(privacy::privacy))
         .route(
             "/privacy/preferences",
