@@ -31,6 +31,9 @@ Common settings (file key / environment variable, default):
                            believe X-Forwarded-For from these for rate limits and logs)
   server.public_url        ATELIER__SERVER__PUBLIC_URL        http://{listen} (root of every
                            link in mail; set it to https://YOUR-SITE in production)
+  server.api_key_requests_per_minute
+                           ATELIER__SERVER__API_KEY_REQUESTS_PER_MINUTE
+                                                              600 per API key (0: no limit)
   data_dir                 ATELIER__DATA_DIR                  ./atelier-data
   database.url             ATELIER__DATABASE__URL             sqlite://{data_dir}/atelier.db
                            (or postgres://owner:pw@host/db: runs as two roles, below)

@@ -1,7 +1,7 @@
 //! The sweeper (C8): deletes expired uploads and results (blob first, then row), removes
 //! orphan blobs, expires token lots and later purges their details, purges old access-log
-//! rows, sent mail and usage analytics, and erases accounts whose address was never
-//! confirmed, every `sweep_interval`.
+//! rows, sent mail, usage analytics and 24-hour-old `Idempotency-Key` records, and erases
+//! accounts whose address was never confirmed, every `sweep_interval`.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -46,6 +46,8 @@ pub struct SweepReport {
     /// Accounts erased because their address was still unverified after
     /// `retention.unconfirmed_ttl`.
     pub unconfirmed_accounts: u64,
+    /// `Idempotency-Key` records older than 24 hours.
+    pub idempotency_rows: u64,
 }
 
 /// A background export takes seconds; one pending this long was cut short by a restart.
@@ -160,7 +162,12 @@ impl Sweeper {
             .store
             .purge_usage(now.minus(self.config.analytics_ttl))
             .await?;
+        report.idempotency_rows = self
+            .store
+            .purge_idempotency_keys(now.minus(crate::http::idempotency::TTL))
+            .await?;
         for (kind, count) in [
+            ("idempotency", report.idempotency_rows),
             ("upload", report.uploads),
             ("result", report.results),
             ("orphan", report.orphans),

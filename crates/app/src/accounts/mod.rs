@@ -10,7 +10,10 @@ use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use argon2::{Algorithm, Argon2, Params, Version};
 use sha2::{Digest, Sha256};
 
+mod api_keys;
 mod recovery;
+
+pub use api_keys::{API_KEY_PREFIX, ApiKeySecret, MAX_API_KEYS, looks_like_api_key};
 
 use crate::blobs::{BlobError, Blobs};
 use crate::config::{AccountsConfig, TokensConfig};
@@ -38,6 +41,10 @@ pub enum AccountError {
     InvalidToken,
     #[error("this e-mail address is already confirmed")]
     AlreadyVerified,
+    #[error("name the key with 1 to 80 characters, without control characters")]
+    InvalidApiKeyName,
+    #[error("this account already has the most API keys allowed (100); revoke one first")]
+    TooManyApiKeys,
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -58,6 +65,8 @@ impl AccountError {
             AccountError::Unauthenticated => "unauthenticated",
             AccountError::InvalidToken => "invalid-token",
             AccountError::AlreadyVerified => "already-verified",
+            AccountError::InvalidApiKeyName => "invalid-api-key-name",
+            AccountError::TooManyApiKeys => "too-many-api-keys",
             AccountError::Store(e) => e.code(),
             AccountError::Blob(e) => e.code(),
             AccountError::Hashing(_) => "internal",
@@ -66,7 +75,9 @@ impl AccountError {
 }
 
 /// What a person fills in to sign up.
-#[derive(Clone, Debug, serde::Deserialize)]
+#[derive(Clone, Debug, serde::Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"email": "ada@example.org", "password": "a sturdy passphrase",
+    "age_over_14": true, "guardian_consent": false}))]
 pub struct SignUp {
     pub email: String,
     pub password: String,

@@ -18,6 +18,9 @@ pub struct ServerConfig {
     pub max_body_bytes: usize,
     /// Sign-up, sign-in and reset requests one IP address may make per minute (0: no limit).
     pub auth_requests_per_minute: u32,
+    /// Requests one API key may make per minute (0: no limit); beyond it, 429 with
+    /// `Retry-After`.
+    pub api_key_requests_per_minute: u32,
     /// Reverse proxies (addresses or CIDR ranges) whose `X-Forwarded-For` is believed: the
     /// client is the rightmost address in it that is not one of them. Empty (the default):
     /// the header is ignored and the client is the TCP peer. A list in the file, a
@@ -36,6 +39,7 @@ impl Default for ServerConfig {
             tls: false,
             max_body_bytes: 64 * 1024,
             auth_requests_per_minute: 30,
+            api_key_requests_per_minute: 600,
             trusted_proxies: Vec::new(),
             public_url: None,
         }

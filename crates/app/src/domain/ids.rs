@@ -24,6 +24,14 @@ macro_rules! typed_id {
             }
         }
 
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                super::timestamp::string_schema(utoipa::openapi::KnownFormat::Uuid)
+            }
+        }
+
+        impl utoipa::ToSchema for $name {}
+
         impl Default for $name {
             fn default() -> Self {
                 Self::new()
@@ -69,4 +77,6 @@ typed_id!(
     ExportId,
     /// One published version of the privacy policy or the terms.
     PolicyId,
+    /// A developer API key (its secret is never stored, only its hash).
+    ApiKeyId,
 );

@@ -58,3 +58,21 @@ impl Serialize for Timestamp {
         serializer.serialize_str(&self.rfc3339())
     }
 }
+
+impl utoipa::PartialSchema for Timestamp {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        string_schema(utoipa::openapi::KnownFormat::DateTime)
+    }
+}
+
+impl utoipa::ToSchema for Timestamp {}
+
+/// The OpenAPI schema of a string in `format`: ids and instants.
+pub(crate) fn string_schema(
+    format: utoipa::openapi::KnownFormat,
+) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(format)))
+        .into()
+}

@@ -4,22 +4,57 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 
 use super::error::ApiJson;
+use super::openapi::ErrorBody;
 use super::session::{bearer, cookie_name, session_cookie};
 use super::{ApiError, AppState, Caller};
 use crate::accounts::{SessionToken, SignUp};
-use crate::domain::Timestamp;
-use crate::store::User;
+use crate::domain::{Timestamp, UserId};
+use crate::store::{LedgerEntry, Lot, User};
 use crate::web::i18n::Tr;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"email": "ada@example.org", "password": "a sturdy passphrase"}))]
 pub struct Login {
     email: String,
     password: String,
+}
+
+/// A new session: its token goes in `Authorization: Bearer …` (a cookie is set too).
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct SignedIn {
+    user: User,
+    /// The session token (32 hex digits). Shown once.
+    token: String,
+}
+
+/// `GET /me`.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Me {
+    id: UserId,
+    email: String,
+    display_name: Option<String>,
+    /// `user` or `admin`.
+    role: String,
+    /// `active`, `restricted`, `suspended` or `banned`.
+    status: String,
+    /// Whether the address was confirmed through the mailed link.
+    email_verified: bool,
+    /// Tokens spendable now.
+    balance: i64,
+    created_at: Timestamp,
+}
+
+/// `GET /tokens`.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct TokensView {
+    balance: i64,
+    lots: Vec<Lot>,
+    /// The latest 200 entries, newest first.
+    ledger: Vec<LedgerEntry>,
 }
 
 pub(crate) fn session_cookie_header(
@@ -47,11 +82,21 @@ fn signed_in(
     token: &SessionToken,
 ) -> Result<Response, ApiError> {
     let cookie = session_cookie_header(state, Some(token))?;
-    let body = Json(json!({ "user": user, "token": token.as_str() }));
+    let body = Json(SignedIn {
+        user: user.clone(),
+        token: token.as_str().to_owned(),
+    });
     Ok((status, [(header::SET_COOKIE, cookie)], body).into_response())
 }
 
 /// `POST /auth/register`: creates the account and signs it in.
+#[utoipa::path(post, path = "/auth/register", tag = "auth", security(()),
+    request_body = crate::accounts::SignUp,
+    responses(
+        (status = 201, description = "Account created and signed in", body = SignedIn),
+        (status = 409, description = "`email-taken`", body = ErrorBody),
+        (status = 422, description = "`invalid-email`, password rules, `guardian-consent-required`", body = ErrorBody),
+    ))]
 pub async fn register(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -66,6 +111,13 @@ pub async fn register(
 }
 
 /// `POST /auth/login`: a new session each time; the one the request came with is closed.
+#[utoipa::path(post, path = "/auth/login", tag = "auth", security(()),
+    request_body = Login,
+    responses(
+        (status = 200, description = "Signed in", body = SignedIn),
+        (status = 401, description = "`invalid-credentials`", body = ErrorBody),
+        (status = 429, description = "`too-many-attempts` (account) or `rate-limited` (address)", body = ErrorBody),
+    ))]
 pub async fn login(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -80,6 +132,8 @@ pub async fn login(
 }
 
 /// `POST /auth/logout`: closes the session the request used and clears the cookie.
+#[utoipa::path(post, path = "/auth/logout", tag = "auth",
+    responses((status = 204, description = "Signed out (an API key stays valid: revoke it instead)")))]
 pub async fn logout(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -94,35 +148,38 @@ pub async fn logout(
 }
 
 /// `GET /me`: the account and its spendable balance.
-pub async fn me(
-    State(state): State<AppState>,
-    caller: Caller,
-) -> Result<Json<serde_json::Value>, ApiError> {
+#[utoipa::path(get, path = "/me", tag = "account",
+    responses((status = 200, description = "The caller's account", body = Me)))]
+pub async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<Me>, ApiError> {
     let store = &state.services.store;
     let user = store.account_record(caller.scope).await?;
     let balance = store.balance(caller.scope, Timestamp::now()).await?;
-    Ok(Json(json!({
-        "id": user.id,
-        "email": user.email,
-        "display_name": user.display_name,
-        "role": user.role,
-        "status": user.status,
-        "email_verified": user.email_verified_at.is_some(),
-        "balance": balance,
-        "created_at": user.created_at,
-    })))
+    Ok(Json(Me {
+        id: user.id,
+        email: user.email,
+        display_name: user.display_name,
+        role: user.role,
+        status: user.status,
+        email_verified: user.email_verified_at.is_some(),
+        balance,
+        created_at: user.created_at,
+    }))
 }
 
 /// `GET /tokens`: balance, lots with expiry, and the latest ledger entries.
+#[utoipa::path(get, path = "/tokens", tag = "account",
+    responses((status = 200, description = "Balance, lots and ledger", body = TokensView)))]
 pub async fn tokens(
     State(state): State<AppState>,
     caller: Caller,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<TokensView>, ApiError> {
     let store = &state.services.store;
     let balance = store.balance(caller.scope, Timestamp::now()).await?;
     let lots = store.lots(caller.scope).await?;
     let ledger = store.ledger(caller.scope, 200).await?;
-    Ok(Json(
-        json!({ "balance": balance, "lots": lots, "ledger": ledger }),
-    ))
+    Ok(Json(TokensView {
+        balance,
+        lots,
+        ledger,
+    }))
 }

@@ -27,6 +27,8 @@ pub enum ApiError {
     },
     /// Ours: logged with its detail, shown as "internal".
     Internal(String),
+    /// 429 `rate-limited` with `Retry-After`: the caller's window is used up.
+    RateLimited(std::time::Duration),
 }
 
 impl ApiError {
@@ -54,6 +56,7 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code, message) = match self {
+            ApiError::RateLimited(wait) => return super::limit::too_many_requests(wait),
             ApiError::Client {
                 status,
                 code,
@@ -110,7 +113,9 @@ impl From<AccountError> for ApiError {
         let status = match &error {
             AccountError::InvalidEmail
             | AccountError::Password(_)
-            | AccountError::GuardianConsentRequired => StatusCode::UNPROCESSABLE_ENTITY,
+            | AccountError::GuardianConsentRequired
+            | AccountError::InvalidApiKeyName => StatusCode::UNPROCESSABLE_ENTITY,
+            AccountError::TooManyApiKeys => StatusCode::CONFLICT,
             AccountError::InvalidToken => StatusCode::BAD_REQUEST,
             AccountError::EmailTaken | AccountError::AlreadyVerified => StatusCode::CONFLICT,
             AccountError::InvalidCredentials | AccountError::Unauthenticated => {

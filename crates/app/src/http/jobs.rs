@@ -1,12 +1,16 @@
 //! `/styles` and `/jobs`: what can be made, and making it.
 
 use axum::Json;
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use serde_json::{Value, json};
+use axum::extract::{OriginalUri, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use serde::Serialize;
+use serde_json::Value;
 
 use super::error::ApiJson;
-use super::{ApiError, AppState, Caller};
+use super::openapi::ErrorBody;
+use super::paging::{PageParams, page_request, page_response};
+use super::{ApiError, AppState, Caller, idempotency};
 use crate::domain::JobId;
 use crate::jobs::JobRequest;
 use crate::store::{Job, JobView};
@@ -23,37 +27,86 @@ fn style_name(style: atelier_engine::Style) -> &'static str {
     }
 }
 
+/// A style on offer.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(example = json!({"id": "light-color", "name": "Light watercolor",
+    "description": "Soft watercolor washes over a light sketch", "cost": 1, "input": "photo"}))]
+pub struct StyleView {
+    id: &'static str,
+    name: &'static str,
+    description: &'static str,
+    /// Tokens one job of this style costs.
+    cost: u32,
+    /// What the style works from: `photo`, `prompt` or `either`.
+    #[schema(pattern = "^(photo|prompt|either)$")]
+    input: &'static str,
+}
+
 /// `GET /styles`: every enabled style with its token cost. Public.
-pub async fn styles(State(state): State<AppState>) -> Json<Vec<Value>> {
+#[utoipa::path(get, path = "/styles", tag = "jobs", security(()),
+    responses((status = 200, description = "The styles on offer", body = Vec<StyleView>)))]
+pub async fn styles(State(state): State<AppState>) -> Json<Vec<StyleView>> {
     let jobs = &state.services.jobs;
     Json(
         atelier_engine::Style::ALL
             .into_iter()
-            .map(|style| {
-                json!({
-                    "id": style.id(),
-                    "name": style_name(style),
-                    "description": style.description(),
-                    "cost": jobs.cost_of(style),
-                    "input": "photo",
-                })
+            .map(|style| StyleView {
+                id: style.id(),
+                name: style_name(style),
+                description: style.description(),
+                cost: jobs.cost_of(style),
+                input: "photo",
             })
             .collect(),
     )
 }
 
 /// `POST /jobs`: 202 with the queued job, or 402 with nothing queued.
+#[utoipa::path(post, path = "/jobs", tag = "jobs",
+    params(("Idempotency-Key" = Option<String>, Header,
+            description = "Repeat-safe: a repeat within 24 h gets the first reply and spends nothing")),
+    request_body = crate::jobs::JobRequest,
+    responses(
+        (status = 202, description = "Queued; its cost is spent", body = JobView),
+        (status = 400, description = "`invalid-idempotency-key`", body = ErrorBody),
+        (status = 402, description = "`insufficient-tokens`: nothing queued", body = ErrorBody),
+        (status = 403, description = "`processing-paused` (or the policy gate)", body = ErrorBody),
+        (status = 404, description = "`upload-not-found`", body = ErrorBody),
+        (status = 409, description = "`idempotency-in-progress`", body = ErrorBody),
+        (status = 422, description = "`unknown-style`, `prompts-unsupported`, `invalid-params`, `idempotency-key-reused`", body = ErrorBody),
+    ))]
 pub async fn create_job(
     State(state): State<AppState>,
     caller: Caller,
-    ApiJson(request): ApiJson<JobRequest>,
-) -> Result<(StatusCode, Json<JobView>), ApiError> {
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<Value>,
+) -> Result<Response, ApiError> {
+    let key = idempotency::key_of(&headers)?;
+    let fingerprint =
+        idempotency::fingerprint("POST /api/v1/jobs", &idempotency::canonical_json(&body));
+    let request: JobRequest = serde_json::from_value(body).map_err(|e| {
+        ApiError::client(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid-body",
+            e.to_string(),
+        )
+    })?;
     let jobs = &state.services.jobs;
-    let job = jobs.create(caller.scope, request).await?;
-    let view = jobs.get(caller.scope, job.id).await?;
-    Ok((StatusCode::ACCEPTED, Json(view)))
+    let work = async {
+        let job = jobs.create(caller.scope, request).await?;
+        let view = jobs.get(caller.scope, job.id).await?;
+        Ok((
+            StatusCode::ACCEPTED,
+            serde_json::to_value(view).map_err(ApiError::internal)?,
+        ))
+    };
+    idempotency::once(&state, caller.scope, key, fingerprint, work).await
 }
 
+#[utoipa::path(get, path = "/jobs/{id}", tag = "jobs",
+    params(("id" = String, Path, description = "The job's id")),
+    responses((status = 200, description = "The job, with its place in the queue", body = JobView),
+              (status = 404, description = "`not-found`", body = ErrorBody)))]
 pub async fn get_job(
     State(state): State<AppState>,
     caller: Caller,
@@ -64,6 +117,11 @@ pub async fn get_job(
 }
 
 /// `POST /jobs/{id}/cancel`: refunds a job that has not started; 409 once it has.
+#[utoipa::path(post, path = "/jobs/{id}/cancel", tag = "jobs",
+    params(("id" = String, Path, description = "The job's id")),
+    responses((status = 200, description = "Canceled and refunded", body = Job),
+              (status = 404, description = "`not-found`", body = ErrorBody),
+              (status = 409, description = "`not-cancelable`: already running or done", body = ErrorBody)))]
 pub async fn cancel_job(
     State(state): State<AppState>,
     caller: Caller,
@@ -74,9 +132,20 @@ pub async fn cancel_job(
 }
 
 /// `GET /jobs`: the caller's jobs, newest first.
+#[utoipa::path(get, path = "/jobs", tag = "jobs", params(PageParams),
+    responses((status = 200, description = "Jobs, newest first", body = Vec<Job>,
+               headers(("Link" = String, description = "`<…>; rel=\"next\"` when more follow")))))]
 pub async fn list_jobs(
     State(state): State<AppState>,
     caller: Caller,
-) -> Result<Json<Vec<Job>>, ApiError> {
-    Ok(Json(state.services.store.jobs_of(caller.scope, 200).await?))
+    uri: OriginalUri,
+    query: Query<Vec<(String, String)>>,
+) -> Result<Response, ApiError> {
+    let request = page_request(&query)?;
+    let page = state
+        .services
+        .store
+        .jobs_page(caller.scope, &request)
+        .await?;
+    Ok(page_response(&uri, &request, page))
 }

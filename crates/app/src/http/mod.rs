@@ -4,17 +4,22 @@
 //! Handlers parse, call one service, and shape the answer; no SQL and no business rules here.
 
 mod account;
+mod api_keys;
 pub(crate) mod auth;
 mod client_ip;
 mod error;
 mod headers;
+pub(crate) mod idempotency;
 mod jobs;
 pub(crate) mod limit;
 mod media;
+pub mod openapi;
 mod ops;
+mod paging;
 pub(crate) mod payments;
 pub(crate) mod policies;
 pub(crate) mod privacy;
+mod ranges;
 pub(crate) mod session;
 
 use std::sync::Arc;
@@ -23,7 +28,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::middleware;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
@@ -37,6 +42,8 @@ use crate::services::Services;
 pub struct AppState {
     pub services: Services,
     pub(crate) limiter: Arc<limit::RateLimiter>,
+    /// Requests per API key (issue 9).
+    pub(crate) key_limiter: Arc<limit::RateLimiter<crate::domain::ApiKeyId>>,
 }
 
 impl AppState {
@@ -45,7 +52,14 @@ impl AppState {
         let limiter = Arc::new(limit::RateLimiter::new(
             services.config.server.auth_requests_per_minute,
         ));
-        AppState { services, limiter }
+        let key_limiter = Arc::new(limit::RateLimiter::new(
+            services.config.server.api_key_requests_per_minute,
+        ));
+        AppState {
+            services,
+            limiter,
+            key_limiter,
+        }
     }
 }
 
@@ -98,6 +112,12 @@ pub fn app(state: AppState) -> Router {
         .route("/me/exports/{id}", get(privacy::get_export))
         .route("/me/exports/{id}/download", get(privacy::download_export))
         .route("/me/email", post(account::request_email_change))
+        .route(
+            "/me/api-keys",
+            post(api_keys::create_api_key).get(api_keys::list_api_keys),
+        )
+        .route("/me/api-keys/{id}", delete(api_keys::revoke_api_key))
+        .route("/openapi.json", get(openapi::openapi_json))
         .route("/me/policies", get(policies::mine))
         .route("/me/policies/accept", post(policies::accept))
         .route("/policies", get(policies::overview))

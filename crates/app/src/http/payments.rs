@@ -4,13 +4,15 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{OriginalUri, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::error::ApiJson;
+use super::openapi::ErrorBody;
+use super::paging::{PageParams, page_request, page_response};
 use super::{ApiError, AppState, Caller};
 use crate::domain::{Role, Timestamp};
 use crate::store::{Purchase, PurchaseRow};
@@ -19,10 +21,34 @@ use crate::web::i18n::Tr;
 /// Stripe's event payloads are a few kilobytes; leave room above the general form cap.
 pub const WEBHOOK_BODY_BYTES: usize = 256 * 1024;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"pack": "pack-5"}))]
 pub struct NewPurchaseBody {
+    /// A pack id from `GET /packs`.
     pack: String,
+}
+
+/// A token pack on sale.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct PackView {
+    id: String,
+    tokens: u32,
+    /// In minor units (cents).
+    amount: i64,
+    currency: String,
+    /// How long the tokens stay spendable.
+    valid_days: u32,
+}
+
+/// A purchase just started: pay at `checkout_url`.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct NewPurchaseView {
+    id: crate::domain::PurchaseId,
+    /// Stripe Checkout's page for this purchase.
+    checkout_url: String,
+    status: crate::store::PurchaseStatus,
+    purchase: Purchase,
 }
 
 /// The public root Checkout sends the buyer back to: `stripe.public_url`, else this request's
@@ -46,21 +72,35 @@ pub(crate) fn site_root(state: &AppState, headers: &HeaderMap) -> String {
 }
 
 /// `GET /packs`: what is on sale (also without Stripe keys, so clients can show prices).
-pub async fn packs(State(state): State<AppState>) -> Json<serde_json::Value> {
-    let packs: Vec<_> = state
-        .services
-        .billing
-        .packs()
-        .iter()
-        .map(|p| {
-            json!({"id": p.id, "tokens": p.tokens, "amount": p.amount,
-                   "currency": p.currency, "valid_days": p.valid_days})
-        })
-        .collect();
-    Json(json!(packs))
+#[utoipa::path(get, path = "/packs", tag = "tokens", security(()),
+    responses((status = 200, description = "Token packs on sale", body = Vec<PackView>)))]
+pub async fn packs(State(state): State<AppState>) -> Json<Vec<PackView>> {
+    Json(
+        state
+            .services
+            .billing
+            .packs()
+            .iter()
+            .map(|p| PackView {
+                id: p.id.clone(),
+                tokens: p.tokens,
+                amount: p.amount,
+                currency: p.currency.clone(),
+                valid_days: p.valid_days,
+            })
+            .collect(),
+    )
 }
 
 /// `POST /purchases {"pack"}`: a pending purchase and the Checkout URL to pay it.
+#[utoipa::path(post, path = "/purchases", tag = "tokens",
+    request_body = NewPurchaseBody,
+    responses(
+        (status = 201, description = "Pending; pay at `checkout_url`", body = NewPurchaseView),
+        (status = 422, description = "`unknown-pack`", body = ErrorBody),
+        (status = 502, description = "`payment-provider-error`", body = ErrorBody),
+        (status = 503, description = "`payments-not-configured`", body = ErrorBody),
+    ))]
 pub async fn create_purchase(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -78,26 +118,38 @@ pub async fn create_purchase(
     let checkout = billing
         .start_checkout(caller.scope, &body.pack, &name, &site)
         .await?;
-    let reply = json!({
-        "id": checkout.purchase.id,
-        "checkout_url": checkout.url,
-        "status": checkout.purchase.status,
-        "purchase": checkout.purchase,
-    });
+    let reply = NewPurchaseView {
+        id: checkout.purchase.id,
+        checkout_url: checkout.url,
+        status: checkout.purchase.status,
+        purchase: checkout.purchase,
+    };
     Ok((StatusCode::CREATED, Json(reply)).into_response())
 }
 
 /// `GET /purchases`: the caller's purchases, newest first.
+#[utoipa::path(get, path = "/purchases", tag = "tokens", params(PageParams),
+    responses((status = 200, description = "Purchases, newest first", body = Vec<Purchase>,
+               headers(("Link" = String, description = "`<…>; rel=\"next\"` when more follow")))))]
 pub async fn list_purchases(
     State(state): State<AppState>,
     caller: Caller,
-) -> Result<Json<Vec<Purchase>>, ApiError> {
-    Ok(Json(
-        state.services.store.purchases_of(caller.scope, 200).await?,
-    ))
+    uri: OriginalUri,
+    query: Query<Vec<(String, String)>>,
+) -> Result<Response, ApiError> {
+    let request = page_request(&query)?;
+    let page = state
+        .services
+        .store
+        .purchases_page(caller.scope, &request)
+        .await?;
+    Ok(page_response(&uri, &request, page))
 }
 
 /// `GET /admin/purchases`: every account's latest purchases; admins only.
+#[utoipa::path(get, path = "/admin/purchases", tag = "admin",
+    responses((status = 200, description = "The latest 500 purchases of every account", body = Vec<PurchaseRow>),
+              (status = 403, description = "`forbidden`: not an admin", body = ErrorBody)))]
 pub async fn admin_purchases(
     State(state): State<AppState>,
     caller: Caller,

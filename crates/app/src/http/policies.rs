@@ -8,6 +8,7 @@ use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 
 use super::error::ApiJson;
+use super::openapi::ErrorBody;
 use super::{ApiError, AppState, Caller};
 use crate::domain::{PolicyId, Timestamp};
 use crate::policies::{PolicyError, render_markdown};
@@ -61,7 +62,7 @@ impl From<PolicyError> for ApiError {
 }
 
 /// A version without its text.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct PolicySummary {
     id: PolicyId,
     kind: PolicyKind,
@@ -93,7 +94,7 @@ fn summaries(versions: &[PolicyVersion]) -> Vec<PolicySummary> {
     versions.iter().map(PolicySummary::from).collect()
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Overview {
     current: Vec<PolicySummary>,
     /// Published, taking effect later.
@@ -103,6 +104,8 @@ pub struct Overview {
 }
 
 /// `GET /policies`: the versions in force and those announced.
+#[utoipa::path(get, path = "/policies", tag = "policies", security(()),
+    responses((status = 200, description = "Versions in force and announced", body = Overview)))]
 pub async fn overview(State(state): State<AppState>) -> Result<Json<Overview>, ApiError> {
     let policies = &state.services.policies;
     let overview = policies.overview(Timestamp::now()).await?;
@@ -113,13 +116,15 @@ pub async fn overview(State(state): State<AppState>) -> Result<Json<Overview>, A
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct VersionQuery {
+    /// A version number (default: the version in force).
     version: Option<u32>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct PolicyDocument {
     #[serde(flatten)]
     summary: PolicySummary,
@@ -128,11 +133,18 @@ pub struct PolicyDocument {
 }
 
 /// `GET /policies/{kind}[?version=N]`: a whole document, the version in force by default.
+#[utoipa::path(get, path = "/policies/{kind}", tag = "policies", security(()),
+    params(("kind" = String, Path, description = "`privacy` or `terms`"), VersionQuery),
+    responses((status = 200, description = "The whole document", body = PolicyDocument),
+              (status = 400, description = "`invalid-query`", body = ErrorBody),
+              (status = 404, description = "`not-found`", body = ErrorBody)))]
 pub async fn document(
     State(state): State<AppState>,
     Path(kind): Path<String>,
-    Query(query): Query<VersionQuery>,
+    query: Result<Query<VersionQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<PolicyDocument>, ApiError> {
+    let Query(query) = query
+        .map_err(|e| ApiError::client(StatusCode::BAD_REQUEST, "invalid-query", e.body_text()))?;
     let kind = PolicyKind::parse(&kind).ok_or_else(ApiError::not_found)?;
     let version = state
         .services
@@ -146,7 +158,7 @@ pub async fn document(
     }))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct MyPolicies {
     /// Versions in force the caller has not accepted: until they do, most routes answer
     /// 403 `policy-acceptance-required`.
@@ -155,6 +167,8 @@ pub struct MyPolicies {
 }
 
 /// `GET /me/policies`.
+#[utoipa::path(get, path = "/me/policies", tag = "policies",
+    responses((status = 200, description = "Pending and accepted versions", body = MyPolicies)))]
 pub async fn mine(
     State(state): State<AppState>,
     caller: Caller,
@@ -166,7 +180,7 @@ pub async fn mine(
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Acceptance {
     policy_ids: Vec<PolicyId>,
@@ -174,6 +188,10 @@ pub struct Acceptance {
 
 /// `POST /me/policies/accept {"policy_ids":[…]}`: records acceptance; answers like
 /// `GET /me/policies`.
+#[utoipa::path(post, path = "/me/policies/accept", tag = "policies", request_body = Acceptance,
+    responses((status = 200, description = "Accepted; what is still pending", body = MyPolicies),
+              (status = 404, description = "`not-found`: an unknown version", body = ErrorBody),
+              (status = 422, description = "`invalid-body`", body = ErrorBody)))]
 pub async fn accept(
     State(state): State<AppState>,
     caller: Caller,

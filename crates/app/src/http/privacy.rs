@@ -9,11 +9,12 @@ use serde::{Deserialize, Serialize};
 
 use super::auth::session_cookie_header;
 use super::error::ApiJson;
+use super::openapi::ErrorBody;
 use super::{ApiError, AppState, Caller};
 use crate::privacy::REQUEST_DEADLINE_DAYS;
 use crate::store::{AccountRecord, ConsentSource, ExportRequest, PrivacyChange, PrivacySettings};
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct PrivacyView {
     #[serde(flatten)]
     settings: PrivacySettings,
@@ -29,6 +30,8 @@ fn view(settings: PrivacySettings) -> Json<PrivacyView> {
 }
 
 /// `GET /me/privacy`: the caller's choices.
+#[utoipa::path(get, path = "/me/privacy", tag = "privacy",
+    responses((status = 200, description = "The caller's choices", body = PrivacyView)))]
 pub async fn get_privacy(
     State(state): State<AppState>,
     caller: Caller,
@@ -37,6 +40,8 @@ pub async fn get_privacy(
 }
 
 /// `PUT /me/privacy`: changes the choices named in the body, records each change.
+#[utoipa::path(put, path = "/me/privacy", tag = "privacy", request_body = PrivacyChange,
+    responses((status = 200, description = "The choices now in force", body = PrivacyView)))]
 pub async fn put_privacy(
     State(state): State<AppState>,
     caller: Caller,
@@ -50,7 +55,7 @@ pub async fn put_privacy(
     Ok(view(settings))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProfileChange {
     /// `null` or `""` clears the name.
@@ -58,6 +63,9 @@ pub struct ProfileChange {
 }
 
 /// `PATCH /me`: rectification of the display name; answers with the account's fields.
+#[utoipa::path(patch, path = "/me", tag = "account", request_body = ProfileChange,
+    responses((status = 200, description = "The account's fields", body = AccountRecord),
+              (status = 422, description = "`invalid-display-name`", body = ErrorBody)))]
 pub async fn patch_me(
     State(state): State<AppState>,
     caller: Caller,
@@ -72,13 +80,17 @@ pub async fn patch_me(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Erasure {
     password: String,
 }
 
 /// `DELETE /me`: erases the account at once; 204 and the session cookie cleared.
+#[utoipa::path(delete, path = "/me", tag = "account", request_body = Erasure,
+    responses((status = 204, description = "Erased: every row and blob of the account is gone"),
+              (status = 403, description = "`wrong-password`", body = ErrorBody),
+              (status = 429, description = "`too-many-attempts`", body = ErrorBody)))]
 pub async fn delete_me(
     State(state): State<AppState>,
     caller: Caller,
@@ -94,6 +106,8 @@ pub async fn delete_me(
 }
 
 /// `GET /me/export`: the caller's data as a ZIP (README.txt inside explains each file).
+#[utoipa::path(get, path = "/me/export", tag = "privacy",
+    responses((status = 200, description = "The caller's data as a ZIP (README.txt inside)", content_type = "application/zip", body = Vec<u8>)))]
 pub async fn export(State(state): State<AppState>, caller: Caller) -> Result<Response, ApiError> {
     let zip = state.services.privacy.export(caller.scope).await?;
     Ok(zip_response(zip))
@@ -115,6 +129,9 @@ pub(crate) fn zip_response(zip: Vec<u8>) -> Response {
 }
 
 /// `GET /admin/audit`: the admin audit log, newest first (admins only).
+#[utoipa::path(get, path = "/admin/audit", tag = "admin",
+    responses((status = 200, description = "The latest 500 entries, newest first", body = Vec<crate::store::AdminAction>),
+              (status = 403, description = "`forbidden`: not an admin", body = ErrorBody)))]
 pub async fn admin_audit(
     State(state): State<AppState>,
     caller: Caller,
@@ -134,6 +151,9 @@ pub async fn admin_audit(
 
 /// `POST /me/exports`: starts building the caller's export in the background; 202 with the
 /// request (`{"id","status":"pending","expires_at",…}`); poll `GET /me/exports/{id}`.
+#[utoipa::path(post, path = "/me/exports", tag = "privacy",
+    responses((status = 202, description = "Being built; poll `GET /me/exports/{id}`", body = ExportRequest),
+              (status = 409, description = "`export-pending`: one is being built", body = ErrorBody)))]
 pub async fn request_export(
     State(state): State<AppState>,
     caller: Caller,
@@ -143,6 +163,8 @@ pub async fn request_export(
 }
 
 /// `GET /me/exports`: the caller's export requests, newest first.
+#[utoipa::path(get, path = "/me/exports", tag = "privacy",
+    responses((status = 200, description = "Export requests, newest first", body = Vec<ExportRequest>)))]
 pub async fn list_exports(
     State(state): State<AppState>,
     caller: Caller,
@@ -153,6 +175,10 @@ pub async fn list_exports(
 }
 
 /// `GET /me/exports/{id}`: one request's status.
+#[utoipa::path(get, path = "/me/exports/{id}", tag = "privacy",
+    params(("id" = String, Path, description = "The export's id")),
+    responses((status = 200, description = "The request's status", body = ExportRequest),
+              (status = 404, description = "`not-found`", body = ErrorBody)))]
 pub async fn get_export(
     State(state): State<AppState>,
     caller: Caller,
@@ -169,6 +195,10 @@ pub async fn get_export(
 }
 
 /// `GET /me/exports/{id}/download`: the ZIP once ready, for its owner, until it expires.
+#[utoipa::path(get, path = "/me/exports/{id}/download", tag = "privacy",
+    params(("id" = String, Path, description = "The export's id")),
+    responses((status = 200, description = "The ZIP", content_type = "application/zip", body = Vec<u8>),
+              (status = 404, description = "`not-found`: unknown, not ready or expired", body = ErrorBody)))]
 pub async fn download_export(
     State(state): State<AppState>,
     caller: Caller,

@@ -1,5 +1,6 @@
-//! Who is calling: the session token from `Authorization: Bearer …` or the session cookie,
-//! checked against the store. Cookie-authenticated writes must come from our own origin
+//! Who is calling: a session token or an API key (`atl_…`) from `Authorization: Bearer …`,
+//! or the session cookie, checked against the store. Requests an API key authenticates count
+//! against that key's rate limit. Cookie-authenticated writes must come from our own origin
 //! (CSRF): browsers send `Sec-Fetch-Site`/`Origin`, which a cross-site form cannot forge.
 
 use std::sync::{Arc, OnceLock};
@@ -10,7 +11,8 @@ use axum::http::{HeaderMap, Method, header};
 
 use super::policies::{ACCEPTANCE_REQUIRED, open_without_acceptance};
 use super::{ApiError, AppState};
-use crate::domain::{UserId, UserScope};
+use crate::accounts::looks_like_api_key;
+use crate::domain::{ApiKeyId, UserId, UserScope};
 
 pub const COOKIE_PLAIN: &str = "atelier_session";
 /// Over TLS the `__Host-` prefix pins the cookie to this exact host, path `/`, `Secure`.
@@ -19,6 +21,8 @@ pub const COOKIE_TLS: &str = "__Host-atelier_session";
 /// The authenticated caller of a request.
 pub struct Caller {
     pub scope: UserScope,
+    /// The API key that authenticated the request; `None` for a session.
+    pub api_key: Option<ApiKeyId>,
 }
 
 /// Filled by the caller extractor so the access log can record who made the request.
@@ -91,7 +95,16 @@ impl FromRequestParts<AppState> for Caller {
                 "this request must come from the Atelier site itself",
             ));
         }
-        let scope = state.services.accounts.authenticate(&token).await?;
+        let accounts = &state.services.accounts;
+        let (scope, api_key) = if looks_like_api_key(&token) {
+            let (scope, key) = accounts.authenticate_api_key(&token).await?;
+            if let Some(wait) = state.key_limiter.check(key, std::time::Instant::now()) {
+                return Err(ApiError::RateLimited(wait));
+            }
+            (scope, Some(key))
+        } else {
+            (accounts.authenticate(&token).await?, None)
+        };
         if let Some(slot) = parts.extensions.get::<AccessUser>() {
             let _ = slot.0.set(scope.user_id());
         }
@@ -109,7 +122,7 @@ impl FromRequestParts<AppState> for Caller {
                  (GET /api/v1/me/policies, POST /api/v1/me/policies/accept)",
             ));
         }
-        Ok(Caller { scope })
+        Ok(Caller { scope, api_key })
     }
 }
 

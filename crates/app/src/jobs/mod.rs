@@ -62,20 +62,30 @@ impl From<StoreError> for JobError {
 }
 
 /// `POST /jobs` as the API receives it.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"upload_id": "5d0c2a4e-2b7f-4b8e-9a51-0f4f3c7d9e21",
+    "style": "light-color", "params": {"intensity": 0.5, "seed": 7}}))]
 pub struct JobRequest {
+    /// The photo to stylize (from `POST /uploads`).
     pub upload_id: Option<UploadId>,
+    /// A text prompt: only for styles whose `input` is `prompt` or `either` (none built in).
     pub prompt: Option<String>,
+    /// A style id from `GET /styles`.
+    #[schema(pattern = "^(rough-sketch|detailed-sketch|light-color|artistic|anime|clay-3d)$")]
     pub style: String,
     #[serde(default)]
     pub params: JobParams,
 }
 
-#[derive(Clone, Copy, Debug, Deserialize)]
+#[derive(Clone, Copy, Debug, Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct JobParams {
+    /// How strongly the style is applied, 0 to 1 (default 0.5).
+    #[schema(minimum = 0.0, maximum = 1.0)]
     pub intensity: f32,
+    /// Same photo, style, intensity and seed: same portrait.
+    #[schema(maximum = 9007199254740991_u64)]
     pub seed: u64,
 }
 

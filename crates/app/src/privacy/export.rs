@@ -109,6 +109,10 @@ impl Privacy {
         let consents = store.consents_of(scope, rows).await?;
         let analytics = store.usage_of(scope, rows).await?;
         let policies = store.policy_acceptances_of(scope).await?;
+        let api_keys = store
+            .api_keys_of(scope, &crate::store::PageRequest::first(rows))
+            .await?
+            .items;
         let uploads = store.uploads_of(scope, self.limits.images).await?;
         let results = store.results_of(scope, self.limits.images).await?;
         let wrapped = store.wrapped_key(scope.user_id()).await?;
@@ -141,6 +145,7 @@ impl Privacy {
         zip.json("consents.json", &consents)?;
         zip.json("analytics.json", &analytics)?;
         zip.json("policies.json", &policies)?;
+        zip.json("api-keys.json", &api_keys)?;
         zip.json("uploads/index.json", &uploads)?;
         zip.json("results/index.json", &results)?;
         let user = scope.user_id();

@@ -4,6 +4,7 @@
 //! Owns all SQL. User-scoped calls take a [`UserScope`]; calls without one are for the
 //! system (sign-in lookup, workers, the sweeper) and say so in their names and docs.
 
+mod api_records;
 mod payment_records;
 mod policy_records;
 pub mod postgres;
@@ -21,6 +22,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use tokio::sync::watch;
 
+pub use api_records::*;
 pub use payment_records::*;
 pub use policy_records::*;
 pub use privacy_records::*;
@@ -28,8 +30,8 @@ pub use records::*;
 
 use crate::config::DatabaseConfig;
 use crate::domain::{
-    Email, ExportId, JobId, LotId, PolicyId, PurchaseId, ResultId, Role, Timestamp, UploadId,
-    UserId, UserScope,
+    ApiKeyId, Email, ExportId, JobId, LotId, PolicyId, PurchaseId, ResultId, Role, Timestamp,
+    UploadId, UserId, UserScope,
 };
 
 /// Why a store call failed. Only `Internal` is the store's fault.
@@ -438,6 +440,77 @@ pub trait PolicyStore: Send + Sync {
     async fn policy_acceptances_of(&self, scope: UserScope) -> StoreResult<Vec<PolicyAcceptance>>;
 }
 
+/// API keys (issue 9): created, listed and revoked by their owner; looked up by hash at
+/// authentication, as sessions are.
+#[async_trait]
+pub trait ApiKeyStore: Send + Sync {
+    /// Stores a key for the caller; one beyond `max` live keys is `WrongState`.
+    async fn create_api_key(
+        &self,
+        scope: UserScope,
+        key: &NewApiKey,
+        max: u32,
+    ) -> StoreResult<ApiKey>;
+    /// The caller's keys, newest first.
+    async fn api_keys_of(&self, scope: UserScope, page: &PageRequest) -> StoreResult<Page<ApiKey>>;
+    /// Revokes (deletes) one of the caller's keys; `false` when they have no such key.
+    async fn delete_api_key(&self, scope: UserScope, id: ApiKeyId) -> StoreResult<bool>;
+    /// System: the scope behind a key's hash when its owner may sign in, recording its use
+    /// (at most once a minute); `None` when unknown (revoked) or the account is blocked.
+    async fn api_key_scope(
+        &self,
+        token_hash: &str,
+        now: Timestamp,
+    ) -> StoreResult<Option<(UserScope, ApiKeyId)>>;
+}
+
+/// `Idempotency-Key` records (issue 9): a key is claimed in a transaction before the work,
+/// so concurrent repeats never do the work twice.
+#[async_trait]
+pub trait IdempotencyStore: Send + Sync {
+    /// Claims `key` for the caller. A record created before `expired_before`, or still pending
+    /// since before `abandoned_before` (its request died), is replaced by the new claim.
+    async fn claim_idempotency_key(
+        &self,
+        scope: UserScope,
+        key: &str,
+        fingerprint: &str,
+        now: Timestamp,
+        expired_before: Timestamp,
+        abandoned_before: Timestamp,
+    ) -> StoreResult<IdempotencyClaim>;
+    /// Records the reply of a claimed key.
+    async fn finish_idempotency_key(
+        &self,
+        scope: UserScope,
+        key: &str,
+        status: u16,
+        body: &str,
+    ) -> StoreResult<()>;
+    /// Gives a claimed key up (the work failed on our side), so a retry may do it.
+    async fn release_idempotency_key(&self, scope: UserScope, key: &str) -> StoreResult<()>;
+    /// System: deletes records created before `before`; returns how many.
+    async fn purge_idempotency_keys(&self, before: Timestamp) -> StoreResult<u64>;
+}
+
+/// The API's lists by cursor (issue 9), newest first.
+#[async_trait]
+pub trait ListStore: Send + Sync {
+    async fn uploads_page(&self, scope: UserScope, page: &PageRequest)
+    -> StoreResult<Page<Upload>>;
+    async fn results_page(
+        &self,
+        scope: UserScope,
+        page: &PageRequest,
+    ) -> StoreResult<Page<ResultRecord>>;
+    async fn jobs_page(&self, scope: UserScope, page: &PageRequest) -> StoreResult<Page<Job>>;
+    async fn purchases_page(
+        &self,
+        scope: UserScope,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Purchase>>;
+}
+
 /// Everything the service needs from one back-end.
 #[async_trait]
 pub trait Store:
@@ -452,6 +525,9 @@ pub trait Store:
     + ExportStore
     + PolicyStore
     + UsageStore
+    + ApiKeyStore
+    + IdempotencyStore
+    + ListStore
 {
     /// Whether the database answers (for `/readyz`).
     async fn ping(&self) -> StoreResult<()>;

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::domain::{LotId, PurchaseId, Timestamp, UserId};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum PurchaseStatus {
     /// A Checkout Session was (or is being) created; nothing paid yet.
@@ -58,7 +58,7 @@ pub struct NewPurchase {
     pub created_at: Timestamp,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct Purchase {
     pub id: PurchaseId,
     #[serde(skip)]
@@ -267,7 +267,7 @@ impl PaymentOutcome {
 }
 
 /// A purchase with its buyer's e-mail, for the admin view.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct PurchaseRow {
     #[serde(flatten)]
     pub purchase: Purchase,

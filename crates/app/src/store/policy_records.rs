@@ -6,7 +6,7 @@ use serde::Serialize;
 use crate::domain::{PolicyId, Timestamp};
 
 /// Which document a version belongs to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum PolicyKind {
     Privacy,
@@ -43,7 +43,7 @@ pub struct NewPolicyVersion {
 }
 
 /// A published version.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct PolicyVersion {
     pub id: PolicyId,
     pub kind: PolicyKind,
@@ -73,7 +73,7 @@ pub struct LocalizedNotice {
 }
 
 /// Where an acceptance was given.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum AcceptanceSource {
     SignUp,
@@ -102,7 +102,7 @@ impl AcceptanceSource {
 }
 
 /// One version a user accepted.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct PolicyAcceptance {
     pub policy_id: PolicyId,
     pub kind: PolicyKind,

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::domain::Timestamp;
 
 /// A choice the user can change at any time (restriction and objection).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum ConsentKind {
     ProcessingPaused,
@@ -35,7 +35,7 @@ impl ConsentKind {
 }
 
 /// The user's current choices. Defaults: processing on, analytics on, no marketing mail.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct PrivacySettings {
     pub processing_paused: bool,
     pub analytics_opt_out: bool,
@@ -53,7 +53,7 @@ impl PrivacySettings {
 }
 
 /// A partial change of the choices: `None` leaves a choice as it is.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PrivacyChange {
     pub processing_paused: Option<bool>,
@@ -88,7 +88,7 @@ impl ConsentSource {
 }
 
 /// One recorded change (`consents.json` in the export).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ConsentRecord {
     pub kind: ConsentKind,
     pub value: bool,
@@ -97,7 +97,7 @@ pub struct ConsentRecord {
 }
 
 /// The account's own fields (`account.json` in the export).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct AccountRecord {
     pub id: crate::domain::UserId,
     pub email: String,
@@ -115,7 +115,7 @@ pub struct AccountRecord {
 }
 
 /// One entry of the admin audit log: who did what to whose account.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct AdminAction {
     pub at: Timestamp,
     /// `cli` for the operator's command line, else the admin's user id.
@@ -143,7 +143,7 @@ impl AdminAction {
 }
 
 /// Where a background export stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ExportStatus {
     Pending,
@@ -172,7 +172,7 @@ impl ExportStatus {
 }
 
 /// A data export asked for by its owner and built in the background.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ExportRequest {
     pub id: crate::domain::ExportId,
     pub status: ExportStatus,
@@ -210,7 +210,7 @@ pub struct ErasureCounts {
 }
 
 /// What a usage event says happened; never what was in it (no prompt, no image, no amount).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum UsageKind {
     SignedUp,
@@ -245,7 +245,7 @@ impl UsageKind {
 }
 
 /// One usage-analytics event (`analytics.json` in the export).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct UsageEvent {
     pub kind: UsageKind,
     /// The style of the job, for job events.

@@ -16,11 +16,12 @@ pub struct NewUser {
     pub created_at: Timestamp,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct User {
     pub id: UserId,
     pub email: String,
     #[serde(serialize_with = "role_name")]
+    #[schema(value_type = String)]
     pub role: Role,
     pub status: String,
     pub created_at: Timestamp,
@@ -126,7 +127,7 @@ pub struct NewLot {
     pub expires_at: Timestamp,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct Lot {
     pub id: LotId,
     pub quantity: i64,
@@ -136,7 +137,7 @@ pub struct Lot {
     pub expires_at: Timestamp,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum LedgerKind {
     Grant,
@@ -170,7 +171,7 @@ impl LedgerKind {
     }
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct LedgerEntry {
     pub kind: LedgerKind,
     pub amount: i64,
@@ -203,7 +204,7 @@ impl TokenTotals {
     }
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct Upload {
     pub id: UploadId,
     #[serde(skip)]
@@ -217,7 +218,7 @@ pub struct Upload {
     pub expires_at: Timestamp,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct ResultRecord {
     pub id: ResultId,
     pub job_id: JobId,
@@ -231,7 +232,7 @@ pub struct ResultRecord {
     pub expires_at: Timestamp,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum JobStatus {
     Queued,
@@ -275,7 +276,7 @@ pub struct NewJob {
     pub cost: u32,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct Job {
     pub id: JobId,
     #[serde(skip)]
@@ -294,7 +295,7 @@ pub struct Job {
 }
 
 /// A job as its owner sees it, with its place in the queue.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct JobView {
     #[serde(flatten)]
     pub job: Job,
@@ -339,7 +340,7 @@ pub struct PendingMail {
     pub mail: Mail,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct AccessEntry {
     pub at: Timestamp,
     pub ip: Option<String>,

@@ -88,6 +88,62 @@ struct AccountPage {
     unconfirmed_days: u64,
     notice: Option<String>,
     error: Option<String>,
+    /// (id, description) of each API key.
+    api_keys: Vec<(String, String)>,
+    /// A key just created: its secret, shown this once.
+    new_secret: Option<String>,
+}
+
+/// The page with the caller's API keys; a store failure is a plain 500.
+async fn account_page(
+    state: &AppState,
+    tr: Tr,
+    scope: crate::domain::UserScope,
+    (notice, error, new_secret): (Option<String>, Option<String>, Option<String>),
+    status: StatusCode,
+) -> Response {
+    let page_request = crate::store::PageRequest::first(crate::accounts::MAX_API_KEYS);
+    let Ok(keys) = state.services.store.api_keys_of(scope, &page_request).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    let api_keys = keys
+        .items
+        .iter()
+        .map(|key| {
+            let used = key
+                .last_used_at
+                .map_or_else(|| tr.t("account-api-key-never"), short_time);
+            let line = tr.tn(
+                "account-api-key-line",
+                vec![
+                    ("name", key.name.clone().into()),
+                    ("prefix", key.prefix.clone().into()),
+                    ("created", short_time(key.created_at).into()),
+                    ("used", used.into()),
+                ],
+            );
+            (key.id.to_string(), line)
+        })
+        .collect();
+    let user = nav_user(
+        state,
+        Some(Caller {
+            scope,
+            api_key: None,
+        }),
+    )
+    .await;
+    let page = AccountPage {
+        tr,
+        user,
+        verified: email_verified(state, scope).await,
+        unconfirmed_days: unconfirmed_days(state),
+        notice,
+        error,
+        api_keys,
+        new_secret,
+    };
+    render(status, &page)
 }
 
 fn unconfirmed_days(state: &AppState) -> u64 {
@@ -118,16 +174,102 @@ pub async fn account(
     let Some(caller) = caller else {
         return Redirect::to("/signin").into_response();
     };
-    let scope = caller.scope;
-    let page = AccountPage {
-        tr: Tr::from_headers(&headers),
-        user: nav_user(&state, Some(caller)).await,
-        verified: email_verified(&state, scope).await,
-        unconfirmed_days: unconfirmed_days(&state),
-        notice: None,
-        error: None,
+    let tr = Tr::from_headers(&headers);
+    account_page(&state, tr, caller.scope, (None, None, None), StatusCode::OK).await
+}
+
+#[derive(serde::Deserialize)]
+pub struct NewKeyForm {
+    name: String,
+}
+
+/// Creates an API key and shows its secret once, on the page it answers with.
+pub async fn create_api_key(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    caller: Option<Caller>,
+    Form(form): Form<NewKeyForm>,
+) -> Response {
+    let Some(caller) = caller else {
+        return Redirect::to("/signin").into_response();
     };
-    render(StatusCode::OK, &page)
+    let tr = Tr::from_headers(&headers);
+    match state
+        .services
+        .accounts
+        .create_api_key(caller.scope, &form.name)
+        .await
+    {
+        Ok((_, secret)) => {
+            let shown = (None, None, Some(secret.expose().to_owned()));
+            let mut response =
+                account_page(&state, tr, caller.scope, shown, StatusCode::CREATED).await;
+            response.headers_mut().insert(
+                axum::http::header::CACHE_CONTROL,
+                axum::http::HeaderValue::from_static("no-store"),
+            );
+            response
+        }
+        Err(error) => {
+            let message = super::pages::error_message(&tr, &error);
+            let status = match error {
+                crate::accounts::AccountError::TooManyApiKeys => StatusCode::CONFLICT,
+                crate::accounts::AccountError::InvalidApiKeyName => {
+                    StatusCode::UNPROCESSABLE_ENTITY
+                }
+                _ => StatusCode::INTERNAL_SERVER_ERROR,
+            };
+            account_page(
+                &state,
+                tr,
+                caller.scope,
+                (None, Some(message), None),
+                status,
+            )
+            .await
+        }
+    }
+}
+
+/// Revokes one of the caller's keys; an unknown id changes nothing.
+pub async fn revoke_api_key(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    caller: Option<Caller>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Response {
+    let Some(caller) = caller else {
+        return Redirect::to("/signin").into_response();
+    };
+    let tr = Tr::from_headers(&headers);
+    let revoked = match id.parse() {
+        Ok(id) => {
+            state
+                .services
+                .accounts
+                .revoke_api_key(caller.scope, id)
+                .await
+        }
+        Err(_) => Ok(false),
+    };
+    match revoked {
+        Ok(true) => {
+            let notice = Some(tr.t("account-api-key-revoked"));
+            account_page(
+                &state,
+                tr,
+                caller.scope,
+                (notice, None, None),
+                StatusCode::OK,
+            )
+            .await
+        }
+        Ok(false) => StatusCode::NOT_FOUND.into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "revoking an API key failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
 }
 
 #[derive(serde::Deserialize)]
@@ -146,15 +288,12 @@ pub async fn change_email(
     let Some(caller) = caller else {
         return Redirect::to("/signin").into_response();
     };
-    let scope = caller.scope;
     let tr = Tr::from_headers(&headers);
     let outcome = state
         .services
         .accounts
         .request_email_change(caller.scope, &form.email, &form.password)
         .await;
-    let user = nav_user(&state, Some(caller)).await;
-    let verified = email_verified(&state, scope).await;
     let (status, notice, error) = match outcome {
         Ok(()) => (
             StatusCode::OK,
@@ -167,17 +306,7 @@ pub async fn change_email(
             Some(super::pages::error_message(&tr, &error)),
         ),
     };
-    render(
-        status,
-        &AccountPage {
-            tr,
-            user,
-            verified,
-            unconfirmed_days: unconfirmed_days(&state),
-            notice,
-            error,
-        },
-    )
+    account_page(&state, tr, caller.scope, (notice, error, None), status).await
 }
 
 /// Mails a new verification link (the button shown while the address is unconfirmed).
@@ -204,13 +333,5 @@ pub async fn resend_verification(
             Some(super::pages::error_message(&tr, &error)),
         ),
     };
-    let page = AccountPage {
-        user: nav_user(&state, Some(caller)).await,
-        verified: email_verified(&state, scope).await,
-        unconfirmed_days: unconfirmed_days(&state),
-        tr,
-        notice,
-        error,
-    };
-    render(status, &page)
+    account_page(&state, tr, scope, (notice, error, None), status).await
 }

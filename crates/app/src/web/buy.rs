@@ -137,7 +137,14 @@ async fn buy_page(
         StatusCode::OK
     };
     let page = BuyPage {
-        user: nav_user(state, Some(Caller { scope })).await,
+        user: nav_user(
+            state,
+            Some(Caller {
+                scope,
+                api_key: None,
+            }),
+        )
+        .await,
         enabled: billing.enabled(),
         notice,
         error,

@@ -73,6 +73,14 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             axum::routing::post(account::resend_verification),
         )
         .route("/verify-email", get(recovery::verify_email))
+        .route(
+            "/account/api-keys",
+            axum::routing::post(account::create_api_key),
+        )
+        .route(
+            "/account/api-keys/{id}/revoke",
+            axum::routing::post(account::revoke_api_key),
+        )
         .route("/privacy", get(privacy::privacy))
         .route(
             "/privacy/preferences",

@@ -100,7 +100,7 @@ fn error_status(error: &AccountError) -> StatusCode {
         }
         AccountError::InvalidCredentials => StatusCode::UNAUTHORIZED,
         AccountError::Locked => StatusCode::TOO_MANY_REQUESTS,
-        AccountError::EmailTaken => StatusCode::CONFLICT,
+        AccountError::EmailTaken | AccountError::TooManyApiKeys => StatusCode::CONFLICT,
         _ => StatusCode::UNPROCESSABLE_ENTITY,
     }
 }

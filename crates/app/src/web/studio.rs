@@ -57,7 +57,14 @@ async fn studio_page(
     error: Option<String>,
 ) -> Response {
     let page = StudioPage {
-        user: nav_user(state, Some(Caller { scope })).await,
+        user: nav_user(
+            state,
+            Some(Caller {
+                scope,
+                api_key: None,
+            }),
+        )
+        .await,
         styles: style_cards(state, &tr),
         error,
         tr,

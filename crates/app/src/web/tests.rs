@@ -524,3 +524,50 @@ async fn the_sign_in_form_shares_the_per_address_limit() {
     assert_eq!(first.status, StatusCode::UNAUTHORIZED);
     assert_eq!(second.status, StatusCode::TOO_MANY_REQUESTS);
 }
+
+#[tokio::test]
+async fn the_account_page_creates_shows_once_and_revokes_api_keys() {
+    let test = test_app().await;
+    let router = app(AppState::new(test.services.clone()));
+    let cookie = signed_up_cookie(&router, SIGN_UP).await;
+    let post = |uri: &str, form: &str| {
+        let mut request = post_form(uri, form, "same-origin");
+        request
+            .headers_mut()
+            .insert(header::COOKIE, cookie.parse().expect("cookie header"));
+        request
+    };
+
+    let created = send(&router, post("/account/api-keys", "name=build+server")).await;
+    let secret = created
+        .html
+        .split("<code id=\"new-api-key\">")
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .expect("the secret on the page")
+        .to_owned();
+    let works = test.services.accounts.authenticate_api_key(&secret).await;
+    let listed = send(&router, get("/account", Some(&cookie))).await;
+    let id = listed
+        .html
+        .split("/account/api-keys/")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .expect("a revoke form")
+        .to_owned();
+    let revoked = send(&router, post(&format!("/account/api-keys/{id}/revoke"), "")).await;
+    let after = test.services.accounts.authenticate_api_key(&secret).await;
+    let blank = send(&router, post("/account/api-keys", "name=+")).await;
+
+    assert_eq!(created.status, StatusCode::CREATED);
+    assert!(secret.starts_with("atl_"), "{secret}");
+    assert!(works.is_ok());
+    assert!(listed.html.contains("build server"));
+    assert!(
+        !listed.html.contains(&secret),
+        "the secret is shown only once"
+    );
+    assert_eq!(revoked.status, StatusCode::OK);
+    assert!(after.is_err());
+    assert_eq!(blank.status, StatusCode::UNPROCESSABLE_ENTITY);
+}

@@ -69,6 +69,7 @@ async fn the_export_holds_the_callers_data_and_nothing_of_another_user() {
         "consents.json",
         "analytics.json",
         "policies.json",
+        "api-keys.json",
         "uploads/index.json",
         "results/index.json",
     ] {
@@ -132,6 +133,7 @@ async fn the_export_holds_the_callers_data_and_nothing_of_another_user() {
         "user_agent",
         "expires_at",
         "analytics.json",
+        "api-keys.json",
         "job-succeeded",
         "policies.json",
     ] {

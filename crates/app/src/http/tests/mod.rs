@@ -1,6 +1,7 @@
 //! HTTP tests through the real router (`oneshot`, no socket): shared helpers here, the
 //! stories by area in the submodules.
 
+mod api_keys;
 mod auth;
 mod export;
 mod fuzz;
@@ -15,7 +16,7 @@ mod webhook;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, Request, StatusCode, header};
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tower::ServiceExt;

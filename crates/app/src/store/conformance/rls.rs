@@ -29,6 +29,8 @@ pub(super) const USER_TABLES: &[(&str, &str)] = &[
     ("consents", "user_id"),
     ("export_requests", "user_id"),
     ("usage_events", "user_id"),
+    ("api_keys", "user_id"),
+    ("idempotency_keys", "user_id"),
 ];
 
 const HOUR: Duration = Duration::from_secs(3600);
@@ -136,6 +138,18 @@ pub(super) async fn seed(db: &TestStore, user: UserScope) {
         .record_usage(id, crate::store::UsageKind::Upload, None, now)
         .await
         .expect("usage event");
+    let key = crate::store::NewApiKey {
+        id: crate::domain::ApiKeyId::new(),
+        name: "seed".into(),
+        token_hash: format!("{id}-key"),
+        prefix: "atl_000000".into(),
+        created_at: now,
+    };
+    store.create_api_key(user, &key, 10).await.expect("api key");
+    store
+        .claim_idempotency_key(user, "seed", "f", now, now, now)
+        .await
+        .expect("idempotency key");
 }
 
 /// Rows of `table` owned by `owner`, counted by the server's admin (who bypasses RLS).

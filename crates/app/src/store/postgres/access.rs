@@ -59,6 +59,19 @@ pub(crate) const GRANTS: &[(&str, &str, &str)] = &[
     ("policy_acceptances", "SELECT, INSERT", "SELECT, INSERT"),
     // Recorded by the system role; deleted by the owner's opt-out, the sweeper and erasure.
     ("usage_events", "SELECT, DELETE", "SELECT, INSERT, DELETE"),
+    // Created, listed and revoked by their owner; looked up by hash (and their last use
+    // recorded) by the system role at authentication, like sessions.
+    (
+        "api_keys",
+        "SELECT, INSERT, DELETE",
+        "SELECT, UPDATE (last_used_at)",
+    ),
+    // Claimed and answered by their owner's request; swept after 24 hours.
+    (
+        "idempotency_keys",
+        "SELECT, INSERT, UPDATE, DELETE",
+        "SELECT, DELETE",
+    ),
 ];
 
 /// A login role and the password to give it (`None`: leave its password alone).

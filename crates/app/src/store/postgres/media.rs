@@ -9,7 +9,7 @@ use super::{PgStore, get, get_id, get_time, get_u32, int, internal};
 use crate::domain::{ResultId, UploadId, UserScope};
 use crate::store::{MediaStore, ResultRecord, StoreResult, Upload};
 
-fn upload_from_row(row: &PgRow) -> StoreResult<Upload> {
+pub(super) fn upload_from_row(row: &PgRow) -> StoreResult<Upload> {
     Ok(Upload {
         id: get_id(row, "id")?,
         user_id: get_id(row, "user_id")?,
@@ -22,7 +22,7 @@ fn upload_from_row(row: &PgRow) -> StoreResult<Upload> {
     })
 }
 
-fn result_from_row(row: &PgRow) -> StoreResult<ResultRecord> {
+pub(super) fn result_from_row(row: &PgRow) -> StoreResult<ResultRecord> {
     Ok(ResultRecord {
         id: get_id(row, "id")?,
         job_id: get_id(row, "job_id")?,

@@ -29,6 +29,7 @@
 
 mod access;
 mod accounts;
+mod api;
 mod audit;
 mod claim;
 mod exports;
@@ -115,6 +116,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         10,
         "retention",
         include_str!("../../../../../migrations/postgres/0010_retention.sql"),
+    ),
+    (
+        11,
+        "api keys",
+        include_str!("../../../../../migrations/postgres/0011_api_keys.sql"),
     ),
 ];
 

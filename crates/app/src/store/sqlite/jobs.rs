@@ -14,9 +14,9 @@ use crate::store::{
     Claim, Job, JobStatus, JobStore, JobView, NewJob, ResultRecord, StoreError, StoreResult,
 };
 
-const JOB_COLUMNS: &str = "id, user_id, upload_id, style, intensity, seed, cost, status, attempts, progress, error, result_id, created_at";
+pub(super) const JOB_COLUMNS: &str = "id, user_id, upload_id, style, intensity, seed, cost, status, attempts, progress, error, result_id, created_at";
 
-fn job_from_row(row: &SqliteRow) -> StoreResult<Job> {
+pub(super) fn job_from_row(row: &SqliteRow) -> StoreResult<Job> {
     let status: String = get(row, "status")?;
     let seed: i64 = get(row, "seed")?;
     let intensity: f64 = get(row, "intensity")?;

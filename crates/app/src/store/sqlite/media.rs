@@ -7,7 +7,7 @@ use super::{SqliteStore, get, get_id, get_time, get_u32, internal};
 use crate::domain::{ResultId, UploadId, UserScope};
 use crate::store::{MediaStore, ResultRecord, StoreResult, Upload};
 
-fn upload_from_row(row: &SqliteRow) -> StoreResult<Upload> {
+pub(super) fn upload_from_row(row: &SqliteRow) -> StoreResult<Upload> {
     Ok(Upload {
         id: get_id(row, "id")?,
         user_id: get_id(row, "user_id")?,

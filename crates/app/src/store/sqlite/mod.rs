@@ -5,6 +5,7 @@
 //! processes (`atelier worker`) wait on the busy timeout. Reads use a separate pool.
 
 mod accounts;
+mod api;
 mod audit;
 mod exports;
 mod jobs;
@@ -85,6 +86,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         10,
         "retention",
         include_str!("../../../../../migrations/sqlite/0010_retention.sql"),
+    ),
+    (
+        11,
+        "api keys",
+        include_str!("../../../../../migrations/sqlite/0011_api_keys.sql"),
     ),
 ];
 

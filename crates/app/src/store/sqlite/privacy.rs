@@ -14,8 +14,10 @@ use crate::store::{
 
 /// Tables whose rows belong to one user through `user_id`, children before parents. The
 /// `users` row goes last, taking the wrapped data key with it.
-const USER_TABLES: [&str; 13] = [
+const USER_TABLES: [&str; 15] = [
     "sessions",
+    "api_keys",
+    "idempotency_keys",
     "policy_acceptances",
     "usage_events",
     "export_requests",
