@@ -69,4 +69,6 @@ typed_id!(
     ExportId,
     /// One published version of the privacy policy or the terms.
     PolicyId,
+    /// A monthly (or yearly) plan subscribed to through Stripe.
+    SubscriptionId,
 );

@@ -36,6 +36,7 @@ mod jobs;
 mod ledger;
 mod media;
 mod payments;
+mod plans;
 mod policies;
 mod privacy;
 mod retention;
@@ -110,6 +111,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         10,
         "retention",
         include_str!("../../../../../migrations/postgres/0010_retention.sql"),
+    ),
+    (
+        12,
+        "plans",
+        include_str!("../../../../../migrations/postgres/0012_plans.sql"),
     ),
 ];
 

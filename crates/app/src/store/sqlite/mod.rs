@@ -10,6 +10,7 @@ mod exports;
 mod jobs;
 mod media;
 mod payments;
+mod plans;
 mod policies;
 mod privacy;
 mod retention;
@@ -80,6 +81,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         10,
         "retention",
         include_str!("../../../../../migrations/sqlite/0010_retention.sql"),
+    ),
+    (
+        12,
+        "plans",
+        include_str!("../../../../../migrations/sqlite/0012_plans.sql"),
     ),
 ];
 
