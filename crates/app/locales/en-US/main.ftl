@@ -81,6 +81,16 @@ job-download = Download
 job-delete = Delete now
 job-expires = Deleted automatically at { $time }.
 job-time-left = Time left:
+job-save = Save this portrait
+job-unsave = Stop saving
+job-saved-until = Saved: kept until { $time }, then deleted automatically.
+job-saved-forever = Saved: kept until you delete it.
+job-save-hint = { $days ->
+    [one] Saving keeps the portrait (not your photo) for 1 day from now instead of 24 hours; stop saving at any time.
+   *[other] Saving keeps the portrait (not your photo) for { $days } days from now instead of 24 hours; stop saving at any time.
+}
+job-save-hint-forever = Saving keeps the portrait (not your photo) until you delete it; stop saving at any time.
+job-saving-disabled = Saving portraits is not enabled on this server.
 job-warn-no-face = We found no face in this photo; portraits work best with one clear face.
 job-warn-many-faces = We found several faces; the portrait may look best with one.
 job-warn-small = This photo is smaller than 512 pixels; the portrait may look soft.
@@ -171,6 +181,35 @@ buy-done-failed = The payment did not go through; nothing was added.
 buy-done-expired = This checkout expired before payment; nothing was charged.
 buy-done-refunded = This purchase was refunded.
 buy-back = Back to buying tokens
+plan-title = Monthly plans
+plan-per-month = per month
+plan-per-year = per year
+plan-tokens = { $tokens ->
+    [one] 1 token every period
+   *[other] { $tokens } tokens every period
+}
+plan-subscribe = Subscribe
+plan-note = Each period's tokens stay valid until the end of the following period. Packs can still be bought beside a plan; spending always takes the tokens that expire first.
+plan-product-name = Atelier plan: { $name }
+plan-status-active = Active
+plan-status-past_due = Payment failed — Stripe will retry
+plan-status-canceled = Canceled
+plan-status-pending = Starting
+plan-status-ending = Canceled, ends at period end
+plan-renews = Renews on { $date }
+plan-ends = Ends on { $date }
+plan-granted = { $tokens ->
+    [one] 1 token granted this period
+   *[other] { $tokens } tokens granted this period
+}
+plan-cancel = Cancel plan
+plan-cancel-hint = No further payment; this period's tokens stay yours.
+plan-canceled-notice = Your plan is canceled: it will not renew. This period's tokens stay yours.
+plan-unknown = Please choose one of the plans below.
+plan-already = You already have a plan that renews; cancel it before choosing another.
+plan-not-cancelable = This plan is not active, so there is nothing to cancel.
+plan-done-active = Your plan is active. Its tokens arrive as soon as Stripe confirms the first payment.
+plan-done-pending = Your subscription is being set up. This page refreshes until it is.
 purchase-status-pending = Pending
 purchase-status-paid = Paid
 purchase-status-failed = Failed

@@ -89,6 +89,31 @@ pub async fn get_result(
     Ok(Json(state.services.media.result(caller.scope, id).await?))
 }
 
+/// `POST /results/{id}/save`: keep the result past its 24-hour rule (409 `saving-disabled`
+/// when the server does not allow it).
+pub async fn save_result(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<ResultRecord>, ApiError> {
+    let id: ResultId = parse_id(&id)?;
+    Ok(Json(
+        state.services.media.save_result(caller.scope, id).await?,
+    ))
+}
+
+/// `DELETE /results/{id}/save`: back to the 24-hour rule, counted from creation.
+pub async fn unsave_result(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<ResultRecord>, ApiError> {
+    let id: ResultId = parse_id(&id)?;
+    Ok(Json(
+        state.services.media.unsave_result(caller.scope, id).await?,
+    ))
+}
+
 /// `GET /results/{id}/download`: the decrypted PNG, never cached by shared caches.
 pub async fn download_result(
     State(state): State<AppState>,
