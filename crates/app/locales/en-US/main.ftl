@@ -235,13 +235,20 @@ privacy-analytics-opt-out = Leave me out of usage analytics
 privacy-marketing-opt-in = Send me news and offers by e-mail
 privacy-save-choices = Save my choices
 privacy-choices-saved = Your choices are saved.
+privacy-saving = Saved portraits
+privacy-saving-off = This server does not offer saving: every photo and portrait is deleted on schedule, 24 hours after it was made unless you delete it sooner.
+privacy-saving-ttl = { $days ->
+    [one] You may save a portrait from its page: it is then kept for 1 day from the moment you save it instead of 24 hours. Stop saving it and the 24-hour rule applies again, counted from when it was made. Your uploaded photos are never kept longer.
+   *[other] You may save a portrait from its page: it is then kept for { $days } days from the moment you save it instead of 24 hours. Stop saving it and the 24-hour rule applies again, counted from when it was made. Your uploaded photos are never kept longer.
+}
+privacy-saving-forever = You may save a portrait from its page: it is then kept until you delete it. Stop saving it and the 24-hour rule applies again, counted from when it was made. Your uploaded photos are never kept longer.
 privacy-name = Your name
 privacy-display-name = Display name (leave empty for none)
 privacy-save-name = Save the name
 privacy-name-saved = Your name is saved.
 privacy-change-email = Change your e-mail address
 privacy-export = Download my data
-privacy-export-text = A ZIP file with your account, tokens, purchases, jobs, access log, choices, and the photos and portraits still held. README.txt inside explains every file.
+privacy-export-text = A ZIP file with your account, tokens, purchases, plans, jobs, access log, choices, and the photos and portraits still held. README.txt inside explains every file.
 privacy-export-button = Download my data (ZIP)
 privacy-export-background-text = For a large account, or to download later: we prepare the ZIP in the background, e-mail you when it is ready, and keep it 7 days for you alone.
 privacy-export-background-button = Prepare my data in the background
@@ -253,7 +260,7 @@ privacy-export-line = Asked { $created }: { $status ->
    *[pending] being prepared
 }
 privacy-delete = Delete my account
-privacy-delete-text = Deletes at once and for good your photos, portraits, tokens, history and account. Only the amounts and dates of purchases stay, no longer linked to you. We send a confirmation to your address.
+privacy-delete-text = Deletes at once and for good your photos, portraits, tokens, history and account. A plan you subscribed to is ended at once at the payment provider. Only the amounts and dates of purchases and plans stay, no longer linked to you. We send a confirmation to your address.
 privacy-delete-button = Delete my account now
 privacy-deleted-title = Your account is deleted
 privacy-deleted-text = Everything of your account is gone. A confirmation is on its way to your e-mail address.

@@ -320,3 +320,6 @@ impl Billing {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod plans_tests;
