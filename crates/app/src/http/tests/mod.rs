@@ -7,8 +7,10 @@ mod fuzz;
 mod isolation;
 mod media;
 mod payments;
+mod plans;
 mod policies;
 mod privacy;
+mod saved;
 mod webhook;
 
 use axum::Router;
