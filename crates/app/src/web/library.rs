@@ -98,7 +98,7 @@ pub async fn library(
                 alt: tr.t1("job-alt", "style", style.clone()),
                 style,
                 expires_at: result.deletes_at.map(|at| at.rfc3339()),
-                expires_text: super::studio::deadline_text(&tr, &result),
+                expires_text: super::studio::deadline_text(&tr, result),
             }
         })
         .collect();
