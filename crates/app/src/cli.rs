@@ -50,6 +50,9 @@ Common settings (file key / environment variable, default):
   retention.analytics_ttl  ATELIER__RETENTION__ANALYTICS_TTL  730days (usage analytics)
   retention.unconfirmed_ttl ATELIER__RETENTION__UNCONFIRMED_TTL 30days (accounts whose
                            address is still unconfirmed are then erased)
+  retention.allow_save     ATELIER__RETENTION__ALLOW_SAVE     false (users may save portraits)
+  retention.saved_ttl      ATELIER__RETENTION__SAVED_TTL      30days from saving, or none (kept
+                           until deleted); uploads are never saved
   tokens.welcome           ATELIER__TOKENS__WELCOME           3
   jobs.workers             ATELIER__JOBS__WORKERS             0 (one per core)
   uploads.max_bytes        ATELIER__UPLOADS__MAX_BYTES        20000000
@@ -66,6 +69,8 @@ Common settings (file key / environment variable, default):
   policies.notice_days     ATELIER__POLICIES__NOTICE_DAYS     30 (notice before a new version)
 Token packs are [[stripe.packs]] tables in the file (id, tokens, amount in minor units,
 currency, valid_days); default 5/15/45 tokens for 5.00/12.00/30.00 EUR, valid 182 days.
+Monthly plans are [[stripe.plans]] tables (id, name, tokens per period, amount, currency,
+interval month|year); none by default. Each paid period's tokens last until the next ends.
 Point the Stripe webhook endpoint at https://YOUR-SITE/stripe/webhook.
 Durations are humantime strings: 30s, 15m, 24h, 7days.";
 

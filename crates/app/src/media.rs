@@ -28,6 +28,8 @@ pub enum MediaError {
     NotFound,
     #[error("processing of your data is paused; resume it on the privacy page to upload")]
     ProcessingPaused,
+    #[error("saving portraits is not enabled on this server; results are deleted on schedule")]
+    SavingDisabled,
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -44,6 +46,7 @@ impl MediaError {
             MediaError::DecodeTimeout => "decode-timeout",
             MediaError::NotFound => "not-found",
             MediaError::ProcessingPaused => "processing-paused",
+            MediaError::SavingDisabled => "saving-disabled",
             MediaError::Store(e) => e.code(),
             MediaError::Blob(e) => e.code(),
             MediaError::Internal(_) => "internal",
@@ -83,12 +86,21 @@ pub(crate) fn encode_png(image: &RgbImage) -> Result<Vec<u8>, MediaError> {
     Ok(out.into_inner())
 }
 
+/// Whether results may be saved past their 24-hour rule, and for how long (C8).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SaveRule {
+    pub allowed: bool,
+    /// Counted from saving; `None`: until the owner deletes it.
+    pub ttl: Option<Duration>,
+}
+
 #[derive(Clone)]
 pub struct Media {
     store: Arc<dyn Store>,
     blobs: Blobs,
     limits: Limits,
     upload_ttl: Duration,
+    save: SaveRule,
 }
 
 impl Media {
@@ -98,7 +110,55 @@ impl Media {
             blobs,
             limits,
             upload_ttl,
+            save: SaveRule::default(),
         }
+    }
+
+    /// The same service with results savable under `rule`.
+    #[must_use]
+    pub fn with_save_rule(mut self, rule: SaveRule) -> Media {
+        self.save = rule;
+        self
+    }
+
+    pub fn save_rule(&self) -> SaveRule {
+        self.save
+    }
+
+    /// Keeps one of the caller's results past its 24-hour rule: until `saved_ttl` after now
+    /// (never earlier than it would have gone unsaved), or until deleted. Saving again changes
+    /// nothing. Uploads are never saved: only the portrait is kept.
+    pub async fn save_result(
+        &self,
+        scope: UserScope,
+        id: ResultId,
+    ) -> Result<ResultRecord, MediaError> {
+        if !self.save.allowed {
+            return Err(MediaError::SavingDisabled);
+        }
+        let current = self.result(scope, id).await?;
+        let now = Timestamp::now();
+        let until = self
+            .save
+            .ttl
+            .map(|ttl| now.plus(ttl).max(current.expires_at));
+        self.store
+            .save_result(scope, id, now, until)
+            .await?
+            .ok_or(MediaError::NotFound)
+    }
+
+    /// Back to the 24-hour rule counted from the result's creation; one already past it goes
+    /// at the next sweep. Allowed even when saving is off, so nothing is kept against a wish.
+    pub async fn unsave_result(
+        &self,
+        scope: UserScope,
+        id: ResultId,
+    ) -> Result<ResultRecord, MediaError> {
+        self.store
+            .unsave_result(scope, id)
+            .await?
+            .ok_or(MediaError::NotFound)
     }
 
     pub fn max_bytes(&self) -> usize {

@@ -87,11 +87,20 @@ impl Services {
             blobs.clone(),
             limits,
             config.retention.upload_ttl,
-        );
+        )
+        .with_save_rule(crate::media::SaveRule {
+            allowed: config.retention.allow_save,
+            ttl: config.retention.saved_ttl,
+        });
         let jobs = Jobs::new(store.clone(), config.tokens.default_cost);
         let mailer = Mailer::from_config(&config.smtp)?;
         let billing = Billing::new(store.clone(), config.stripe.clone());
-        let privacy = Privacy::new(store.clone(), blobs.clone(), accounts.clone());
+        let privacy = Privacy::new(
+            store.clone(),
+            blobs.clone(),
+            accounts.clone(),
+            billing.clone(),
+        );
         let policies = Policies::new(store.clone(), &config, Composer::from_config(&config));
         Ok(Services {
             config: Arc::new(config),

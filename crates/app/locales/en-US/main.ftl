@@ -81,6 +81,16 @@ job-download = Download
 job-delete = Delete now
 job-expires = Deleted automatically at { $time }.
 job-time-left = Time left:
+job-save = Save this portrait
+job-unsave = Stop saving
+job-saved-until = Saved: kept until { $time }, then deleted automatically.
+job-saved-forever = Saved: kept until you delete it.
+job-save-hint = { $days ->
+    [one] Saving keeps the portrait (not your photo) for 1 day from now instead of 24 hours; stop saving at any time.
+   *[other] Saving keeps the portrait (not your photo) for { $days } days from now instead of 24 hours; stop saving at any time.
+}
+job-save-hint-forever = Saving keeps the portrait (not your photo) until you delete it; stop saving at any time.
+job-saving-disabled = Saving portraits is not enabled on this server.
 job-warn-no-face = We found no face in this photo; portraits work best with one clear face.
 job-warn-many-faces = We found several faces; the portrait may look best with one.
 job-warn-small = This photo is smaller than 512 pixels; the portrait may look soft.
@@ -191,6 +201,35 @@ buy-done-failed = The payment did not go through; nothing was added.
 buy-done-expired = This checkout expired before payment; nothing was charged.
 buy-done-refunded = This purchase was refunded.
 buy-back = Back to buying tokens
+plan-title = Monthly plans
+plan-per-month = per month
+plan-per-year = per year
+plan-tokens = { $tokens ->
+    [one] 1 token every period
+   *[other] { $tokens } tokens every period
+}
+plan-subscribe = Subscribe
+plan-note = Each period's tokens stay valid until the end of the following period. Packs can still be bought beside a plan; spending always takes the tokens that expire first.
+plan-product-name = Atelier plan: { $name }
+plan-status-active = Active
+plan-status-past_due = Payment failed — Stripe will retry
+plan-status-canceled = Canceled
+plan-status-pending = Starting
+plan-status-ending = Canceled, ends at period end
+plan-renews = Renews on { $date }
+plan-ends = Ends on { $date }
+plan-granted = { $tokens ->
+    [one] 1 token granted this period
+   *[other] { $tokens } tokens granted this period
+}
+plan-cancel = Cancel plan
+plan-cancel-hint = No further payment; this period's tokens stay yours.
+plan-canceled-notice = Your plan is canceled: it will not renew. This period's tokens stay yours.
+plan-unknown = Please choose one of the plans below.
+plan-already = You already have a plan that renews; cancel it before choosing another.
+plan-not-cancelable = This plan is not active, so there is nothing to cancel.
+plan-done-active = Your plan is active. Its tokens arrive as soon as Stripe confirms the first payment.
+plan-done-pending = Your subscription is being set up. This page refreshes until it is.
 purchase-status-pending = Pending
 purchase-status-paid = Paid
 purchase-status-failed = Failed
@@ -216,13 +255,20 @@ privacy-analytics-opt-out = Leave me out of usage analytics
 privacy-marketing-opt-in = Send me news and offers by e-mail
 privacy-save-choices = Save my choices
 privacy-choices-saved = Your choices are saved.
+privacy-saving = Saved portraits
+privacy-saving-off = This server does not offer saving: every photo and portrait is deleted on schedule, 24 hours after it was made unless you delete it sooner.
+privacy-saving-ttl = { $days ->
+    [one] You may save a portrait from its page: it is then kept for 1 day from the moment you save it instead of 24 hours. Stop saving it and the 24-hour rule applies again, counted from when it was made. Your uploaded photos are never kept longer.
+   *[other] You may save a portrait from its page: it is then kept for { $days } days from the moment you save it instead of 24 hours. Stop saving it and the 24-hour rule applies again, counted from when it was made. Your uploaded photos are never kept longer.
+}
+privacy-saving-forever = You may save a portrait from its page: it is then kept until you delete it. Stop saving it and the 24-hour rule applies again, counted from when it was made. Your uploaded photos are never kept longer.
 privacy-name = Your name
 privacy-display-name = Display name (leave empty for none)
 privacy-save-name = Save the name
 privacy-name-saved = Your name is saved.
 privacy-change-email = Change your e-mail address
 privacy-export = Download my data
-privacy-export-text = A ZIP file with your account, tokens, purchases, jobs, access log, choices, and the photos and portraits still held. README.txt inside explains every file.
+privacy-export-text = A ZIP file with your account, tokens, purchases, plans, jobs, access log, choices, and the photos and portraits still held. README.txt inside explains every file.
 privacy-export-button = Download my data (ZIP)
 privacy-export-background-text = For a large account, or to download later: we prepare the ZIP in the background, e-mail you when it is ready, and keep it 7 days for you alone.
 privacy-export-background-button = Prepare my data in the background
@@ -234,7 +280,7 @@ privacy-export-line = Asked { $created }: { $status ->
    *[pending] being prepared
 }
 privacy-delete = Delete my account
-privacy-delete-text = Deletes at once and for good your photos, portraits, tokens, history and account. Only the amounts and dates of purchases stay, no longer linked to you. We send a confirmation to your address.
+privacy-delete-text = Deletes at once and for good your photos, portraits, tokens, history and account. A plan you subscribed to is ended at once at the payment provider. Only the amounts and dates of purchases and plans stay, no longer linked to you. We send a confirmation to your address.
 privacy-delete-button = Delete my account now
 privacy-deleted-title = Your account is deleted
 privacy-deleted-text = Everything of your account is gone. A confirmation is on its way to your e-mail address.

@@ -1,8 +1,9 @@
-//! Stripe events to payment facts: which event types Atelier acts on, and what it reads from
-//! them. Unknown types become [`PaymentFact::Nothing`] (answered 200 and ignored).
+//! Stripe events to payment facts: which event types Atelier acts on (pack checkouts,
+//! refunds, and the subscription events of `plans`), and what it reads from them. Unknown types become [`PaymentFact::Nothing`] (answered 200 and ignored).
 
 use serde::Deserialize;
 
+use super::plans::{self, Invoice, StripeSubscription};
 use super::stripe::{Charge, Session};
 use crate::domain::PurchaseId;
 use crate::store::{EventKey, PaymentFact, PurchaseStatus, SessionFacts};
@@ -27,7 +28,24 @@ pub fn parse(body: &[u8]) -> Result<(EventKey, PaymentFact), serde_json::Error> 
     let fact = match event.kind.as_str() {
         "checkout.session.completed" | "checkout.session.async_payment_succeeded" => {
             let session: Session = serde_json::from_value(event.data.object)?;
-            session_fact(&session)
+            if session.mode.as_deref() == Some("subscription") {
+                plans::started_fact(&session)
+            } else {
+                session_fact(&session)
+            }
+        }
+        "invoice.paid" => {
+            let invoice: Invoice = serde_json::from_value(event.data.object)?;
+            plans::invoice_paid_fact(&invoice)
+        }
+        "invoice.payment_failed" => {
+            let invoice: Invoice = serde_json::from_value(event.data.object)?;
+            plans::invoice_failed_fact(&invoice)
+        }
+        "customer.subscription.updated" | "customer.subscription.deleted" => {
+            let subscription: StripeSubscription = serde_json::from_value(event.data.object)?;
+            let deleted = event.kind == "customer.subscription.deleted";
+            PaymentFact::SubscriptionChanged(subscription.state(deleted))
         }
         "checkout.session.async_payment_failed" => {
             let session: Session = serde_json::from_value(event.data.object)?;

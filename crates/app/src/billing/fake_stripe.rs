@@ -1,5 +1,6 @@
-//! A stand-in for Stripe's API in tests, served on loopback by the test itself: the three
-//! endpoints Atelier calls, checking the fields and headers the real API requires and
+//! A stand-in for Stripe's API in tests, served on loopback by the test itself: the
+//! endpoints Atelier calls (Checkout Sessions in payment and subscription mode, refunds,
+//! subscription update and cancel), checking the fields and headers the real API requires and
 //! answering with the documented JSON shapes. Every request is recorded for assertions.
 
 use std::collections::BTreeMap;
@@ -11,6 +12,8 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+
+use crate::domain::Timestamp;
 use serde_json::{Value, json};
 
 use super::stripe::STRIPE_VERSION;
@@ -42,6 +45,7 @@ struct FakeState {
     sessions: BTreeMap<String, Value>,
     replies: BTreeMap<String, Value>,
     refunded_intents: BTreeMap<String, String>,
+    subscriptions: BTreeMap<String, Value>,
     requests: Vec<Recorded>,
     next: u32,
 }
@@ -73,6 +77,10 @@ impl FakeStripe {
             .route("/v1/checkout/sessions", post(create_session))
             .route("/v1/checkout/sessions/{id}", get(retrieve_session))
             .route("/v1/refunds", post(create_refund))
+            .route(
+                "/v1/subscriptions/{id}",
+                post(update_subscription).delete(delete_subscription),
+            )
             .with_state(state.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -180,7 +188,6 @@ async fn create_session(State(state): State<Shared>, headers: HeaderMap, body: B
         "line_items[0][price_data][unit_amount]",
         "line_items[0][price_data][product_data][name]",
         "client_reference_id",
-        "metadata[purchase_id]",
         "success_url",
         "cancel_url",
     ];
@@ -200,11 +207,26 @@ async fn create_session(State(state): State<Shared>, headers: HeaderMap, body: B
     let urls_ok = ["success_url", "cancel_url"]
         .iter()
         .all(|f| recorded.field(f).is_some_and(|u| u.starts_with("http")));
-    let (Some(amount), Some(currency), true, Some("payment"), Some("1")) = (
+    // Subscription mode needs a recurring price; payment mode must not have one.
+    let recurring = recorded.field("line_items[0][price_data][recurring][interval]");
+    let mode = match (recorded.field("mode"), recurring) {
+        (Some("payment"), None) => "payment",
+        (Some("subscription"), Some("month" | "year")) => "subscription",
+        _ => "",
+    };
+    // Our reference to the row the checkout is for.
+    let reference = match mode {
+        "subscription" => "metadata[subscription_id]",
+        _ => "metadata[purchase_id]",
+    };
+    if recorded.field(reference).is_none_or(str::is_empty) {
+        return error(StatusCode::BAD_REQUEST, "parameter_missing", reference);
+    }
+    let (Some(amount), Some(currency), true, false, Some("1")) = (
         amount,
         currency,
         urls_ok,
-        recorded.field("mode"),
+        mode.is_empty(),
         recorded.field("line_items[0][quantity]"),
     ) else {
         return error(
@@ -221,11 +243,23 @@ async fn create_session(State(state): State<Shared>, headers: HeaderMap, body: B
             Some((name.to_owned(), v.clone()))
         })
         .collect();
+    let subscription_metadata: BTreeMap<String, String> = recorded
+        .form
+        .iter()
+        .filter_map(|(k, v)| {
+            let name = k
+                .strip_prefix("subscription_data[metadata][")?
+                .strip_suffix(']')?;
+            Some((name.to_owned(), v.clone()))
+        })
+        .collect();
     let mut guard = lock(&state);
     guard.next += 1;
     let id = format!("cs_test_{}", guard.next);
     let session = json!({
-        "id": id, "object": "checkout.session", "mode": "payment",
+        "id": id, "object": "checkout.session", "mode": mode,
+        "subscription": null, "customer": null,
+        "subscription_data": {"metadata": subscription_metadata, "interval": recurring},
         "url": format!("https://checkout.stripe.com/c/pay/{id}"),
         "amount_total": amount, "currency": currency,
         "client_reference_id": recorded.field("client_reference_id"),
@@ -308,6 +342,126 @@ async fn create_refund(State(state): State<Shared>, headers: HeaderMap, body: By
         guard.replies.insert(key.to_owned(), refund.clone());
     }
     axum::Json(refund).into_response()
+}
+
+const MONTH_SECONDS: i64 = 30 * 86_400;
+
+impl FakeStripe {
+    /// The subscriber pays: the session completes and creates a subscription (with our
+    /// `subscription_data[metadata]`) for a customer, its first period starting now. Returns
+    /// the session and the subscription.
+    pub fn complete_subscription(&self, session_id: &str) -> (Value, Value) {
+        let mut state = lock(&self.state);
+        state.next += 1;
+        let n = state.next;
+        let (sub, customer) = (format!("sub_test_{n}"), format!("cus_test_{n}"));
+        let session = state.sessions.get_mut(session_id).expect("known session");
+        session["payment_status"] = json!("paid");
+        session["status"] = json!("complete");
+        session["subscription"] = json!(sub);
+        session["customer"] = json!(customer);
+        let metadata = session["subscription_data"]["metadata"].clone();
+        let session = session.clone();
+        let start = Timestamp::now().millis() / 1000;
+        let subscription = json!({
+            "id": sub, "object": "subscription", "customer": customer, "status": "active",
+            "cancel_at_period_end": false, "metadata": metadata,
+            "items": {"object": "list", "data": [{
+                "id": format!("si_test_{n}"), "object": "subscription_item",
+                "current_period_start": start, "current_period_end": start + MONTH_SECONDS,
+            }]},
+        });
+        state.subscriptions.insert(sub, subscription.clone());
+        (session, subscription)
+    }
+
+    pub fn subscription(&self, id: &str) -> Value {
+        lock(&self.state)
+            .subscriptions
+            .get(id)
+            .cloned()
+            .expect("known subscription")
+    }
+}
+
+/// The Invoice object `invoice.paid` / `invoice.payment_failed` carry for `subscription`'s
+/// period number `period` (0: the first, starting at its current period start), as the
+/// pinned API version shapes it: the subscription under `parent.subscription_details`.
+pub fn invoice(id: &str, subscription: &Value, period: i64, amount: i64, currency: &str) -> Value {
+    let first = subscription["items"]["data"][0]["current_period_start"]
+        .as_i64()
+        .unwrap_or_default();
+    let (start, end) = (
+        first + period * MONTH_SECONDS,
+        first + (period + 1) * MONTH_SECONDS,
+    );
+    json!({
+        "id": id, "object": "invoice", "status": "paid", "currency": currency,
+        "amount_due": amount, "amount_paid": amount, "billing_reason": "subscription_cycle",
+        "customer": subscription["customer"],
+        "period_start": start - MONTH_SECONDS, "period_end": start,
+        "parent": {"type": "subscription_details", "subscription_details": {
+            "subscription": subscription["id"], "metadata": subscription["metadata"],
+        }},
+        "lines": {"object": "list", "data": [{
+            "id": format!("il_{id}"), "object": "line_item", "amount": amount,
+            "period": {"start": start, "end": end},
+        }]},
+    })
+}
+
+async fn update_subscription(
+    State(state): State<Shared>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let path = format!("/v1/subscriptions/{id}");
+    let recorded = match admit(&state, Method::POST, path, &headers, &body) {
+        Ok(recorded) => recorded,
+        Err(response) => return *response,
+    };
+    let mut guard = lock(&state);
+    let Some(subscription) = guard.subscriptions.get_mut(&id) else {
+        return error(
+            StatusCode::NOT_FOUND,
+            "resource_missing",
+            "No such subscription",
+        );
+    };
+    match recorded.field("cancel_at_period_end") {
+        Some("true") => subscription["cancel_at_period_end"] = json!(true),
+        Some("false") => subscription["cancel_at_period_end"] = json!(false),
+        _ => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "parameter_invalid",
+                "cancel_at_period_end",
+            );
+        }
+    }
+    axum::Json(subscription.clone()).into_response()
+}
+
+async fn delete_subscription(
+    State(state): State<Shared>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let path = format!("/v1/subscriptions/{id}");
+    if let Err(response) = admit(&state, Method::DELETE, path, &headers, b"") {
+        return *response;
+    }
+    let mut guard = lock(&state);
+    let Some(subscription) = guard.subscriptions.get_mut(&id) else {
+        return error(
+            StatusCode::NOT_FOUND,
+            "resource_missing",
+            "No such subscription",
+        );
+    };
+    subscription["status"] = json!("canceled");
+    axum::Json(subscription.clone()).into_response()
 }
 
 /// The keys tests configure, matching what the fake accepts.

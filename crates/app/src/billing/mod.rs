@@ -1,11 +1,13 @@
-//! Billing (C6): token packs sold through Stripe Checkout. Starts checkouts, verifies and
-//! applies webhooks, reconciles from the success page, refunds for operators.
+//! Billing (C6): token packs sold through Stripe Checkout, and monthly plans (`plans`).
+//! Starts checkouts, verifies and applies webhooks, reconciles from the success page, refunds
+//! for operators.
 //!
 //! Every path that learns a payment fact (webhook, success page, refund command) goes through
 //! the store's one idempotent `apply_payment_fact`, so a fact learned twice, late or out of
 //! order leaves the same state. This module holds no SQL and renders nothing.
 
 pub mod events;
+pub mod plans;
 pub mod signature;
 pub mod stripe;
 
@@ -29,6 +31,12 @@ pub enum BillingError {
     NotConfigured,
     #[error("unknown pack `{0}`")]
     UnknownPack(String),
+    #[error("unknown plan `{0}`")]
+    UnknownPlan(String),
+    #[error("a plan of yours still renews; cancel it before choosing another")]
+    AlreadySubscribed,
+    #[error("this subscription is not active, so there is nothing to cancel")]
+    NotCancelable,
     #[error(transparent)]
     Signature(#[from] SignatureError),
     #[error("the webhook body is not a Stripe event: {0}")]
@@ -48,6 +56,9 @@ impl BillingError {
         match self {
             BillingError::NotConfigured => "payments-not-configured",
             BillingError::UnknownPack(_) => "unknown-pack",
+            BillingError::UnknownPlan(_) => "unknown-plan",
+            BillingError::AlreadySubscribed => "already-subscribed",
+            BillingError::NotCancelable => "not-cancelable",
             BillingError::Signature(e) => e.code(),
             BillingError::InvalidEvent(_) => "invalid-event",
             BillingError::NotFound => "not-found",
@@ -309,3 +320,6 @@ impl Billing {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod plans_tests;

@@ -52,6 +52,14 @@ pub struct Session {
     /// `open`, `complete` or `expired`.
     #[serde(default)]
     pub status: Option<String>,
+    /// `payment` or `subscription`.
+    #[serde(default)]
+    pub mode: Option<String>,
+    /// In subscription mode: the subscription created (an id, or the expanded object).
+    #[serde(default)]
+    pub subscription: Option<serde_json::Value>,
+    #[serde(default)]
+    pub customer: Option<serde_json::Value>,
 }
 
 impl Session {
@@ -85,7 +93,7 @@ pub struct Refund {
     pub status: Option<String>,
 }
 
-fn id_of(value: &serde_json::Value) -> Option<String> {
+pub(super) fn id_of(value: &serde_json::Value) -> Option<String> {
     match value {
         serde_json::Value::String(id) => Some(id.clone()),
         serde_json::Value::Object(object) => object.get("id")?.as_str().map(str::to_owned),
@@ -185,6 +193,48 @@ impl StripeClient {
         ];
         let key = format!("refund-{purchase_id}");
         self.post("refund_create", "/v1/refunds", &form, &key).await
+    }
+
+    /// Opens a Checkout Session for a subscription (`mode=subscription`).
+    pub async fn create_subscription_checkout(
+        &self,
+        request: &super::plans::SubscriptionCheckoutRequest<'_>,
+    ) -> Result<Session, StripeError> {
+        let key = format!("subscription-checkout-{}", request.subscription_id);
+        self.post(
+            "subscription_checkout_create",
+            "/v1/checkout/sessions",
+            &request.form(),
+            &key,
+        )
+        .await
+    }
+
+    /// Cancels a subscription when its current period ends (`cancel_at_period_end=true`).
+    /// `id` must be a subscription id (`sub_…`), checked by the caller.
+    pub async fn cancel_at_period_end(
+        &self,
+        id: &str,
+    ) -> Result<super::plans::StripeSubscription, StripeError> {
+        let form = [("cancel_at_period_end", "true".to_owned())];
+        let key = format!("cancel-at-period-end-{id}");
+        self.post(
+            "subscription_cancel_at_period_end",
+            &format!("/v1/subscriptions/{id}"),
+            &form,
+            &key,
+        )
+        .await
+    }
+
+    /// Cancels a subscription at once (`DELETE /v1/subscriptions/{id}`): no further invoice.
+    pub async fn cancel_now(
+        &self,
+        id: &str,
+    ) -> Result<super::plans::StripeSubscription, StripeError> {
+        let url = format!("{}/v1/subscriptions/{id}", self.base);
+        self.send("subscription_cancel", self.http.delete(url))
+            .await
     }
 
     async fn post<T: DeserializeOwned>(

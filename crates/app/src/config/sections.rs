@@ -106,6 +106,12 @@ pub struct RetentionConfig {
     /// Accounts whose address is still unverified this long after sign-up are erased.
     #[serde(deserialize_with = "human_duration")]
     pub unconfirmed_ttl: Duration,
+    /// Whether users may save a result past `result_ttl` (default: no).
+    pub allow_save: bool,
+    /// How long a saved result is kept after it is saved; `none`: until its owner deletes it.
+    /// Never shorter than the unsaved rule. Uploads are never saved.
+    #[serde(deserialize_with = "super::optional_duration")]
+    pub saved_ttl: Option<Duration>,
 }
 
 impl Default for RetentionConfig {
@@ -119,6 +125,8 @@ impl Default for RetentionConfig {
             expired_lot_ttl: Duration::ZERO,
             analytics_ttl: Duration::from_secs(730 * 24 * 3600),
             unconfirmed_ttl: Duration::from_secs(30 * 24 * 3600),
+            allow_save: false,
+            saved_ttl: Some(Duration::from_secs(30 * 24 * 3600)),
         }
     }
 }
@@ -246,6 +254,8 @@ pub struct StripeConfig {
     pub timeout: Duration,
     /// The token packs on sale.
     pub packs: Vec<PackConfig>,
+    /// The monthly (or yearly) plans on sale; none by default (`[[stripe.plans]]`).
+    pub plans: Vec<PlanConfig>,
 }
 
 impl Default for StripeConfig {
@@ -257,6 +267,7 @@ impl Default for StripeConfig {
             public_url: None,
             timeout: Duration::from_secs(15),
             packs: default_packs(),
+            plans: Vec::new(),
         }
     }
 }
@@ -271,6 +282,32 @@ pub struct PackConfig {
     pub currency: String,
     #[serde(default = "half_a_year")]
     pub valid_days: u32,
+}
+
+/// One plan: `tokens` every period for `amount` minor units of `currency`, renewed each
+/// `interval` until canceled. Each period's tokens stay spendable until the next one ends.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct PlanConfig {
+    pub id: String,
+    /// Shown to buyers (and by Stripe on the Checkout page and invoices).
+    pub name: String,
+    pub tokens: u32,
+    pub amount: i64,
+    pub currency: String,
+    #[serde(default = "monthly")]
+    pub interval: PlanInterval,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, serde::Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum PlanInterval {
+    Month,
+    Year,
+}
+
+fn monthly() -> PlanInterval {
+    PlanInterval::Month
 }
 
 fn half_a_year() -> u32 {
@@ -294,18 +331,22 @@ fn default_packs() -> Vec<PackConfig> {
     .collect()
 }
 
+/// An id for packs and plans: 1 to 40 URL-safe characters.
+fn id_ok(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 40
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
 impl StripeConfig {
-    /// Pack ids unique and URL-safe, positive sizes and prices, lowercase ISO currencies.
+    /// Pack and plan ids unique and URL-safe, positive sizes and prices, lowercase ISO
+    /// currencies.
     pub fn validate(&self) -> Result<(), String> {
         let mut seen = std::collections::BTreeSet::new();
         for pack in &self.packs {
-            let id_ok = !pack.id.is_empty()
-                && pack.id.len() <= 40
-                && pack
-                    .id
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-            if !id_ok || !seen.insert(pack.id.as_str()) {
+            if !id_ok(&pack.id) || !seen.insert(pack.id.as_str()) {
                 return Err(format!("stripe.packs: bad or repeated id `{}`", pack.id));
             }
             if pack.tokens == 0 || pack.amount <= 0 || pack.valid_days == 0 {
@@ -318,6 +359,31 @@ impl StripeConfig {
                 return Err(format!(
                     "stripe.packs `{}`: currency must be three lowercase letters (ISO 4217)",
                     pack.id
+                ));
+            }
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for plan in &self.plans {
+            if !id_ok(&plan.id) || !seen.insert(plan.id.as_str()) {
+                return Err(format!("stripe.plans: bad or repeated id `{}`", plan.id));
+            }
+            let name = plan.name.trim();
+            if name.is_empty() || name.chars().count() > 80 || name.chars().any(char::is_control) {
+                return Err(format!(
+                    "stripe.plans `{}`: name must have 1 to 80 characters",
+                    plan.id
+                ));
+            }
+            if plan.tokens == 0 || plan.amount <= 0 {
+                return Err(format!(
+                    "stripe.plans `{}`: tokens and amount must be positive",
+                    plan.id
+                ));
+            }
+            if plan.currency.len() != 3 || !plan.currency.bytes().all(|b| b.is_ascii_lowercase()) {
+                return Err(format!(
+                    "stripe.plans `{}`: currency must be three lowercase letters (ISO 4217)",
+                    plan.id
                 ));
             }
         }

@@ -252,3 +252,72 @@ fn the_public_url_defaults_to_the_listen_address_and_must_be_http() {
     assert!(bad("atelier.example"));
     assert!(bad("https://atelier.example/?next=1"));
 }
+
+#[test]
+fn saving_is_off_by_default_and_env_turns_it_on_with_a_ttl_or_none() {
+    let defaults = Config::load(None, env(&[]), &Overrides::default()).expect("defaults load");
+    let on = env(&[
+        ("ATELIER__RETENTION__ALLOW_SAVE", "true"),
+        ("ATELIER__RETENTION__SAVED_TTL", "7days"),
+    ]);
+    let forever = env(&[
+        ("ATELIER__RETENTION__ALLOW_SAVE", "true"),
+        ("ATELIER__RETENTION__SAVED_TTL", "none"),
+    ]);
+
+    let on = Config::load(None, on, &Overrides::default()).expect("env loads");
+    let forever = Config::load(None, forever, &Overrides::default()).expect("env loads");
+
+    assert!(!defaults.retention.allow_save);
+    assert_eq!(
+        defaults.retention.saved_ttl,
+        Some(Duration::from_secs(30 * 86_400))
+    );
+    assert!(on.retention.allow_save);
+    assert_eq!(
+        on.retention.saved_ttl,
+        Some(Duration::from_secs(7 * 86_400))
+    );
+    assert_eq!(forever.retention.saved_ttl, None);
+    let bad = env(&[("ATELIER__RETENTION__SAVED_TTL", "forever")]);
+    assert!(Config::load(None, bad, &Overrides::default()).is_err());
+}
+
+#[test]
+fn plans_come_from_the_file_and_are_checked() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("atelier.toml");
+    let plan = "[[stripe.plans]]\nid = \"monthly-20\"\nname = \"Monthly 20\"\ntokens = 20\n\
+                amount = 900\ncurrency = \"eur\"\ninterval = \"month\"\n";
+    std::fs::write(&file, plan).expect("write config");
+
+    let config = Config::load(Some(&file), env(&[]), &Overrides::default()).expect("loads");
+
+    assert!(
+        Config::load(None, env(&[]), &Overrides::default())
+            .expect("defaults")
+            .stripe
+            .plans
+            .is_empty()
+    );
+    let plans = &config.stripe.plans;
+    assert_eq!(plans.len(), 1);
+    assert_eq!(
+        (plans[0].id.as_str(), plans[0].tokens, plans[0].amount),
+        ("monthly-20", 20, 900)
+    );
+    assert_eq!(plans[0].interval, crate::config::PlanInterval::Month);
+    for bad in [
+        plan.replace("interval = \"month\"", "interval = \"week\""),
+        plan.replace("tokens = 20", "tokens = 0"),
+        plan.replace("\"eur\"", "\"EUR\""),
+        plan.replace("name = \"Monthly 20\"", "name = \"\""),
+        format!("{plan}{plan}"),
+    ] {
+        std::fs::write(&file, &bad).expect("write config");
+        assert!(
+            Config::load(Some(&file), env(&[]), &Overrides::default()).is_err(),
+            "{bad}"
+        );
+    }
+}

@@ -79,4 +79,6 @@ typed_id!(
     PolicyId,
     /// A developer API key (its secret is never stored, only its hash).
     ApiKeyId,
+    /// A monthly (or yearly) plan subscribed to through Stripe.
+    SubscriptionId,
 );

@@ -8,7 +8,10 @@ mod scope;
 mod timestamp;
 
 pub use email::{Email, EmailError};
-pub use ids::{ApiKeyId, ExportId, JobId, LotId, PolicyId, PurchaseId, ResultId, UploadId, UserId};
+pub use ids::{
+    ApiKeyId, ExportId, JobId, LotId, PolicyId, PurchaseId, ResultId, SubscriptionId, UploadId,
+    UserId,
+};
 pub use password::{Password, PasswordError};
 pub use scope::{Role, UserScope};
 pub use timestamp::Timestamp;

@@ -141,6 +141,7 @@ impl From<MediaError> for ApiError {
             },
             MediaError::DecodeTimeout => StatusCode::UNPROCESSABLE_ENTITY,
             MediaError::ProcessingPaused => StatusCode::FORBIDDEN,
+            MediaError::SavingDisabled => StatusCode::CONFLICT,
             MediaError::NotFound | MediaError::Store(StoreError::NotFound) => {
                 return ApiError::not_found();
             }
@@ -175,7 +176,10 @@ impl From<BillingError> for ApiError {
         }
         let status = match &error {
             BillingError::NotConfigured => StatusCode::SERVICE_UNAVAILABLE,
-            BillingError::UnknownPack(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            BillingError::UnknownPack(_) | BillingError::UnknownPlan(_) => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            BillingError::AlreadySubscribed | BillingError::NotCancelable => StatusCode::CONFLICT,
             BillingError::Signature(_) | BillingError::InvalidEvent(_) => StatusCode::BAD_REQUEST,
             BillingError::NotFound => return ApiError::not_found(),
             BillingError::NotRefundable => StatusCode::CONFLICT,
@@ -209,6 +213,7 @@ impl From<PrivacyError> for ApiError {
             }
             PrivacyError::Account(e) => e.into(),
             PrivacyError::Store(e) => e.into(),
+            PrivacyError::Billing(e) => e.into(),
             PrivacyError::Blob(_) | PrivacyError::Archive(_) => ApiError::internal(error),
         }
     }

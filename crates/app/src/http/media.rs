@@ -153,6 +153,40 @@ pub async fn get_result(
         .into_response())
 }
 
+/// `POST /results/{id}/save`: keep the result past its 24-hour rule (409 `saving-disabled`
+/// when the server does not allow it).
+#[utoipa::path(post, path = "/results/{id}/save", tag = "results",
+    params(("id" = String, Path, description = "The result's id")),
+    responses((status = 200, description = "The result, with its new deadline", body = ResultRecord),
+              (status = 404, description = "`not-found`", body = ErrorBody),
+              (status = 409, description = "`saving-disabled`", body = ErrorBody)))]
+pub async fn save_result(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<ResultRecord>, ApiError> {
+    let id: ResultId = parse_id(&id)?;
+    Ok(Json(
+        state.services.media.save_result(caller.scope, id).await?,
+    ))
+}
+
+/// `DELETE /results/{id}/save`: back to the 24-hour rule, counted from creation.
+#[utoipa::path(delete, path = "/results/{id}/save", tag = "results",
+    params(("id" = String, Path, description = "The result's id")),
+    responses((status = 200, description = "The result, with its deadline counted from creation", body = ResultRecord),
+              (status = 404, description = "`not-found`", body = ErrorBody)))]
+pub async fn unsave_result(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<ResultRecord>, ApiError> {
+    let id: ResultId = parse_id(&id)?;
+    Ok(Json(
+        state.services.media.unsave_result(caller.scope, id).await?,
+    ))
+}
+
 /// `GET /results/{id}/download`: the decrypted PNG, never cached by shared caches. A result's
 /// bytes never change, so its `ETag` is its id; `Range` gets 206 (or 416).
 #[utoipa::path(get, path = "/results/{id}/download", tag = "results",

@@ -17,6 +17,7 @@ pub mod openapi;
 mod ops;
 mod paging;
 pub(crate) mod payments;
+pub(crate) mod plans;
 pub(crate) mod policies;
 pub(crate) mod privacy;
 mod ranges;
@@ -138,10 +139,23 @@ pub fn app(state: AppState) -> Router {
             get(media::get_result).delete(media::delete_result),
         )
         .route("/results/{id}/download", get(media::download_result))
+        .route(
+            "/results/{id}/save",
+            post(media::save_result).delete(media::unsave_result),
+        )
         .route("/packs", get(payments::packs))
         .route(
             "/purchases",
             post(payments::create_purchase).get(payments::list_purchases),
+        )
+        .route("/plans", get(plans::plans))
+        .route(
+            "/subscriptions",
+            post(plans::create_subscription).get(plans::list_subscriptions),
+        )
+        .route(
+            "/subscriptions/{id}/cancel",
+            post(plans::cancel_subscription),
         )
         .route("/admin/purchases", get(payments::admin_purchases))
         .route("/admin/audit", get(privacy::admin_audit))

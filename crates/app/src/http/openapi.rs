@@ -14,7 +14,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{Content, OpenApi as Document, Ref, ResponseBuilder};
 use utoipa::{Modify, OpenApi, ToSchema};
 
-use super::{account, api_keys, auth, jobs, media, payments, policies, privacy};
+use super::{account, api_keys, auth, jobs, media, payments, plans, policies, privacy};
 
 /// Every error: `{"error":{"code","message"}}`, the code stable and kebab-case.
 #[derive(Serialize, ToSchema)]
@@ -60,9 +60,11 @@ pub struct ErrorDetail {
         policies::overview, policies::document, policies::mine, policies::accept,
         jobs::styles, jobs::create_job, jobs::list_jobs, jobs::get_job, jobs::cancel_job,
         media::create_upload, media::list_uploads, media::get_upload, media::delete_upload,
-        media::list_results, media::get_result, media::delete_result, media::download_result,
+        media::list_results, media::get_result, media::delete_result, media::download_result, media::save_result, media::unsave_result,
         payments::packs, payments::create_purchase, payments::list_purchases,
         payments::admin_purchases,
+        plans::plans, plans::create_subscription, plans::list_subscriptions,
+        plans::cancel_subscription,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     tags(

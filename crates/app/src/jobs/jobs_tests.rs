@@ -372,6 +372,9 @@ async fn a_job_completed_twice_keeps_one_result() {
         height: 1,
         created_at: now,
         expires_at: now,
+        saved_at: None,
+        saved_until: None,
+        deletes_at: None,
     };
 
     let first = store

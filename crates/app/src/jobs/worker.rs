@@ -199,6 +199,9 @@ impl Worker {
             height,
             created_at: now,
             expires_at: now.plus(self.result_ttl),
+            saved_at: None,
+            saved_until: None,
+            deletes_at: None,
         };
         self.blobs
             .put(job.user_id, wrapped.as_deref(), &record.blob_key, &bytes)

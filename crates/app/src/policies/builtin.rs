@@ -53,6 +53,7 @@ pub fn builtin_values(config: &Config) -> Vec<(&'static str, String)> {
         ("contact", contact(config)),
         ("upload_ttl", human(retention.upload_ttl)),
         ("result_ttl", human(retention.result_ttl)),
+        ("saving", saving(config)),
         ("access_log_ttl", human(retention.access_log_ttl)),
         ("mail_ttl", human(retention.mail_ttl)),
         ("analytics_ttl", human(retention.analytics_ttl)),
@@ -67,6 +68,25 @@ pub fn builtin_values(config: &Config) -> Vec<(&'static str, String)> {
         ("token_validity", validity),
         ("processors", processors(config)),
     ]
+}
+
+/// What saving a portrait means here, or that it is not offered.
+fn saving(config: &Config) -> String {
+    let retention = &config.retention;
+    if !retention.allow_save {
+        return "This installation does not offer to save portraits, so none is kept longer."
+            .into();
+    }
+    let kept = match retention.saved_ttl {
+        Some(ttl) => format!(
+            "for {} from the moment you save it (never less than the usual period)",
+            human(ttl)
+        ),
+        None => "until you delete it".into(),
+    };
+    format!(
+        "If you save a portrait, it is kept {kept}; stop saving it and it follows the usual          rule again, counted from when it was made. Your uploaded photo is never kept longer,          saved portrait or not."
+    )
 }
 
 fn contact(config: &Config) -> String {
@@ -90,9 +110,10 @@ fn processors(config: &Config) -> String {
     let mut lines = Vec::new();
     if config.stripe.secret_key.is_some() {
         lines.push(
-            "- **Payments: Stripe.** When you buy tokens you pay on Stripe's own checkout page. \
-             We send Stripe the pack, its price and a reference to your account; Stripe tells \
-             us whether you paid. We never see your card details."
+            "- **Payments: Stripe.** When you buy tokens or subscribe to a plan you pay on \
+             Stripe's own checkout page. We send Stripe the pack or plan, its price and a \
+             reference to your account; Stripe tells us whether you paid (and, for a plan, each \
+             renewal). We never see your card details."
                 .to_owned(),
         );
     }

@@ -41,6 +41,12 @@ struct Tokens<T, U> {
 }
 
 #[derive(Serialize)]
+struct Subscriptions {
+    subscriptions: Vec<crate::store::Subscription>,
+    grants: Vec<crate::store::SubscriptionGrant>,
+}
+
+#[derive(Serialize)]
 struct Manifest {
     format: u32,
     created_at: Timestamp,
@@ -104,6 +110,10 @@ impl Privacy {
             ledger: store.ledger(scope, rows).await?,
         };
         let purchases = store.purchases_of(scope, rows).await?;
+        let subscriptions = Subscriptions {
+            subscriptions: store.subscriptions_of(scope, rows).await?,
+            grants: store.subscription_grants_of(scope, rows).await?,
+        };
         let jobs = store.jobs_of(scope, rows).await?;
         let access = store.access_log_of(scope, rows).await?;
         let consents = store.consents_of(scope, rows).await?;
@@ -123,6 +133,14 @@ impl Privacy {
         for (name, len, cap) in [
             ("tokens.json ledger", tokens.ledger.len(), row_cap),
             ("purchases.json", purchases.len(), row_cap),
+            (
+                "subscriptions.json",
+                subscriptions
+                    .subscriptions
+                    .len()
+                    .max(subscriptions.grants.len()),
+                row_cap,
+            ),
             ("jobs.json", jobs.len(), row_cap),
             ("access-log.json", access.len(), row_cap),
             ("consents.json", consents.len(), row_cap),
@@ -140,6 +158,7 @@ impl Privacy {
         zip.json("account.json", &account)?;
         zip.json("tokens.json", &tokens)?;
         zip.json("purchases.json", &purchases)?;
+        zip.json("subscriptions.json", &subscriptions)?;
         zip.json("jobs.json", &jobs)?;
         zip.json("access-log.json", &access)?;
         zip.json("consents.json", &consents)?;

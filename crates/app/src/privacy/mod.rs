@@ -1,7 +1,8 @@
 //! The privacy center (issue 6, DESIGN C8): the user's choices (restriction and objection),
 //! rectification of the display name, the data export and erasure.
 //!
-//! Owns the order of erasure: pause and cancel, blobs, rows with the data key, blobs again.
+//! Owns the order of erasure: end subscriptions at Stripe, pause and cancel jobs, blobs, rows
+//! with the data key, blobs again.
 //! It must not know about HTTP; the store owns the SQL.
 
 mod background;
@@ -13,6 +14,7 @@ pub use background::{EXPORT_TTL, export_key};
 pub use export::{EXPORT_README, ExportLimits};
 
 use crate::accounts::{AccountError, Accounts};
+use crate::billing::{Billing, BillingError};
 use crate::blobs::{BlobError, Blobs};
 use crate::domain::{Role, Timestamp, UserId, UserScope};
 use crate::mail_compose::Message;
@@ -43,6 +45,10 @@ pub enum PrivacyError {
     Archive(String),
     #[error("an export is already being prepared; wait until it is ready")]
     ExportPending,
+    /// A subscription could not be canceled at Stripe: the account stays, so nothing is
+    /// charged to an account that no longer exists. Asking again retries.
+    #[error(transparent)]
+    Billing(BillingError),
 }
 
 impl PrivacyError {
@@ -55,6 +61,7 @@ impl PrivacyError {
             PrivacyError::Blob(e) => e.code(),
             PrivacyError::Archive(_) => "internal",
             PrivacyError::ExportPending => "export-pending",
+            PrivacyError::Billing(e) => e.code(),
         }
     }
 }
@@ -86,15 +93,22 @@ pub struct Privacy {
     store: Arc<dyn Store>,
     blobs: Blobs,
     accounts: Accounts,
+    billing: Billing,
     limits: ExportLimits,
 }
 
 impl Privacy {
-    pub fn new(store: Arc<dyn Store>, blobs: Blobs, accounts: Accounts) -> Privacy {
+    pub fn new(
+        store: Arc<dyn Store>,
+        blobs: Blobs,
+        accounts: Accounts,
+        billing: Billing,
+    ) -> Privacy {
         Privacy {
             store,
             blobs,
             accounts,
+            billing,
             limits: ExportLimits::default(),
         }
     }
@@ -167,6 +181,13 @@ impl Privacy {
         farewell: bool,
     ) -> Result<ErasureCounts, PrivacyError> {
         let user = self.store.user(scope).await?;
+        // First, before anything is deleted: a plan that still bills ends at Stripe now. If
+        // Stripe cannot be reached the erasure stops here and can simply be asked again.
+        let subscriptions = self
+            .billing
+            .cancel_all_now(scope)
+            .await
+            .map_err(PrivacyError::Billing)?;
         let now = Timestamp::now();
         let canceled = self.store.begin_erasure(scope, now).await?;
         let blobs = self.blobs.delete_all_of(scope.user_id()).await?;
@@ -182,6 +203,7 @@ impl Privacy {
         tracing::info!(
             user = %scope.user_id(),
             canceled,
+            subscriptions,
             blobs = blobs + late,
             rows = counts.rows,
             purchases_detached = counts.purchases_detached,

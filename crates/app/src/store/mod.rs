@@ -6,6 +6,7 @@
 
 mod api_records;
 mod payment_records;
+mod plan_records;
 mod policy_records;
 pub mod postgres;
 mod privacy_records;
@@ -24,14 +25,15 @@ use tokio::sync::watch;
 
 pub use api_records::*;
 pub use payment_records::*;
+pub use plan_records::*;
 pub use policy_records::*;
 pub use privacy_records::*;
 pub use records::*;
 
 use crate::config::DatabaseConfig;
 use crate::domain::{
-    ApiKeyId, Email, ExportId, JobId, LotId, PolicyId, PurchaseId, ResultId, Role, Timestamp,
-    UploadId, UserId, UserScope,
+    ApiKeyId, Email, ExportId, JobId, LotId, PolicyId, PurchaseId, ResultId, Role, SubscriptionId,
+    Timestamp, UploadId, UserId, UserScope,
 };
 
 /// Why a store call failed. Only `Internal` is the store's fault.
@@ -207,6 +209,21 @@ pub trait MediaStore: Send + Sync {
     async fn uploads_of(&self, scope: UserScope, limit: u32) -> StoreResult<Vec<Upload>>;
     /// The caller's results still held, newest first.
     async fn results_of(&self, scope: UserScope, limit: u32) -> StoreResult<Vec<ResultRecord>>;
+    /// Keeps a result past its `expires_at` until `until` (`None`: until deleted), from `at`.
+    /// A result saved already stays as it is. `None` when the caller has no such result.
+    async fn save_result(
+        &self,
+        scope: UserScope,
+        id: ResultId,
+        at: Timestamp,
+        until: Option<Timestamp>,
+    ) -> StoreResult<Option<ResultRecord>>;
+    /// Back to the rule of unsaved results: `expires_at`, counted from creation.
+    async fn unsave_result(
+        &self,
+        scope: UserScope,
+        id: ResultId,
+    ) -> StoreResult<Option<ResultRecord>>;
 }
 
 /// The job queue (C7).
@@ -333,6 +350,42 @@ pub trait PaymentStore: Send + Sync {
         fact: &PaymentFact,
         now: Timestamp,
     ) -> StoreResult<PaymentOutcome>;
+}
+
+/// Plans subscribed to through Stripe (issue 10). Stripe's reports about them go through
+/// [`PaymentStore::apply_payment_fact`], exactly once like every payment fact.
+#[async_trait]
+pub trait SubscriptionStore: Send + Sync {
+    /// Records a pending subscription for the caller, before Checkout opens.
+    async fn create_subscription(
+        &self,
+        scope: UserScope,
+        subscription: &NewSubscription,
+    ) -> StoreResult<Subscription>;
+    /// Records the Checkout Session created for a pending subscription (once).
+    async fn attach_subscription_checkout(
+        &self,
+        id: SubscriptionId,
+        session_id: &str,
+        now: Timestamp,
+    ) -> StoreResult<()>;
+    async fn subscription(
+        &self,
+        scope: UserScope,
+        id: SubscriptionId,
+    ) -> StoreResult<Option<Subscription>>;
+    /// The caller's subscriptions, newest first.
+    async fn subscriptions_of(
+        &self,
+        scope: UserScope,
+        limit: u32,
+    ) -> StoreResult<Vec<Subscription>>;
+    /// The tokens the caller's subscriptions granted, newest first.
+    async fn subscription_grants_of(
+        &self,
+        scope: UserScope,
+        limit: u32,
+    ) -> StoreResult<Vec<SubscriptionGrant>>;
 }
 
 /// The privacy center (issue 6): choices, their history, rectification, erasure.
@@ -521,6 +574,7 @@ pub trait Store:
     + RetentionStore
     + AuditStore
     + PaymentStore
+    + SubscriptionStore
     + PrivacyStore
     + ExportStore
     + PolicyStore

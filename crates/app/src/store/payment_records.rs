@@ -102,6 +102,10 @@ pub enum Mismatch {
     Amount,
     Currency,
     AccountGone,
+    /// A report names another Stripe subscription than the one recorded.
+    Subscription,
+    /// A report names another plan than the one subscribed to.
+    Plan,
 }
 
 impl Mismatch {
@@ -113,6 +117,8 @@ impl Mismatch {
             Mismatch::Amount => "amount-mismatch",
             Mismatch::Currency => "currency-mismatch",
             Mismatch::AccountGone => "account-gone",
+            Mismatch::Subscription => "subscription-mismatch",
+            Mismatch::Plan => "plan-mismatch",
         }
     }
 }
@@ -221,6 +227,14 @@ pub enum PaymentFact {
         amount_refunded: i64,
         currency: String,
     },
+    /// A subscription Checkout completed: Stripe's subscription and customer for our row.
+    SubscriptionStarted(crate::store::SubscriptionStartFacts),
+    /// A subscription's invoice was paid: grant its period's tokens, once per invoice.
+    InvoicePaid(crate::store::InvoiceFacts),
+    /// A subscription's invoice failed: past due, nothing granted.
+    InvoiceFailed(crate::store::SubscriptionRef),
+    /// Stripe's view of a subscription (updated, deleted, or the answer to our own call).
+    SubscriptionChanged(crate::store::SubscriptionState),
     /// Nothing to do (an event type we do not act on, or a session not yet paid).
     Nothing,
 }
@@ -248,6 +262,17 @@ pub enum PaymentOutcome {
         revoked: u32,
     },
     UnknownPurchase,
+    /// A paid invoice granted its period's lot.
+    Granted {
+        lot: LotId,
+    },
+    /// This invoice granted its lot before.
+    AlreadyGranted,
+    /// A paid invoice that grants nothing (the subscription ended or was canceled).
+    NotGranted(crate::store::NoGrant),
+    /// A subscription's status, Stripe id or period was recorded.
+    SubscriptionUpdated(crate::store::SubscriptionStatus),
+    UnknownSubscription,
     Ignored,
 }
 
@@ -261,6 +286,14 @@ impl PaymentOutcome {
             PaymentOutcome::StatusChanged(_) => "status-changed",
             PaymentOutcome::Refund { .. } => "refund-recorded",
             PaymentOutcome::UnknownPurchase => "unknown-purchase",
+            PaymentOutcome::Granted { .. } => "granted",
+            PaymentOutcome::AlreadyGranted => "already-granted",
+            PaymentOutcome::NotGranted(crate::store::NoGrant::Canceled) => "subscription-canceled",
+            PaymentOutcome::NotGranted(crate::store::NoGrant::AfterCancellation) => {
+                "after-cancellation"
+            }
+            PaymentOutcome::SubscriptionUpdated(_) => "subscription-updated",
+            PaymentOutcome::UnknownSubscription => "unknown-subscription",
             PaymentOutcome::Ignored => "ignored",
         }
     }

@@ -207,6 +207,8 @@ pub struct ErasureCounts {
     /// Rows deleted by statement (PostgreSQL does not count the rows its cascades remove).
     pub rows: u64,
     pub purchases_detached: u64,
+    /// Subscriptions kept for accounting with their owner cleared (their grants too).
+    pub subscriptions_detached: u64,
 }
 
 /// What a usage event says happened; never what was in it (no prompt, no image, no amount).

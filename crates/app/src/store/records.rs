@@ -229,7 +229,33 @@ pub struct ResultRecord {
     pub width: u32,
     pub height: u32,
     pub created_at: Timestamp,
+    /// When an unsaved result goes: creation + `retention.result_ttl`.
     pub expires_at: Timestamp,
+    /// When its owner saved it (`None`: not saved).
+    pub saved_at: Option<Timestamp>,
+    /// A saved result goes then instead (`None` while saved: kept until deleted).
+    pub saved_until: Option<Timestamp>,
+    /// When the sweeper deletes it: `expires_at` unless saved, else `saved_until`
+    /// (`None`: never by itself). Derived; what the countdowns show.
+    pub deletes_at: Option<Timestamp>,
+}
+
+impl ResultRecord {
+    /// The deadline that rules: `saved_until` while saved, else `expires_at`.
+    pub fn deadline(
+        expires_at: Timestamp,
+        saved_at: Option<Timestamp>,
+        saved_until: Option<Timestamp>,
+    ) -> Option<Timestamp> {
+        match saved_at {
+            Some(_) => saved_until,
+            None => Some(expires_at),
+        }
+    }
+
+    pub fn saved(&self) -> bool {
+        self.saved_at.is_some()
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]

@@ -11,6 +11,7 @@ use serde::Deserialize;
 
 use super::i18n::Tr;
 use super::pages::{NavUser, nav_user, short_time};
+use super::plans::{PlanCard, SubscriptionLine, plan_section};
 use super::render;
 use crate::billing::{BillingError, format_amount};
 use crate::domain::{Role, Timestamp, UserScope};
@@ -46,17 +47,19 @@ struct BuyPage {
     notice: Option<String>,
     error: Option<String>,
     packs: Vec<PackCard>,
+    plans: Vec<PlanCard>,
+    subscriptions: Vec<SubscriptionLine>,
     lots: Vec<LotLine>,
     purchases: Vec<PurchaseLine>,
 }
 
 #[derive(Template)]
 #[template(path = "buy_done.html")]
-struct DonePage {
-    tr: Tr,
-    user: Option<NavUser>,
-    message: String,
-    pending: bool,
+pub(super) struct DonePage {
+    pub tr: Tr,
+    pub user: Option<NavUser>,
+    pub message: String,
+    pub pending: bool,
 }
 
 #[derive(Template)]
@@ -84,7 +87,7 @@ fn purchase_line(tr: &Tr, purchase: &Purchase) -> PurchaseLine {
     }
 }
 
-async fn buy_page(
+pub(super) async fn buy_page(
     state: &AppState,
     tr: Tr,
     scope: UserScope,
@@ -131,6 +134,9 @@ async fn buy_page(
         })
         .collect();
     let purchases = purchases.iter().map(|p| purchase_line(&tr, p)).collect();
+    let Some((plans, subscriptions)) = plan_section(state, &tr, scope).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
     let status = if error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -149,6 +155,8 @@ async fn buy_page(
         notice,
         error,
         packs,
+        plans,
+        subscriptions,
         lots,
         purchases,
         tr,
@@ -159,6 +167,7 @@ async fn buy_page(
 #[derive(Deserialize)]
 pub struct BuyQuery {
     canceled: Option<String>,
+    plan_canceled: Option<String>,
 }
 
 pub async fn buy(
@@ -171,7 +180,11 @@ pub async fn buy(
         return Redirect::to("/signin").into_response();
     };
     let tr = Tr::from_headers(&headers);
-    let notice = query.canceled.map(|_| tr.t("buy-canceled"));
+    let notice = match (query.canceled, query.plan_canceled) {
+        (_, Some(_)) => Some(tr.t("plan-canceled-notice")),
+        (Some(_), None) => Some(tr.t("buy-canceled")),
+        (None, None) => None,
+    };
     buy_page(&state, tr, caller.scope, notice, None).await
 }
 
@@ -211,10 +224,13 @@ pub async fn buy_submit(
     }
 }
 
-fn billing_message(tr: &Tr, error: &BillingError) -> String {
+pub(super) fn billing_message(tr: &Tr, error: &BillingError) -> String {
     match error {
         BillingError::NotConfigured => tr.t("buy-not-configured"),
         BillingError::UnknownPack(_) => tr.t("buy-unknown-pack"),
+        BillingError::UnknownPlan(_) => tr.t("plan-unknown"),
+        BillingError::AlreadySubscribed => tr.t("plan-already"),
+        BillingError::NotCancelable => tr.t("plan-not-cancelable"),
         BillingError::Stripe(_) => tr.t("buy-provider-error"),
         BillingError::NotFound => tr.t("buy-unknown-session"),
         other => {

@@ -24,7 +24,8 @@ pub struct PortraitCard {
     pub job_id: Option<JobId>,
     pub style: String,
     pub alt: String,
-    pub expires_at: String,
+    /// The deadline for the countdown; `None` for a result saved until deleted.
+    pub expires_at: Option<String>,
     pub expires_text: String,
 }
 
@@ -96,8 +97,8 @@ pub async fn library(
                     .then_some(result.job_id),
                 alt: tr.t1("job-alt", "style", style.clone()),
                 style,
-                expires_at: result.expires_at.rfc3339(),
-                expires_text: tr.t1("job-expires", "time", short_time(result.expires_at)),
+                expires_at: result.deletes_at.map(|at| at.rfc3339()),
+                expires_text: super::studio::deadline_text(&tr, result),
             }
         })
         .collect();

@@ -9,6 +9,7 @@ mod buy;
 pub mod i18n;
 mod library;
 mod pages;
+mod plans;
 mod policies;
 mod privacy;
 mod recovery;
@@ -66,6 +67,14 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             "/uploads/{id}/delete",
             axum::routing::post(library::delete_upload),
         )
+        .route(
+            "/results/{id}/save",
+            axum::routing::post(studio::save_result),
+        )
+        .route(
+            "/results/{id}/unsave",
+            axum::routing::post(studio::unsave_result),
+        )
         .route("/account", get(account::account))
         .route("/account/email", axum::routing::post(account::change_email))
         .route(
@@ -100,6 +109,12 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/tokens", get(account::tokens))
         .route("/buy", get(buy::buy).post(buy::buy_submit))
         .route("/buy/success", get(buy::buy_success))
+        .route("/buy/plan", axum::routing::post(plans::subscribe_submit))
+        .route("/buy/subscribed", get(plans::subscribed))
+        .route(
+            "/buy/plans/{id}/cancel",
+            axum::routing::post(plans::cancel_submit),
+        )
         .route("/admin/purchases", get(buy::admin_purchases))
         .route("/admin/audit", get(admin_audit::admin_audit))
         .route(

@@ -26,8 +26,19 @@ struct PrivacyPage {
     settings: PrivacySettings,
     display_name: String,
     exports: Vec<ExportLine>,
+    /// What saving a portrait means on this server.
+    saving: String,
     notice: Option<String>,
     error: Option<String>,
+}
+
+/// The privacy page's sentence about saved portraits, from the server's rule.
+fn saving_text(tr: &Tr, rule: crate::media::SaveRule) -> String {
+    match (rule.allowed, rule.ttl) {
+        (false, _) => tr.t("privacy-saving-off"),
+        (true, Some(ttl)) => tr.t1("privacy-saving-ttl", "days", ttl.as_secs().div_ceil(86_400)),
+        (true, None) => tr.t("privacy-saving-forever"),
+    }
 }
 
 /// One export request as the page lists it.
@@ -79,6 +90,7 @@ async fn page(
         settings,
         display_name: account.display_name.unwrap_or_default(),
         exports: export_lines(&tr, &exports),
+        saving: saving_text(&tr, state.services.media.save_rule()),
         notice,
         error,
         tr,
@@ -243,6 +255,7 @@ pub async fn delete(
         settings: PrivacySettings::default(),
         display_name: String::new(),
         exports: Vec::new(),
+        saving: String::new(),
         notice: None,
         error: None,
     };

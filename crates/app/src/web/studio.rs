@@ -13,7 +13,7 @@ use crate::domain::{JobId, ResultId, UploadId, UserScope};
 use crate::http::{AppState, Caller};
 use crate::jobs::{JobError, JobRequest};
 use crate::media::MediaError;
-use crate::store::JobStatus;
+use crate::store::{JobStatus, ResultRecord};
 
 #[derive(Template)]
 #[template(path = "studio.html")]
@@ -29,8 +29,30 @@ pub struct ResultView {
     pub width: u32,
     pub height: u32,
     pub alt: String,
-    pub expires_at: String,
+    /// The deadline for the countdown; `None` for a result saved until deleted.
+    pub expires_at: Option<String>,
     pub expires_text: String,
+    pub saved: bool,
+    /// Saving is allowed on this server (the button shows).
+    pub can_save: bool,
+    /// What saving would do, next to the button.
+    pub save_hint: String,
+}
+
+/// When a result goes, in words: its 24-hour deadline, or what saving keeps.
+pub(super) fn deadline_text(tr: &Tr, result: &ResultRecord) -> String {
+    match (result.saved(), result.deletes_at) {
+        (true, Some(until)) => tr.t1("job-saved-until", "time", short_time(until)),
+        (true, None) => tr.t("job-saved-forever"),
+        (false, _) => tr.t1("job-expires", "time", short_time(result.expires_at)),
+    }
+}
+
+fn save_hint(tr: &Tr, rule: crate::media::SaveRule) -> String {
+    match rule.ttl {
+        Some(ttl) => tr.t1("job-save-hint", "days", ttl.as_secs().div_ceil(86_400)),
+        None => tr.t("job-save-hint-forever"),
+    }
 }
 
 #[derive(Template)]
@@ -225,8 +247,11 @@ pub async fn job_page(
                 width: r.width,
                 height: r.height,
                 alt: tr.t1("job-alt", "style", style_name.clone()),
-                expires_at: r.expires_at.rfc3339(),
-                expires_text: tr.t1("job-expires", "time", short_time(r.expires_at)),
+                expires_at: r.deletes_at.map(|at| at.rfc3339()),
+                expires_text: deadline_text(&tr, &r),
+                saved: r.saved(),
+                can_save: state.services.media.save_rule().allowed,
+                save_hint: save_hint(&tr, state.services.media.save_rule()),
             }),
         None => None,
     };
@@ -275,6 +300,55 @@ pub async fn delete_result(
     };
     match state.services.media.delete_result(caller.scope, id).await {
         Ok(()) => Redirect::to("/history").into_response(),
+        Err(_) => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+/// Saves a result from its page (409 with the reason when saving is off), then back to it.
+pub async fn save_result(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    caller: Option<Caller>,
+    Path(id): Path<String>,
+) -> Response {
+    keep_or_release(state, headers, caller, id, true).await
+}
+
+/// Unsaves a result from its page: the 24-hour rule again, counted from its creation.
+pub async fn unsave_result(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    caller: Option<Caller>,
+    Path(id): Path<String>,
+) -> Response {
+    keep_or_release(state, headers, caller, id, false).await
+}
+
+async fn keep_or_release(
+    state: AppState,
+    headers: HeaderMap,
+    caller: Option<Caller>,
+    id: String,
+    save: bool,
+) -> Response {
+    let Some(caller) = caller else {
+        return Redirect::to("/signin").into_response();
+    };
+    let Ok(id) = id.parse::<ResultId>() else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let media = &state.services.media;
+    let done = if save {
+        media.save_result(caller.scope, id).await
+    } else {
+        media.unsave_result(caller.scope, id).await
+    };
+    match done {
+        Ok(result) => Redirect::to(&format!("/jobs/{}", result.job_id)).into_response(),
+        Err(MediaError::SavingDisabled) => {
+            let tr = Tr::from_headers(&headers);
+            (StatusCode::CONFLICT, tr.t("job-saving-disabled")).into_response()
+        }
         Err(_) => StatusCode::NOT_FOUND.into_response(),
     }
 }

@@ -9,8 +9,10 @@ mod headers;
 mod isolation;
 mod media;
 mod payments;
+mod plans;
 mod policies;
 mod privacy;
+mod saved;
 mod verification;
 mod webhook;
 

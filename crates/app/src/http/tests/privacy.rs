@@ -293,6 +293,9 @@ async fn a_job_running_during_erasure_writes_no_result() {
         height: 1,
         created_at: Timestamp::now(),
         expires_at: Timestamp::now(),
+        saved_at: None,
+        saved_until: None,
+        deletes_at: None,
     };
     let completed = store
         .complete_job(running.id, "w1", &record, Timestamp::now())

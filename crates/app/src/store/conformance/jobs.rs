@@ -63,6 +63,9 @@ pub(super) fn result_for(job: &Job, now: Timestamp) -> ResultRecord {
         height: 48,
         created_at: now,
         expires_at: now.plus(Duration::from_secs(3600)),
+        saved_at: None,
+        saved_until: None,
+        deletes_at: None,
     }
 }
 

@@ -133,6 +133,9 @@ async fn results_are_scoped_and_keyed_once_per_job(db: &TestStore) {
         height: 32,
         created_at: now,
         expires_at: now.plus(HOUR),
+        saved_at: None,
+        saved_until: None,
+        deletes_at: None,
     };
     let id = store
         .complete_job(job.id, "w", &record, now)

@@ -10,6 +10,7 @@ mod media;
 mod migrations;
 mod payments;
 mod pg;
+mod plans;
 mod policies;
 mod privacy;
 mod retention;

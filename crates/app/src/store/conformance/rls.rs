@@ -107,6 +107,9 @@ pub(super) async fn seed(db: &TestStore, user: UserScope) {
         height: 8,
         created_at: now,
         expires_at: now.plus(HOUR),
+        saved_at: None,
+        saved_until: None,
+        deletes_at: None,
     };
     store
         .complete_job(done.id, "w", &record, now)

@@ -38,12 +38,25 @@ pub(crate) const GRANTS: &[(&str, &str, &str)] = &[
     ),
     ("uploads", "SELECT, INSERT, DELETE", "SELECT, DELETE"),
     ("jobs", "SELECT, INSERT, UPDATE", "SELECT, UPDATE"),
-    ("results", "SELECT, DELETE", "SELECT, INSERT, DELETE"),
+    // UPDATE of the two saved columns: saving and unsaving run as the owner.
+    (
+        "results",
+        "SELECT, DELETE, UPDATE (saved_at, saved_until)",
+        "SELECT, INSERT, DELETE",
+    ),
     ("outbox", "", "SELECT, INSERT, UPDATE, DELETE"),
     ("access_log", "SELECT", "SELECT, INSERT, DELETE"),
     ("purchases", "SELECT, INSERT", "SELECT, UPDATE"),
     ("stripe_events", "", "SELECT, INSERT, UPDATE"),
     ("payment_refunds", "", "SELECT, INSERT, UPDATE"),
+    // Started by the owner (pending, before Checkout); Stripe's reports and erasure's
+    // detaching run as the system role.
+    ("subscriptions", "SELECT, INSERT", "SELECT, UPDATE"),
+    (
+        "subscription_grants",
+        "SELECT",
+        "SELECT, INSERT, UPDATE (user_id)",
+    ),
     ("consents", "SELECT, INSERT", ""),
     (
         "admin_audit",

@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use sqlx::postgres::PgRow;
 
 use super::{PgStore, get, get_id, get_time, get_u32, int, internal};
-use crate::domain::{ResultId, UploadId, UserScope};
+use crate::domain::{ResultId, Timestamp, UploadId, UserScope};
 use crate::store::{MediaStore, ResultRecord, StoreResult, Upload};
 
 pub(super) fn upload_from_row(row: &PgRow) -> StoreResult<Upload> {
@@ -23,6 +23,9 @@ pub(super) fn upload_from_row(row: &PgRow) -> StoreResult<Upload> {
 }
 
 pub(super) fn result_from_row(row: &PgRow) -> StoreResult<ResultRecord> {
+    let expires_at = get_time(row, "expires_at")?;
+    let saved_at = get::<Option<i64>>(row, "saved_at")?.map(Timestamp::from_millis);
+    let saved_until = get::<Option<i64>>(row, "saved_until")?.map(Timestamp::from_millis);
     Ok(ResultRecord {
         id: get_id(row, "id")?,
         job_id: get_id(row, "job_id")?,
@@ -31,7 +34,10 @@ pub(super) fn result_from_row(row: &PgRow) -> StoreResult<ResultRecord> {
         width: get_u32(row, "width")?,
         height: get_u32(row, "height")?,
         created_at: get_time(row, "created_at")?,
-        expires_at: get_time(row, "expires_at")?,
+        expires_at,
+        saved_at,
+        saved_until,
+        deletes_at: ResultRecord::deadline(expires_at, saved_at, saved_until),
     })
 }
 
@@ -131,5 +137,59 @@ impl MediaStore for PgStore {
         .map_err(internal)?;
         tx.commit().await.map_err(internal)?;
         rows.iter().map(result_from_row).collect()
+    }
+
+    async fn save_result(
+        &self,
+        scope: UserScope,
+        id: ResultId,
+        at: Timestamp,
+        until: Option<Timestamp>,
+    ) -> StoreResult<Option<ResultRecord>> {
+        let mut tx = self.scoped(scope).await?;
+        sqlx::query(
+            "UPDATE results SET saved_at = $1, saved_until = $2
+             WHERE id = $3 AND user_id = $4 AND saved_at IS NULL",
+        )
+        .bind(at.millis())
+        .bind(until.map(Timestamp::millis))
+        .bind(id.as_uuid())
+        .bind(scope.user_id().as_uuid())
+        .execute(&mut *tx)
+        .await
+        .map_err(internal)?;
+        let row = sqlx::query("SELECT * FROM results WHERE id = $1 AND user_id = $2")
+            .bind(id.as_uuid())
+            .bind(scope.user_id().as_uuid())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(internal)?;
+        tx.commit().await.map_err(internal)?;
+        row.as_ref().map(result_from_row).transpose()
+    }
+
+    async fn unsave_result(
+        &self,
+        scope: UserScope,
+        id: ResultId,
+    ) -> StoreResult<Option<ResultRecord>> {
+        let mut tx = self.scoped(scope).await?;
+        sqlx::query(
+            "UPDATE results SET saved_at = NULL, saved_until = NULL
+             WHERE id = $1 AND user_id = $2",
+        )
+        .bind(id.as_uuid())
+        .bind(scope.user_id().as_uuid())
+        .execute(&mut *tx)
+        .await
+        .map_err(internal)?;
+        let row = sqlx::query("SELECT * FROM results WHERE id = $1 AND user_id = $2")
+            .bind(id.as_uuid())
+            .bind(scope.user_id().as_uuid())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(internal)?;
+        tx.commit().await.map_err(internal)?;
+        row.as_ref().map(result_from_row).transpose()
     }
 }

@@ -37,6 +37,7 @@ mod jobs;
 mod ledger;
 mod media;
 mod payments;
+mod plans;
 mod policies;
 mod privacy;
 mod retention;
@@ -121,6 +122,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         11,
         "api keys",
         include_str!("../../../../../migrations/postgres/0011_api_keys.sql"),
+    ),
+    (
+        12,
+        "plans",
+        include_str!("../../../../../migrations/postgres/0012_plans.sql"),
     ),
 ];
 

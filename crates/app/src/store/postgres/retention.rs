@@ -39,7 +39,9 @@ impl RetentionStore for PgStore {
 
     async fn expired_results(&self, now: Timestamp, limit: u32) -> StoreResult<Vec<BlobRow>> {
         let rows = sqlx::query(
-            "SELECT id, user_id, blob_key FROM results WHERE expires_at <= $1
+            // Unsaved results by their 24-hour rule; saved ones by their own deadline.
+            "SELECT id, user_id, blob_key FROM results
+             WHERE (saved_at IS NULL AND expires_at <= $1) OR saved_until <= $1
              ORDER BY expires_at LIMIT $2",
         )
         .bind(now.millis())

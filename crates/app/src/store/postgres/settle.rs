@@ -42,6 +42,12 @@ pub(super) async fn apply(
             amount_refunded,
             currency,
         } => record_refund(tx, payment_intent, *amount_refunded, currency, now).await,
+        PaymentFact::SubscriptionStarted(_)
+        | PaymentFact::InvoicePaid(_)
+        | PaymentFact::InvoiceFailed(_)
+        | PaymentFact::SubscriptionChanged(_) => {
+            Ok((super::plans::apply(tx, fact, now).await?, None))
+        }
         PaymentFact::Nothing => Ok((PaymentOutcome::Ignored, None)),
     }
 }

@@ -1,10 +1,11 @@
 //! Upload and result rows on SQLite. Every query filters on the caller's user id.
 
 use async_trait::async_trait;
+use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 
 use super::{SqliteStore, get, get_id, get_time, get_u32, internal};
-use crate::domain::{ResultId, UploadId, UserScope};
+use crate::domain::{ResultId, Timestamp, UploadId, UserScope};
 use crate::store::{MediaStore, ResultRecord, StoreResult, Upload};
 
 pub(super) fn upload_from_row(row: &SqliteRow) -> StoreResult<Upload> {
@@ -21,6 +22,12 @@ pub(super) fn upload_from_row(row: &SqliteRow) -> StoreResult<Upload> {
 }
 
 pub(super) fn result_from_row(row: &SqliteRow) -> StoreResult<ResultRecord> {
+    let optional_time = |column: &str| -> StoreResult<Option<Timestamp>> {
+        let value: Option<i64> = row.try_get(column).map_err(internal)?;
+        Ok(value.map(Timestamp::from_millis))
+    };
+    let expires_at = get_time(row, "expires_at")?;
+    let (saved_at, saved_until) = (optional_time("saved_at")?, optional_time("saved_until")?);
     Ok(ResultRecord {
         id: get_id(row, "id")?,
         job_id: get_id(row, "job_id")?,
@@ -29,7 +36,10 @@ pub(super) fn result_from_row(row: &SqliteRow) -> StoreResult<ResultRecord> {
         width: get_u32(row, "width")?,
         height: get_u32(row, "height")?,
         created_at: get_time(row, "created_at")?,
-        expires_at: get_time(row, "expires_at")?,
+        expires_at,
+        saved_at,
+        saved_until,
+        deletes_at: ResultRecord::deadline(expires_at, saved_at, saved_until),
     })
 }
 
@@ -118,5 +128,58 @@ impl MediaStore for SqliteStore {
                 .await
                 .map_err(internal)?;
         rows.iter().map(result_from_row).collect()
+    }
+
+    async fn save_result(
+        &self,
+        scope: UserScope,
+        id: ResultId,
+        at: Timestamp,
+        until: Option<Timestamp>,
+    ) -> StoreResult<Option<ResultRecord>> {
+        let mut tx = self.write().await?;
+        sqlx::query(
+            "UPDATE results SET saved_at = ?, saved_until = ?
+             WHERE id = ? AND user_id = ? AND saved_at IS NULL",
+        )
+        .bind(at.millis())
+        .bind(until.map(Timestamp::millis))
+        .bind(id.to_string())
+        .bind(scope.user_id().to_string())
+        .execute(&mut *tx)
+        .await
+        .map_err(internal)?;
+        let row = sqlx::query("SELECT * FROM results WHERE id = ? AND user_id = ?")
+            .bind(id.to_string())
+            .bind(scope.user_id().to_string())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(internal)?;
+        tx.commit().await.map_err(internal)?;
+        row.as_ref().map(result_from_row).transpose()
+    }
+
+    async fn unsave_result(
+        &self,
+        scope: UserScope,
+        id: ResultId,
+    ) -> StoreResult<Option<ResultRecord>> {
+        let mut tx = self.write().await?;
+        sqlx::query(
+            "UPDATE results SET saved_at = NULL, saved_until = NULL WHERE id = ? AND user_id = ?",
+        )
+        .bind(id.to_string())
+        .bind(scope.user_id().to_string())
+        .execute(&mut *tx)
+        .await
+        .map_err(internal)?;
+        let row = sqlx::query("SELECT * FROM results WHERE id = ? AND user_id = ?")
+            .bind(id.to_string())
+            .bind(scope.user_id().to_string())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(internal)?;
+        tx.commit().await.map_err(internal)?;
+        row.as_ref().map(result_from_row).transpose()
     }
 }

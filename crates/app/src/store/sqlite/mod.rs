@@ -11,6 +11,7 @@ mod exports;
 mod jobs;
 mod media;
 mod payments;
+mod plans;
 mod policies;
 mod privacy;
 mod retention;
@@ -91,6 +92,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         11,
         "api keys",
         include_str!("../../../../../migrations/sqlite/0011_api_keys.sql"),
+    ),
+    (
+        12,
+        "plans",
+        include_str!("../../../../../migrations/sqlite/0012_plans.sql"),
     ),
 ];
 

@@ -4,6 +4,11 @@
 use proptest::prelude::*;
 
 use super::*;
+use crate::domain::SubscriptionId;
+use crate::store::{
+    BillingInterval, InvoiceFacts, NewSubscription, Subscription, SubscriptionRef,
+    SubscriptionState, SubscriptionStore,
+};
 
 /// One purchase's final state, without the instants.
 async fn final_state(
@@ -131,6 +136,9 @@ enum Step {
     RefundJob { pick: usize },
     Advance { days: i64 },
     Expire,
+    Subscribe,
+    Invoice { pick: usize, period: u8, event: u8 },
+    EndPlan { pick: usize },
 }
 
 fn step() -> impl Strategy<Value = Step> {
@@ -146,16 +154,50 @@ fn step() -> impl Strategy<Value = Step> {
         any::<usize>().prop_map(|pick| Step::RefundJob { pick }),
         (1..200i64).prop_map(|days| Step::Advance { days }),
         Just(Step::Expire),
+        Just(Step::Subscribe),
+        (any::<usize>(), 0..4u8, 0..3u8).prop_map(|(pick, period, event)| Step::Invoice {
+            pick,
+            period,
+            event
+        }),
+        any::<usize>().prop_map(|pick| Step::EndPlan { pick }),
     ]
 }
 
-/// DESIGN §3's ledger invariant with purchases and refunds mixed into spending, job refunds
-/// and expiry; events repeat (small event-id space) and arrive in any order.
+/// A plan's invoice for `period` (30-day periods from `start`), as `invoice.paid` reports it.
+fn plan_invoice(
+    subscription: &Subscription,
+    scope: UserScope,
+    period: u8,
+    start: Timestamp,
+) -> PaymentFact {
+    let begins = Timestamp::from_millis(start.millis() + i64::from(period) * 30 * 86_400_000);
+    PaymentFact::InvoicePaid(InvoiceFacts {
+        invoice_id: format!("in_{}_{period}", subscription.id),
+        reference: SubscriptionRef {
+            stripe_subscription: Some(format!("sub_{}", subscription.id.as_uuid().simple())),
+            ours: Some(subscription.id),
+            user: Some(scope.user_id().to_string()),
+            plan: Some("monthly".into()),
+        },
+        amount_paid: 900,
+        currency: "eur".into(),
+        period_start: begins,
+        period_end: Timestamp::from_millis(begins.millis() + 30 * 86_400_000),
+    })
+}
+
+/// DESIGN §3's ledger invariant with purchases, refunds and plan invoices mixed into
+/// spending, job refunds and expiry; events repeat (small event-id space) and arrive in any
+/// order; each invoice grants at most once, and a plan ended grants nothing more.
 async fn run_steps(steps: Vec<Step>) -> Result<(), TestCaseError> {
     let db = test_db().await;
     let alice = test_user(&db.store, "alice").await;
     let mut now = Timestamp::now();
+    let start = now;
     let (mut purchases, mut jobs) = (Vec::new(), Vec::new());
+    let mut plans: Vec<Subscription> = Vec::new();
+    let mut paid_invoices = std::collections::BTreeSet::new();
     let fail = |e: StoreError| TestCaseError::fail(e.to_string());
     for (index, step) in steps.into_iter().enumerate() {
         match step {
@@ -218,7 +260,70 @@ async fn run_steps(steps: Vec<Step>) -> Result<(), TestCaseError> {
             Step::Expire => {
                 db.store.expire_lots(now).await.map_err(fail)?;
             }
-            Step::Pay { .. } | Step::Refund { .. } | Step::RefundJob { .. } => {}
+            Step::Subscribe => {
+                let new = NewSubscription {
+                    id: SubscriptionId::new(),
+                    plan_id: "monthly".into(),
+                    tokens: 7,
+                    amount: 900,
+                    currency: "eur".into(),
+                    interval: BillingInterval::Month,
+                    created_at: now,
+                };
+                plans.push(
+                    db.store
+                        .create_subscription(alice, &new)
+                        .await
+                        .map_err(fail)?,
+                );
+            }
+            Step::Invoice {
+                pick,
+                period,
+                event,
+            } if !plans.is_empty() => {
+                let plan = &plans[pick % plans.len()];
+                let key = EventKey {
+                    id: format!("evt_inv_{}_{period}_{event}", plan.id),
+                    kind: "invoice.paid".into(),
+                };
+                let fact = plan_invoice(plan, alice, period, start);
+                let outcome = db
+                    .store
+                    .apply_payment_fact(Some(&key), &fact, now)
+                    .await
+                    .map_err(fail)?;
+                if matches!(outcome, PaymentOutcome::Granted { .. }) {
+                    prop_assert!(
+                        paid_invoices.insert((plan.id, period)),
+                        "invoice {} granted twice",
+                        period
+                    );
+                }
+            }
+            Step::EndPlan { pick } if !plans.is_empty() => {
+                let plan = &plans[pick % plans.len()];
+                let state = SubscriptionState {
+                    reference: SubscriptionRef {
+                        ours: Some(plan.id),
+                        ..SubscriptionRef::default()
+                    },
+                    customer: None,
+                    stripe_status: "canceled".into(),
+                    cancel_at_period_end: false,
+                    period_start: None,
+                    period_end: None,
+                };
+                db.store
+                    .apply_payment_fact(None, &PaymentFact::SubscriptionChanged(state), now)
+                    .await
+                    .map_err(fail)?;
+            }
+            Step::Pay { .. }
+            | Step::Refund { .. }
+            | Step::RefundJob { .. }
+            | Step::Invoice { .. }
+            | Step::EndPlan { .. } => {}
         }
         let totals = db.store.token_totals(alice.user_id()).await.map_err(fail)?;
         prop_assert!(totals.invariant_holds(), "{:?}", totals);
@@ -243,6 +348,17 @@ async fn run_steps(steps: Vec<Step>) -> Result<(), TestCaseError> {
         .count();
     let paid = purchases.len();
     prop_assert!(bought <= paid, "{} lots for {} purchases", bought, paid);
+    let granted = lots
+        .iter()
+        .filter(|l| l.source.starts_with("subscription:"))
+        .count();
+    let grants = db
+        .store
+        .subscription_grants_of(alice, 1000)
+        .await
+        .map_err(fail)?;
+    prop_assert_eq!(grants.len(), paid_invoices.len());
+    prop_assert_eq!(granted, grants.len(), "one lot per granted invoice");
     Ok(())
 }
 
@@ -250,7 +366,7 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
 
     #[test]
-    fn the_ledger_invariant_holds_with_purchases_and_refunds(steps in prop::collection::vec(step(), 1..40)) {
+    fn the_ledger_invariant_holds_with_purchases_refunds_and_plans(steps in prop::collection::vec(step(), 1..40)) {
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
         runtime.block_on(run_steps(steps))?;
     }

@@ -223,6 +223,20 @@ impl PrivacyStore for SqliteStore {
             .await
             .map_err(internal)?
             .rows_affected();
+        // Subscriptions (canceled at Stripe before this) and their grants stay for
+        // accounting, naming no one.
+        let subscriptions =
+            sqlx::query("UPDATE subscriptions SET user_id = NULL WHERE user_id = ?")
+                .bind(&user)
+                .execute(&mut *tx)
+                .await
+                .map_err(internal)?
+                .rows_affected();
+        sqlx::query("UPDATE subscription_grants SET user_id = NULL WHERE user_id = ?")
+            .bind(&user)
+            .execute(&mut *tx)
+            .await
+            .map_err(internal)?;
         sqlx::query("UPDATE admin_audit SET subject_user_id = NULL WHERE subject_user_id = ?")
             .bind(&user)
             .execute(&mut *tx)
@@ -267,6 +281,7 @@ impl PrivacyStore for SqliteStore {
         Ok(ErasureCounts {
             rows,
             purchases_detached: detached,
+            subscriptions_detached: subscriptions,
         })
     }
 }

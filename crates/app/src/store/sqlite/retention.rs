@@ -27,12 +27,18 @@ impl RetentionStore for SqliteStore {
     }
 
     async fn expired_results(&self, now: Timestamp, limit: u32) -> StoreResult<Vec<BlobRow>> {
-        let rows = sqlx::query("SELECT id, user_id, blob_key FROM results WHERE expires_at <= ? ORDER BY expires_at LIMIT ?")
-            .bind(now.millis())
-            .bind(i64::from(limit))
-            .fetch_all(&self.reader)
-            .await
-            .map_err(internal)?;
+        // Unsaved results by their 24-hour rule; saved ones by their own deadline (none: kept).
+        let rows = sqlx::query(
+            "SELECT id, user_id, blob_key FROM results
+             WHERE (saved_at IS NULL AND expires_at <= ?) OR saved_until <= ?
+             ORDER BY expires_at LIMIT ?",
+        )
+        .bind(now.millis())
+        .bind(now.millis())
+        .bind(i64::from(limit))
+        .fetch_all(&self.reader)
+        .await
+        .map_err(internal)?;
         rows.iter()
             .map(|row| {
                 Ok(BlobRow {
