@@ -39,6 +39,8 @@ pub struct SweepReport {
     /// Exports still pending after [`STALE_EXPORT`]: their build was cut short.
     pub exports_failed: u64,
     pub analytics_rows: u64,
+    /// Prompts of jobs that ended without a result, cleared at the result deadline.
+    pub prompts: u64,
 }
 
 /// A background export takes seconds; one pending this long was cut short by a restart.
@@ -145,7 +147,12 @@ impl Sweeper {
             .store
             .purge_usage(now.minus(self.config.analytics_ttl))
             .await?;
+        report.prompts = self
+            .store
+            .forget_stale_prompts(now.minus(self.config.result_ttl))
+            .await?;
         for (kind, count) in [
+            ("prompt", report.prompts),
             ("upload", report.uploads),
             ("result", report.results),
             ("orphan", report.orphans),

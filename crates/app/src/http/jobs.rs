@@ -2,54 +2,68 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use serde_json::{Value, json};
 
 use super::error::ApiJson;
 use super::{ApiError, AppState, Caller};
 use crate::domain::JobId;
-use crate::jobs::JobRequest;
+use crate::backends::catalog::builtin_name;
+use crate::jobs::{JobError, JobRequest};
+use crate::prompts::PromptError;
+use crate::web::i18n::Tr;
 use crate::store::{Job, JobView};
 
-fn style_name(style: atelier_engine::Style) -> &'static str {
-    use atelier_engine::Style;
-    match style {
-        Style::RoughSketch => "Rough sketch",
-        Style::DetailedSketch => "Detailed sketch",
-        Style::LightColor => "Light watercolor",
-        Style::Artistic => "Artistic",
-        Style::Anime => "Anime",
-        Style::Clay3d => "Clay 3D",
-    }
-}
-
-/// `GET /styles`: every enabled style with its token cost. Public.
-pub async fn styles(State(state): State<AppState>) -> Json<Vec<Value>> {
-    let jobs = &state.services.jobs;
+/// `GET /styles`: the styles that can be used now (built-in, and configured ones whose
+/// back-end is healthy) with their token cost and what they take. Public. Names and
+/// descriptions follow `Accept-Language` for configured styles that have them.
+pub async fn styles(State(state): State<AppState>, headers: HeaderMap) -> Json<Vec<Value>> {
+    let lang = Tr::from_headers(&headers).lang();
     Json(
-        atelier_engine::Style::ALL
-            .into_iter()
+        state
+            .services
+            .jobs
+            .catalog()
+            .available()
             .map(|style| {
                 json!({
-                    "id": style.id(),
-                    "name": style_name(style),
-                    "description": style.description(),
-                    "cost": jobs.cost_of(style),
-                    "input": "photo",
+                    "id": style.id,
+                    "name": style.builtin.map_or_else(|| style.label(&lang), |s| builtin_name(s).to_owned()),
+                    "description": style.description(&lang),
+                    "cost": style.cost,
+                    "input": style.input.as_str(),
                 })
             })
             .collect(),
     )
 }
 
-/// `POST /jobs`: 202 with the queued job, or 402 with nothing queued.
+/// `POST /jobs`: 202 with the queued job, or 402 with nothing queued. A prompt the filter
+/// refuses is a 422 `prompt-refused` in the caller's language, and costs nothing.
 pub async fn create_job(
     State(state): State<AppState>,
+    headers: HeaderMap,
     caller: Caller,
     ApiJson(request): ApiJson<JobRequest>,
 ) -> Result<(StatusCode, Json<JobView>), ApiError> {
     let jobs = &state.services.jobs;
-    let job = jobs.create(caller.scope, request).await?;
+    let job = match jobs.create(caller.scope, request).await {
+        Ok(job) => job,
+        Err(JobError::Prompt(error)) => {
+            let tr = Tr::from_headers(&headers);
+            let message = match &error {
+                PromptError::TooLong { max } => tr.t1("prompt-too-long", "max", *max),
+                PromptError::Empty => tr.t("prompt-empty"),
+                PromptError::Refused => tr.t("prompt-refused"),
+            };
+            return Err(ApiError::client(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                error.code(),
+                message,
+            ));
+        }
+        Err(error) => return Err(error.into()),
+    };
     let view = jobs.get(caller.scope, job.id).await?;
     Ok((StatusCode::ACCEPTED, Json(view)))
 }

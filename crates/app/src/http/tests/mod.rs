@@ -9,6 +9,7 @@ mod media;
 mod payments;
 mod policies;
 mod privacy;
+mod prompts;
 mod webhook;
 
 use axum::Router;

@@ -12,6 +12,7 @@ mod payments;
 mod pg;
 mod policies;
 mod privacy;
+mod prompts;
 mod retention;
 mod rls;
 mod service;

@@ -111,6 +111,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "retention",
         include_str!("../../../../../migrations/postgres/0010_retention.sql"),
     ),
+    (
+        13,
+        "prompts",
+        include_str!("../../../../../migrations/postgres/0013_prompts.sql"),
+    ),
 ];
 
 pub struct PgStore {

@@ -81,6 +81,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "retention",
         include_str!("../../../../../migrations/sqlite/0010_retention.sql"),
     ),
+    (
+        13,
+        "prompts",
+        include_str!("../../../../../migrations/sqlite/0013_prompts.sql"),
+    ),
 ];
 
 pub struct SqliteStore {
