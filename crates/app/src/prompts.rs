@@ -107,7 +107,7 @@ fn words(folded: &str) -> (Vec<String>, Vec<String>) {
     let mut words = Vec::new();
     let mut joined = Vec::new();
     let mut single_run = String::new();
-    let mut flush_run = |run: &mut String, joined: &mut Vec<String>| {
+    let flush_run = |run: &mut String, joined: &mut Vec<String>| {
         if run.chars().count() >= 2 {
             joined.push(run.clone());
         }

@@ -142,7 +142,8 @@ impl Backend for Automatic1111Style {
         let call = async {
             let response = api
                 .request(reqwest::Method::POST, path)
-                .json(&body)
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                    .body(body.to_string())
                 .send()
                 .await
                 .map_err(|e| send_error(&e))?;

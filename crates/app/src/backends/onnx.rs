@@ -143,7 +143,7 @@ impl OnnxModel {
                 let view = result
                     .first()
                     .ok_or("the model gave no output")?
-                    .to_array_view::<f32>()
+                    .to_plain_array_view::<f32>()
                     .map_err(|e| format!("the model's output is not f32: {e}"))?;
                 let (c_axis, h_axis, w_axis) = match self.config.layout {
                     Layout::Nchw => (1, 2, 3),

@@ -100,7 +100,8 @@ impl Backend for OpenAiStyle {
                 }
                 api.client
                     .post(format!("{}/v1/images/generations", api.base))
-                    .json(&body)
+                    .header(reqwest::header::CONTENT_TYPE, "application/json")
+                    .body(body.to_string())
             }
             Some(photo) => {
                 let boundary = format!("atelier-{}", uuid::Uuid::new_v4().simple());

@@ -15,14 +15,19 @@ use crate::testing::{photo_png, test_app_with, test_config};
 
 /// A test config with one remote back-end `remote` and one style `dream` on it.
 fn remote_config(kind: &str, url: &str, backend_extra: &str, style_extra: &str) -> Config {
+    let retries = if backend_extra.contains("retries") {
+        ""
+    } else {
+        "retries = 2"
+    };
     let text = format!(
         r#"
 [backends.remote]
 kind = "{kind}"
 url = "{url}"
 timeout = "2s"
-retries = 2
 retry_backoff = "10ms"
+{retries}
 {backend_extra}
 
 [[styles]]

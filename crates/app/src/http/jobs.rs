@@ -18,7 +18,7 @@ use crate::store::{Job, JobView};
 /// back-end is healthy) with their token cost and what they take. Public. Names and
 /// descriptions follow `Accept-Language` for configured styles that have them.
 pub async fn styles(State(state): State<AppState>, headers: HeaderMap) -> Json<Vec<Value>> {
-    let lang = Tr::from_headers(&headers).lang();
+    let lang = requested_language(&headers);
     Json(
         state
             .services
@@ -36,6 +36,19 @@ pub async fn styles(State(state): State<AppState>, headers: HeaderMap) -> Json<V
             })
             .collect(),
     )
+}
+
+/// The first language of `Accept-Language` (`ja` of `ja,en;q=0.8`), else `en-US`. Styles'
+/// labels are looked up in it directly: an operator may label a style in a language the
+/// pages are not translated into yet.
+fn requested_language(headers: &HeaderMap) -> String {
+    headers
+        .get(axum::http::header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(',').next())
+        .map(|tag| tag.split(';').next().unwrap_or("").trim())
+        .filter(|tag| !tag.is_empty() && *tag != "*")
+        .map_or_else(|| "en-US".to_owned(), str::to_owned)
 }
 
 /// `POST /jobs`: 202 with the queued job, or 402 with nothing queued. A prompt the filter
