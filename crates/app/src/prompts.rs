@@ -171,12 +171,14 @@ impl PromptFilter {
         }
         lines.extend(config.forbidden_terms.iter().cloned());
         if let Some(path) = &config.terms_file {
-            let text = std::fs::read_to_string(path).map_err(|e| {
-                format!("cannot read prompts.terms_file {}: {e}", path.display())
-            })?;
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read prompts.terms_file {}: {e}", path.display()))?;
             lines.extend(text.lines().map(str::to_owned));
         }
-        Ok(PromptFilter::new(lines.iter().map(String::as_str), config.max_chars))
+        Ok(PromptFilter::new(
+            lines.iter().map(String::as_str),
+            config.max_chars,
+        ))
     }
 
     /// A filter of `terms` (list syntax; blank lines and `#` comments skipped).
@@ -241,7 +243,9 @@ impl PromptFilter {
                         }))
                     || (sequence.len() > 1
                         && (2..=sequence.len() + 2).any(|n| {
-                            words.windows(n).any(|window| same_word(&window.concat(), &together))
+                            words
+                                .windows(n)
+                                .any(|window| same_word(&window.concat(), &together))
                         }))
             }
         })

@@ -20,9 +20,9 @@ const REFUSED: &[&str] = &[
     "$ex",
     "p0rn star",
     "pornographic photo",
-    "ｎｕｄｅ portrait",          // full width
-    "nüde portrait",             // accent
-    "nu\u{200B}de",              // zero-width space
+    "ｎｕｄｅ portrait", // full width
+    "nüde portrait",     // accent
+    "nu\u{200B}de",      // zero-width space
     "child porn",
     "childporn",
     "child-porn",
@@ -34,9 +34,9 @@ const REFUSED: &[&str] = &[
     "lolicon drawing",
     // Japanese
     "ヌードの女性",
-    "ﾇｰﾄﾞ写真",                  // half-width katakana
-    "ぬーど",                     // hiragana
-    "ヌ・ー・ド",                 // punctuation between letters
+    "ﾇｰﾄﾞ写真",    // half-width katakana
+    "ぬーど",     // hiragana
+    "ヌ・ー・ド", // punctuation between letters
     "全裸の肖像画",
     "エロい絵",
     "児童ポルノ",
@@ -67,13 +67,13 @@ const ALLOWED: &[&str] = &[
     "Matsuo Bashō reading a haiku",
     // Japanese
     "桜の下の女の子の肖像",
-    "裸足の子ども",                // barefoot
-    "カロリー控えめのケーキ",      // contains ロリ inside カロリー
-    "ミケランジェロ風の彫刻",      // contains ジェロ (small ェ), not エロ
+    "裸足の子ども",           // barefoot
+    "カロリー控えめのケーキ", // contains ロリ inside カロリー
+    "ミケランジェロ風の彫刻", // contains ジェロ (small ェ), not エロ
     "猫のイラスト",
     // Korean
     "벚꽃 아래 소녀의 초상화",
-    "전성기의 가수",               // contains 성기 inside 전성기 (heyday)
+    "전성기의 가수", // contains 성기 inside 전성기 (heyday)
     "고양이 수채화",
 ];
 
@@ -108,7 +108,10 @@ fn an_operator_term_works_like_the_shipped_ones() {
     };
     let filter = PromptFilter::from_config(&config).expect("filter");
 
-    assert_eq!(filter.check("Dragons over a lake"), Err(PromptError::Refused));
+    assert_eq!(
+        filter.check("Dragons over a lake"),
+        Err(PromptError::Refused)
+    );
     assert_eq!(filter.check("a r3d-panda"), Err(PromptError::Refused));
     assert_eq!(filter.check("a RED PANDA"), Err(PromptError::Refused));
     assert_eq!(filter.check("これは禁止語です"), Err(PromptError::Refused));
@@ -126,7 +129,10 @@ fn empty_and_overlong_prompts_are_refused_before_the_list() {
         filter.check("ねこねこねこねこねこね"),
         Err(PromptError::TooLong { max: 10 })
     );
-    assert_eq!(filter.check("  ねこねこねこねこね  "), Ok("ねこねこねこねこね"));
+    assert_eq!(
+        filter.check("  ねこねこねこねこね  "),
+        Ok("ねこねこねこねこね")
+    );
 }
 
 #[test]

@@ -92,7 +92,8 @@ impl Services {
             config.retention.upload_ttl,
         );
         let catalog = Arc::new(Catalog::from_config(&config).map_err(anyhow::Error::msg)?);
-        let filter = Arc::new(PromptFilter::from_config(&config.prompts).map_err(anyhow::Error::msg)?);
+        let filter =
+            Arc::new(PromptFilter::from_config(&config.prompts).map_err(anyhow::Error::msg)?);
         let generators = Generators {
             catalog: catalog.clone(),
             limits: limits.clone(),

@@ -59,7 +59,10 @@ impl Automatic1111Api {
             progress: f32,
         }
         let response = self
-            .request(reqwest::Method::GET, "/sdapi/v1/progress?skip_current_image=true")
+            .request(
+                reqwest::Method::GET,
+                "/sdapi/v1/progress?skip_current_image=true",
+            )
             .send()
             .await
             .ok()?;
@@ -126,7 +129,8 @@ fn size_near(photo: &[u8], edge: u32) -> (u32, u32) {
         return (512, 512);
     };
     let long = w.max(h).max(1);
-    let scale = |side: u32| ((u64::from(side) * u64::from(edge) / u64::from(long)) as u32 / 8).max(8) * 8;
+    let scale =
+        |side: u32| ((u64::from(side) * u64::from(edge) / u64::from(long)) as u32 / 8).max(8) * 8;
     (scale(w), scale(h))
 }
 
@@ -143,7 +147,7 @@ impl Backend for Automatic1111Style {
             let response = api
                 .request(reqwest::Method::POST, path)
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
-                    .body(body.to_string())
+                .body(body.to_string())
                 .send()
                 .await
                 .map_err(|e| send_error(&e))?;

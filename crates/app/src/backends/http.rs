@@ -25,7 +25,10 @@ pub fn send_error(error: &reqwest::Error) -> BackendError {
 }
 
 /// The body of a successful answer, or the error its status means.
-pub async fn body_of(response: reqwest::Response, max_bytes: usize) -> Result<Vec<u8>, BackendError> {
+pub async fn body_of(
+    response: reqwest::Response,
+    max_bytes: usize,
+) -> Result<Vec<u8>, BackendError> {
     let status = response.status();
     let mut response = response;
     let mut body = Vec::new();

@@ -81,13 +81,26 @@ fn node(op: &str, inputs: &[&str], output: &str, attribute: Vec<AttributeProto>)
 /// NHWC; `side` fixes the input's height and width when given.
 fn conv_model(weights: Vec<f32>, bias: Vec<f32>, k: i64, nhwc: bool, side: Option<i64>) -> Vec<u8> {
     let pad = k / 2;
-    let conv_attrs = vec![ints("kernel_shape", &[k, k]), ints("pads", &[pad, pad, pad, pad])];
+    let conv_attrs = vec![
+        ints("kernel_shape", &[k, k]),
+        ints("pads", &[pad, pad, pad, pad]),
+    ];
     let (nodes, input_dims) = if nhwc {
         (
             vec![
-                node("Transpose", &["x"], "x_nchw", vec![ints("perm", &[0, 3, 1, 2])]),
+                node(
+                    "Transpose",
+                    &["x"],
+                    "x_nchw",
+                    vec![ints("perm", &[0, 3, 1, 2])],
+                ),
                 node("Conv", &["x_nchw", "w", "b"], "y_nchw", conv_attrs),
-                node("Transpose", &["y_nchw"], "y", vec![ints("perm", &[0, 2, 3, 1])]),
+                node(
+                    "Transpose",
+                    &["y_nchw"],
+                    "y",
+                    vec![ints("perm", &[0, 2, 3, 1])],
+                ),
             ],
             vec![Some(1), side, side, Some(3)],
         )
@@ -186,7 +199,12 @@ model = "{}"
     );
     let config_path = dir.join("atelier.toml");
     std::fs::write(&config_path, toml).expect("write config");
-    Config::load(Some(&config_path), std::iter::empty(), &Overrides::default()).expect("config")
+    Config::load(
+        Some(&config_path),
+        std::iter::empty(),
+        &Overrides::default(),
+    )
+    .expect("config")
 }
 
 fn source_image(width: u32, height: u32) -> (Vec<u8>, image::RgbImage) {

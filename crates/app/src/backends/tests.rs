@@ -81,7 +81,10 @@ async fn generate_with(
 }
 
 fn basic(user: &str, password: &str) -> String {
-    format!("Basic {}", http::encode_base64(format!("{user}:{password}").as_bytes()))
+    format!(
+        "Basic {}",
+        http::encode_base64(format!("{user}:{password}").as_bytes())
+    )
 }
 
 #[tokio::test]
@@ -110,7 +113,10 @@ async fn img2img_sends_the_documented_fields_and_its_answer_is_ingested_with_pro
     assert_eq!(body["seed"], 42);
     assert_eq!(body["steps"], 12);
     assert_eq!(body["cfg_scale"], 6.5);
-    assert_eq!((body["width"].clone(), body["height"].clone()), (64.into(), 48.into()));
+    assert_eq!(
+        (body["width"].clone(), body["height"].clone()),
+        (64.into(), 48.into())
+    );
     assert_eq!(body["sampler_name"], "Euler a");
     let strength = body["denoising_strength"].as_f64().expect("a number");
     assert!((strength - 0.4).abs() < 1e-6);
@@ -143,12 +149,7 @@ async fn txt2img_is_used_without_a_photo_and_progress_is_polled() {
 #[tokio::test]
 async fn a_slow_answer_times_out_and_the_retries_stop() {
     let fake = FakeRemote::start(vec![Answer::Slow(Duration::from_secs(5))]).await;
-    let config = remote_config(
-        "automatic1111",
-        &fake.url,
-        "",
-        "",
-    );
+    let config = remote_config("automatic1111", &fake.url, "", "");
     let mut config = config;
     if let Some(backend) = config.backends.get_mut("remote") {
         backend.timeout = Duration::from_millis(200);
@@ -168,9 +169,18 @@ async fn server_errors_are_retried_then_given_up_and_a_429_then_an_image_succeed
     let failing = FakeRemote::start(vec![Answer::Status(503)]).await;
     let recovering = FakeRemote::start(vec![Answer::Status(429), Answer::Image(8, 8)]).await;
 
-    let failed = generate(&catalog(&remote_config("automatic1111", &failing.url, "", "")), None, Some("x")).await;
-    let recovered =
-        generate(&catalog(&remote_config("automatic1111", &recovering.url, "", "")), None, Some("x")).await;
+    let failed = generate(
+        &catalog(&remote_config("automatic1111", &failing.url, "", "")),
+        None,
+        Some("x"),
+    )
+    .await;
+    let recovered = generate(
+        &catalog(&remote_config("automatic1111", &recovering.url, "", "")),
+        None,
+        Some("x"),
+    )
+    .await;
 
     assert!(matches!(failed, Err(BackendError::Server(503))));
     assert_eq!(failing.hits(), 3);
@@ -185,7 +195,10 @@ async fn a_refused_request_is_not_retried() {
 
     let output = generate(&catalog, None, Some("x")).await;
 
-    assert!(matches!(output, Err(BackendError::Rejected { status: 400, .. })));
+    assert!(matches!(
+        output,
+        Err(BackendError::Rejected { status: 400, .. })
+    ));
     assert_eq!(fake.hits(), 1);
     assert!(catalog.get("dream").expect("style").available());
 }
@@ -250,7 +263,12 @@ async fn an_unreachable_backend_is_a_connection_fault() {
 #[tokio::test]
 async fn the_concurrency_limit_holds_calls_back() {
     let fake = FakeRemote::start(vec![Answer::Slow(Duration::from_millis(200))]).await;
-    let config = remote_config("openai", &fake.url, "api_key = \"k\"\nmax_concurrency = 1", "");
+    let config = remote_config(
+        "openai",
+        &fake.url,
+        "api_key = \"k\"\nmax_concurrency = 1",
+        "",
+    );
     let catalog = catalog(&config);
 
     let (a, b, c) = tokio::join!(
@@ -299,7 +317,10 @@ async fn openai_edits_send_the_photo_as_multipart_image_array() {
     assert!(output.is_ok());
     let seen = &fake.seen()[0];
     assert_eq!(seen.path, "/v1/images/edits");
-    assert!(seen.header("content-type").starts_with("multipart/form-data; boundary="));
+    assert!(
+        seen.header("content-type")
+            .starts_with("multipart/form-data; boundary=")
+    );
     let body = &seen.body;
     let has = |needle: &[u8]| body.windows(needle.len()).any(|w| w == needle);
     assert!(has(b"name=\"image[]\"; filename=\"photo.png\""));
@@ -317,7 +338,11 @@ fn an_answer_that_is_not_an_image_is_refused_by_the_safe_ingest() {
         ..Limits::default()
     };
 
-    let garbage = finish(Generated::Untrusted(b"GIF89a....".to_vec()), "s", &Limits::default());
+    let garbage = finish(
+        Generated::Untrusted(b"GIF89a....".to_vec()),
+        "s",
+        &Limits::default(),
+    );
     let oversized = finish(Generated::Untrusted(png(64, 64)), "s", &too_big);
 
     assert!(matches!(garbage, Err(BackendError::BadOutput(_))));
@@ -371,17 +396,30 @@ async fn a_prompt_job_stores_a_marked_png_and_keeps_its_prompt() {
         .create(ann, prompt_job("a lighthouse"))
         .await
         .expect("queued");
-    let worked = app.services.worker("w".into()).run_once().await.expect("run");
+    let worked = app
+        .services
+        .worker("w".into())
+        .run_once()
+        .await
+        .expect("run");
     let view = app.services.jobs.get(ann, job.id).await.expect("job");
     let result = view.job.result_id.expect("a result");
-    let (_, bytes) = app.services.media.result_bytes(ann, result).await.expect("download");
+    let (_, bytes) = app
+        .services
+        .media
+        .result_bytes(ann, result)
+        .await
+        .expect("download");
 
     assert!(worked);
     assert_eq!(view.job.status, JobStatus::Succeeded);
     assert_eq!(view.job.prompt.as_deref(), Some("a lighthouse"));
     assert_eq!(balance(&app, ann).await, before - 2, "the style costs 2");
     assert!(String::from_utf8_lossy(&bytes).contains("trainedAlgorithmicMedia"));
-    assert_eq!(fake.seen()[0].json()["prompt"], "oil painting of a lighthouse");
+    assert_eq!(
+        fake.seen()[0].json()["prompt"],
+        "oil painting of a lighthouse"
+    );
 }
 
 #[tokio::test]
@@ -397,7 +435,11 @@ async fn a_failing_backend_fails_the_job_and_refunds_the_tokens() {
         .await
         .expect("queued");
     let spent = balance(&app, ann).await;
-    app.services.worker("w".into()).run_once().await.expect("run");
+    app.services
+        .worker("w".into())
+        .run_once()
+        .await
+        .expect("run");
     let view = app.services.jobs.get(ann, job.id).await.expect("job");
 
     assert_eq!(spent, before - 2);
@@ -412,8 +454,17 @@ async fn a_garbage_image_fails_the_job_and_refunds_the_tokens() {
     let (app, ann) = funded_app(remote_config("openai", &fake.url, "api_key = \"k\"", "")).await;
     let before = balance(&app, ann).await;
 
-    let job = app.services.jobs.create(ann, prompt_job("a fox")).await.expect("queued");
-    app.services.worker("w".into()).run_once().await.expect("run");
+    let job = app
+        .services
+        .jobs
+        .create(ann, prompt_job("a fox"))
+        .await
+        .expect("queued");
+    app.services
+        .worker("w".into())
+        .run_once()
+        .await
+        .expect("run");
     let view = app.services.jobs.get(ann, job.id).await.expect("job");
 
     assert_eq!(view.job.status, JobStatus::Failed);
@@ -427,12 +478,23 @@ async fn a_refused_prompt_spends_nothing_queues_nothing_and_sends_nothing() {
     let (app, ann) = funded_app(remote_config("automatic1111", &fake.url, "", "")).await;
     let before = balance(&app, ann).await;
 
-    let refused = app.services.jobs.create(ann, prompt_job("ヌード portrait")).await;
-    let worked = app.services.worker("w".into()).run_once().await.expect("run");
+    let refused = app
+        .services
+        .jobs
+        .create(ann, prompt_job("ヌード portrait"))
+        .await;
+    let worked = app
+        .services
+        .worker("w".into())
+        .run_once()
+        .await
+        .expect("run");
 
     assert!(matches!(
         refused,
-        Err(crate::jobs::JobError::Prompt(crate::prompts::PromptError::Refused))
+        Err(crate::jobs::JobError::Prompt(
+            crate::prompts::PromptError::Refused
+        ))
     ));
     assert!(!worked, "nothing was queued");
     assert_eq!(balance(&app, ann).await, before);
@@ -455,24 +517,61 @@ async fn inputs_must_fit_the_style() {
         .expect("upload");
     let jobs = &app.services.jobs;
 
-    let no_prompt = jobs.create(ann, JobRequest { style: "dream".into(), ..JobRequest::default() }).await;
+    let no_prompt = jobs
+        .create(
+            ann,
+            JobRequest {
+                style: "dream".into(),
+                ..JobRequest::default()
+            },
+        )
+        .await;
     let with_photo = jobs
-        .create(ann, JobRequest { upload_id: Some(upload.id), ..prompt_job("a fox") })
+        .create(
+            ann,
+            JobRequest {
+                upload_id: Some(upload.id),
+                ..prompt_job("a fox")
+            },
+        )
         .await;
     let prompt_on_builtin = jobs
         .create(
             ann,
-            JobRequest { upload_id: Some(upload.id), style: "anime".into(), prompt: Some("x".into()), ..JobRequest::default() },
+            JobRequest {
+                upload_id: Some(upload.id),
+                style: "anime".into(),
+                prompt: Some("x".into()),
+                ..JobRequest::default()
+            },
         )
         .await;
     let builtin_without_photo = jobs
-        .create(ann, JobRequest { style: "anime".into(), ..JobRequest::default() })
+        .create(
+            ann,
+            JobRequest {
+                style: "anime".into(),
+                ..JobRequest::default()
+            },
+        )
         .await;
 
-    assert!(matches!(no_prompt, Err(crate::jobs::JobError::PromptRequired)));
-    assert!(matches!(with_photo, Err(crate::jobs::JobError::PhotoNotAccepted)));
-    assert!(matches!(prompt_on_builtin, Err(crate::jobs::JobError::PromptNotAccepted)));
-    assert!(matches!(builtin_without_photo, Err(crate::jobs::JobError::PhotoRequired)));
+    assert!(matches!(
+        no_prompt,
+        Err(crate::jobs::JobError::PromptRequired)
+    ));
+    assert!(matches!(
+        with_photo,
+        Err(crate::jobs::JobError::PhotoNotAccepted)
+    ));
+    assert!(matches!(
+        prompt_on_builtin,
+        Err(crate::jobs::JobError::PromptNotAccepted)
+    ));
+    assert!(matches!(
+        builtin_without_photo,
+        Err(crate::jobs::JobError::PhotoRequired)
+    ));
 }
 
 /// The per-job overhead of the back-end layer: the same engine job run directly (decode,
@@ -486,7 +585,7 @@ async fn backend_layer_overhead() {
     let catalog = Catalog::builtin(1);
     let photo = photo_png(512, 512);
     let style = catalog.get("rough-sketch").expect("style").clone();
-    let rounds = 30;
+    let rounds = 60;
     let mut direct = Vec::new();
     let mut layered = Vec::new();
     for _ in 0..rounds {
@@ -518,20 +617,59 @@ async fn backend_layer_overhead() {
             seed: 0,
             progress: &progress,
         };
-        let output = style.guard.call(|| style.backend.generate(&request)).await.expect("generate");
-        let limits = Limits::default();
-        tokio::task::spawn_blocking(move || finish(output, "rough-sketch", &limits).expect("finish"))
+        let output = style
+            .guard
+            .call(|| style.backend.generate(&request))
             .await
-            .expect("join");
+            .expect("generate");
+        let limits = Limits::default();
+        tokio::task::spawn_blocking(move || {
+            finish(output, "rough-sketch", &limits).expect("finish")
+        })
+        .await
+        .expect("join");
         layered.push(started.elapsed());
     }
+    let mut differences: Vec<f64> = direct
+        .iter()
+        .zip(&layered)
+        .map(|(d, l)| l.as_secs_f64() - d.as_secs_f64())
+        .collect();
+    differences.sort_by(f64::total_cmp);
     direct.sort();
     layered.sort();
-    let (d, l) = (direct[rounds / 2], layered[rounds / 2]);
     println!(
-        "512² rough-sketch, median of {rounds}: direct {:.2} ms, through the back-end layer {:.2} ms, overhead {:.3} ms",
-        d.as_secs_f64() * 1e3,
-        l.as_secs_f64() * 1e3,
-        (l.as_secs_f64() - d.as_secs_f64()) * 1e3
+        "512² rough-sketch, median of {rounds}: direct {:.2} ms, through the back-end layer {:.2} ms, median paired difference {:.3} ms",
+        direct[rounds / 2].as_secs_f64() * 1e3,
+        layered[rounds / 2].as_secs_f64() * 1e3,
+        differences[rounds / 2] * 1e3
+    );
+
+    // The layer alone: a back-end that does nothing, through the guard and the trait.
+    struct Nothing;
+    #[async_trait::async_trait]
+    impl Backend for Nothing {
+        async fn generate(&self, _: &Generation<'_>) -> Result<Generated, BackendError> {
+            Ok(Generated::Untrusted(Vec::new()))
+        }
+    }
+    let guard = Guard::new("nothing", crate::config::BackendLimits::default());
+    let backend: std::sync::Arc<dyn Backend> = std::sync::Arc::new(Nothing);
+    let (progress, _) = watch::channel(0.0);
+    let request = Generation {
+        photo: Some(&photo),
+        prompt: None,
+        intensity: 0.5,
+        seed: 0,
+        progress: &progress,
+    };
+    let calls = 100_000u32;
+    let started = std::time::Instant::now();
+    for _ in 0..calls {
+        let _ = guard.call(|| backend.generate(&request)).await;
+    }
+    println!(
+        "guard + trait call with a no-op back-end: {:.2} µs per call",
+        started.elapsed().as_secs_f64() * 1e6 / f64::from(calls)
     );
 }

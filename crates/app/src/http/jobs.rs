@@ -7,12 +7,12 @@ use serde_json::{Value, json};
 
 use super::error::ApiJson;
 use super::{ApiError, AppState, Caller};
-use crate::domain::JobId;
 use crate::backends::catalog::builtin_name;
+use crate::domain::JobId;
 use crate::jobs::{JobError, JobRequest};
 use crate::prompts::PromptError;
-use crate::web::i18n::Tr;
 use crate::store::{Job, JobView};
+use crate::web::i18n::Tr;
 
 /// `GET /styles`: the styles that can be used now (built-in, and configured ones whose
 /// back-end is healthy) with their token cost and what they take. Public. Names and

@@ -177,7 +177,9 @@ impl Worker {
             .catalog
             .get(&job.style)
             .cloned()
-            .ok_or_else(|| RunError::Permanent(format!("style `{}` is no longer offered", job.style)))?;
+            .ok_or_else(|| {
+                RunError::Permanent(format!("style `{}` is no longer offered", job.style))
+            })?;
         let wrapped = self.store.wrapped_key(job.user_id).await?;
         let photo = match job.upload_id {
             Some(upload_id) => {
@@ -203,17 +205,15 @@ impl Worker {
             progress: &progress,
         };
         let heartbeat = self.keep_lease(job, progress_seen);
-        let output = style
-            .guard
-            .call(|| style.backend.generate(&request))
-            .await;
+        let output = style.guard.call(|| style.backend.generate(&request)).await;
         heartbeat.abort();
         let output = output?;
         let (limits, style_id) = (self.generators.limits.clone(), style.id.clone());
-        let (width, height, bytes) =
-            tokio::task::spawn_blocking(move || crate::backends::finish(output, &style_id, &limits))
-                .await
-                .map_err(|e| RunError::Transient(e.to_string()))??;
+        let (width, height, bytes) = tokio::task::spawn_blocking(move || {
+            crate::backends::finish(output, &style_id, &limits)
+        })
+        .await
+        .map_err(|e| RunError::Transient(e.to_string()))??;
         self.beat(job, 0.9).await?;
 
         let now = Timestamp::now();
@@ -293,7 +293,10 @@ impl Worker {
                 let now_at = if value > 0.1 { value } else { 0.5 }.max(reported);
                 reported = now_at;
                 let until = Timestamp::now().plus(lease);
-                if !matches!(store.heartbeat_job(id, &name, now_at, until).await, Ok(true)) {
+                if !matches!(
+                    store.heartbeat_job(id, &name, now_at, until).await,
+                    Ok(true)
+                ) {
                     break;
                 }
             }

@@ -142,8 +142,15 @@ pub async fn studio_submit(
     };
     if let Err(error) = state.services.jobs.check(caller.scope, &precheck) {
         let (status, message) = job_error_text(&tr, &error);
-        return studio_page_with(&state, tr.clone(), caller.scope, status, Some(message), prompt)
-            .await;
+        return studio_page_with(
+            &state,
+            tr.clone(),
+            caller.scope,
+            status,
+            Some(message),
+            prompt,
+        )
+        .await;
     }
     let upload = match file {
         None if prompt_given => None,
@@ -198,8 +205,15 @@ pub async fn studio_submit(
                     .delete_upload(caller.scope, upload.id)
                     .await;
             }
-            studio_page_with(&state, tr.clone(), caller.scope, status, Some(message), prompt)
-                .await
+            studio_page_with(
+                &state,
+                tr.clone(),
+                caller.scope,
+                status,
+                Some(message),
+                prompt,
+            )
+            .await
         }
     }
 }

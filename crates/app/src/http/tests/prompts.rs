@@ -31,15 +31,18 @@ cost = 2
 }
 
 fn with_language(mut request: Request<Body>, lang: &str) -> Request<Body> {
-    request.headers_mut().insert(
-        header::ACCEPT_LANGUAGE,
-        lang.parse().expect("header value"),
-    );
+    request
+        .headers_mut()
+        .insert(header::ACCEPT_LANGUAGE, lang.parse().expect("header value"));
     request
 }
 
 async fn balance(router: &Router, token: &str) -> i64 {
-    let me = send(router, request(Method::GET, "/api/v1/me", Some(token), None)).await;
+    let me = send(
+        router,
+        request(Method::GET, "/api/v1/me", Some(token), None),
+    )
+    .await;
     me.json()["balance"].as_i64().expect("balance")
 }
 
@@ -130,11 +133,18 @@ async fn a_refused_prompt_is_a_422_in_plain_words_and_spends_nothing() {
 
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(refused.code(), "prompt-refused");
-    let message = refused.json()["error"]["message"].as_str().unwrap_or_default().to_owned();
+    let message = refused.json()["error"]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
     assert!(message.contains("No token was spent"), "{message}");
     assert_eq!(too_long.code(), "prompt-too-long");
     assert_eq!(missing.code(), "prompt-required");
     assert_eq!(balance(&router, &token).await, before);
-    let jobs = send(&router, request(Method::GET, "/api/v1/jobs", Some(&token), None)).await;
+    let jobs = send(
+        &router,
+        request(Method::GET, "/api/v1/jobs", Some(&token), None),
+    )
+    .await;
     assert_eq!(jobs.json(), json!([]));
 }

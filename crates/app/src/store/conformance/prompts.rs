@@ -123,7 +123,11 @@ async fn prompts_of_jobs_without_results_are_cleared_at_the_result_deadline(db: 
         .forget_stale_prompts(now.plus(std::time::Duration::from_secs(1)))
         .await
         .expect("sweep");
-    let failed_after = store.job(alice, failed.id).await.expect("read").expect("job");
+    let failed_after = store
+        .job(alice, failed.id)
+        .await
+        .expect("read")
+        .expect("job");
     let succeeded_after = store
         .job(alice, succeeded.id)
         .await
