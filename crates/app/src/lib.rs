@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod analytics;
+pub mod backends;
 pub mod billing;
 pub mod blobs;
 pub mod cli;
@@ -17,6 +18,7 @@ pub mod mail_compose;
 pub mod media;
 pub mod policies;
 pub mod privacy;
+pub mod prompts;
 pub mod server;
 pub mod services;
 pub mod storage;

@@ -6,16 +6,18 @@ use std::sync::Arc;
 use atelier_engine::Limits;
 
 use crate::accounts::Accounts;
+use crate::backends::Catalog;
 use crate::billing::Billing;
 use crate::blobs::{Blobs, MasterKey};
 use crate::config::Config;
 use crate::jobs::Jobs;
-use crate::jobs::worker::Worker;
+use crate::jobs::worker::{Generators, Worker};
 use crate::mail::{Mailer, Relay};
 use crate::mail_compose::Composer;
 use crate::media::Media;
 use crate::policies::Policies;
 use crate::privacy::Privacy;
+use crate::prompts::PromptFilter;
 use crate::store::{self, Store};
 use crate::sweeper::Sweeper;
 
@@ -31,6 +33,8 @@ pub struct Services {
     pub billing: Billing,
     pub privacy: Privacy,
     pub policies: Policies,
+    /// The style catalog and the caps remote output is decoded under.
+    pub generators: Generators,
 }
 
 impl Services {
@@ -64,7 +68,8 @@ impl Services {
     }
 
     /// Builds the services over an opened store and blob storage; fails only on settings
-    /// that cannot work (a malformed SMTP URL or sender).
+    /// that cannot work (a malformed SMTP URL or sender, a style whose back-end or model is
+    /// unusable: the error names the style).
     pub fn assemble(
         config: Config,
         store: Arc<dyn Store>,
@@ -85,14 +90,21 @@ impl Services {
         let media = Media::new(
             store.clone(),
             blobs.clone(),
-            limits,
+            limits.clone(),
             config.retention.upload_ttl,
         )
         .with_save_rule(crate::media::SaveRule {
             allowed: config.retention.allow_save,
             ttl: config.retention.saved_ttl,
         });
-        let jobs = Jobs::new(store.clone(), config.tokens.default_cost);
+        let catalog = Arc::new(Catalog::from_config(&config).map_err(anyhow::Error::msg)?);
+        let filter =
+            Arc::new(PromptFilter::from_config(&config.prompts).map_err(anyhow::Error::msg)?);
+        let generators = Generators {
+            catalog: catalog.clone(),
+            limits: limits.clone(),
+        };
+        let jobs = Jobs::new(store.clone(), catalog, filter);
         let mailer = Mailer::from_config(&config.smtp)?;
         let billing = Billing::new(store.clone(), config.stripe.clone());
         let privacy = Privacy::new(
@@ -113,6 +125,7 @@ impl Services {
             billing,
             privacy,
             policies,
+            generators,
         })
     }
 
@@ -121,6 +134,7 @@ impl Services {
         Worker::new(
             self.store.clone(),
             self.blobs.clone(),
+            self.generators.clone(),
             self.config.jobs.clone(),
             self.config.retention.result_ttl,
             name,

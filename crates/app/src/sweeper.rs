@@ -48,6 +48,8 @@ pub struct SweepReport {
     pub unconfirmed_accounts: u64,
     /// `Idempotency-Key` records older than 24 hours.
     pub idempotency_rows: u64,
+    /// Prompts of jobs that ended without a result, cleared at the result deadline.
+    pub prompts: u64,
 }
 
 /// A background export takes seconds; one pending this long was cut short by a restart.
@@ -166,8 +168,13 @@ impl Sweeper {
             .store
             .purge_idempotency_keys(now.minus(crate::http::idempotency::TTL))
             .await?;
+        report.prompts = self
+            .store
+            .forget_stale_prompts(now.minus(self.config.result_ttl))
+            .await?;
         for (kind, count) in [
             ("idempotency", report.idempotency_rows),
+            ("prompt", report.prompts),
             ("upload", report.uploads),
             ("result", report.results),
             ("orphan", report.orphans),

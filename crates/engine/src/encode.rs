@@ -24,6 +24,9 @@ pub struct EncodeOptions {
     pub quality: u8,
     /// The style the image was rendered in, recorded in the provenance packet.
     pub style: Style,
+    /// Recorded instead of `style`'s id when set: the service's model-backed styles (ONNX or
+    /// remote generators) are not engine styles but their output is marked all the same.
+    pub style_id: Option<String>,
 }
 
 impl EncodeOptions {
@@ -33,7 +36,14 @@ impl EncodeOptions {
             format,
             quality: 90,
             style,
+            style_id: None,
         }
+    }
+
+    /// Records `id` as the style in the provenance packet (see [`EncodeOptions::style_id`]).
+    pub fn with_style_id(mut self, id: impl Into<String>) -> Self {
+        self.style_id = Some(id.into());
+        self
     }
 }
 
@@ -61,7 +71,7 @@ pub fn encode(image: &RgbImage, opts: &EncodeOptions) -> Result<Vec<u8>, EncodeE
             max,
         });
     }
-    let packet = xmp::provenance_packet(opts.style);
+    let packet = xmp::provenance_packet(opts.style_id.as_deref().unwrap_or(opts.style.id()));
     match opts.format {
         Format::Png => encode_png(image, &packet),
         Format::Jpeg => encode_jpeg(image, opts.quality, &packet),

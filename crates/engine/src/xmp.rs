@@ -5,7 +5,9 @@
 //! with which style. It holds no timestamp, user or input data: the same style and engine
 //! version always give the same bytes, so outputs stay deterministic and leak nothing.
 
-use crate::{ENGINE_VERSION, Style};
+use crate::ENGINE_VERSION;
+#[cfg(test)]
+use crate::Style;
 
 /// IPTC NewsCodes term for "created by a trained algorithm from sampled content".
 pub(crate) const TRAINED_ALGORITHMIC_MEDIA: &str =
@@ -16,9 +18,11 @@ pub(crate) const TRAINED_ALGORITHMIC_MEDIA: &str =
 pub(crate) const ATELIER_NS: &str = "https://atelier.invalid/ns/1.0/";
 
 /// Builds the XMP packet (UTF-8, with the standard `<?xpacket?>` wrapper) for an output
-/// rendered in `style`.
-pub(crate) fn provenance_packet(style: Style) -> String {
-    // Style ids and the version are fixed ASCII words, so no XML escaping is needed.
+/// rendered in the style `style_id`.
+pub(crate) fn provenance_packet(style_id: &str) -> String {
+    // The version is a fixed ASCII word; style ids may come from a service's config, so they
+    // are escaped for an XML attribute.
+    let style = escape_attribute(style_id);
     format!(
         concat!(
             "<?xpacket begin=\"\u{feff}\" id=\"W5M0MpCehiHzreSzNTczkc9d\"?>\n",
@@ -39,8 +43,24 @@ pub(crate) fn provenance_packet(style: Style) -> String {
         ns = ATELIER_NS,
         source = TRAINED_ALGORITHMIC_MEDIA,
         version = ENGINE_VERSION,
-        style = style.id(),
+        style = style,
     )
+}
+
+fn escape_attribute(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -49,7 +69,7 @@ mod tests {
 
     #[test]
     fn packet_names_the_source_type_tool_and_style() {
-        let packet = provenance_packet(Style::Anime);
+        let packet = provenance_packet(Style::Anime.id());
         assert!(packet.contains(TRAINED_ALGORITHMIC_MEDIA));
         assert!(packet.contains("atelier:Style=\"anime\""));
         assert!(packet.contains(&format!("xmp:CreatorTool=\"Atelier {ENGINE_VERSION}\"")));
@@ -57,10 +77,16 @@ mod tests {
     }
 
     #[test]
+    fn a_configured_style_id_is_escaped() {
+        let packet = provenance_packet("a\"<b>&");
+        assert!(packet.contains("atelier:Style=\"a&quot;&lt;b&gt;&amp;\""));
+    }
+
+    #[test]
     fn packet_is_the_same_every_time() {
         assert_eq!(
-            provenance_packet(Style::Clay3d),
-            provenance_packet(Style::Clay3d)
+            provenance_packet(Style::Clay3d.id()),
+            provenance_packet(Style::Clay3d.id())
         );
     }
 }

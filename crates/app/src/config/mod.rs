@@ -11,9 +11,11 @@ use std::time::Duration;
 
 use serde::{Deserialize, Deserializer};
 
+mod backends;
 mod policies;
 mod sections;
 
+pub use backends::*;
 pub use policies::PoliciesConfig;
 pub use sections::*;
 
@@ -78,6 +80,11 @@ pub struct Config {
     pub stripe: StripeConfig,
     pub smtp: SmtpConfig,
     pub policies: PoliciesConfig,
+    /// Generation back-ends by name (`[backends.NAME]`).
+    pub backends: BTreeMap<String, BackendConfig>,
+    /// Styles beyond the six built-in ones (`[[styles]]`).
+    pub styles: Vec<StyleConfig>,
+    pub prompts: PromptsConfig,
 }
 
 impl Default for Config {
@@ -95,6 +102,9 @@ impl Default for Config {
             stripe: StripeConfig::default(),
             smtp: SmtpConfig::default(),
             policies: PoliciesConfig::default(),
+            backends: BTreeMap::new(),
+            styles: Vec::new(),
+            prompts: PromptsConfig::default(),
         }
     }
 }
@@ -241,6 +251,11 @@ fn env_value(leaf: &str, raw: &str) -> toml::Value {
             | "app_password"
             | "system_role"
             | "system_password"
+            | "api_key"
+            | "password"
+            | "username"
+            | "model"
+            | "size"
     );
     if !always_string {
         if let Ok(n) = raw.parse::<i64>() {

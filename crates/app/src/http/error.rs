@@ -156,9 +156,14 @@ impl From<MediaError> for ApiError {
 impl From<JobError> for ApiError {
     fn from(error: JobError) -> Self {
         let status = match &error {
-            JobError::UnknownStyle(_) | JobError::PromptsUnsupported | JobError::InvalidParams => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
+            JobError::UnknownStyle(_)
+            | JobError::InvalidParams
+            | JobError::PhotoRequired
+            | JobError::PhotoNotAccepted
+            | JobError::PromptRequired
+            | JobError::PromptNotAccepted
+            | JobError::Prompt(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            JobError::StyleUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             JobError::UploadNotFound | JobError::NotFound => StatusCode::NOT_FOUND,
             JobError::InsufficientTokens => StatusCode::PAYMENT_REQUIRED,
             JobError::NotCancelable => StatusCode::CONFLICT,

@@ -11,30 +11,21 @@ use super::error::ApiJson;
 use super::openapi::ErrorBody;
 use super::paging::{PageParams, page_request, page_response};
 use super::{ApiError, AppState, Caller, idempotency};
+use crate::backends::catalog::builtin_name;
 use crate::domain::JobId;
-use crate::jobs::JobRequest;
+use crate::jobs::{JobError, JobRequest};
+use crate::prompts::PromptError;
 use crate::store::{Job, JobView};
-
-fn style_name(style: atelier_engine::Style) -> &'static str {
-    use atelier_engine::Style;
-    match style {
-        Style::RoughSketch => "Rough sketch",
-        Style::DetailedSketch => "Detailed sketch",
-        Style::LightColor => "Light watercolor",
-        Style::Artistic => "Artistic",
-        Style::Anime => "Anime",
-        Style::Clay3d => "Clay 3D",
-    }
-}
+use crate::web::i18n::Tr;
 
 /// A style on offer.
 #[derive(Serialize, utoipa::ToSchema)]
 #[schema(example = json!({"id": "light-color", "name": "Light watercolor",
     "description": "Soft watercolor washes over a light sketch", "cost": 1, "input": "photo"}))]
 pub struct StyleView {
-    id: &'static str,
-    name: &'static str,
-    description: &'static str,
+    id: String,
+    name: String,
+    description: String,
     /// Tokens one job of this style costs.
     cost: u32,
     /// What the style works from: `photo`, `prompt` or `either`.
@@ -42,26 +33,47 @@ pub struct StyleView {
     input: &'static str,
 }
 
-/// `GET /styles`: every enabled style with its token cost. Public.
+/// `GET /styles`: the styles that can be used now (built-in, and configured ones whose
+/// back-end is healthy) with their token cost and what they take. Public. Names and
+/// descriptions follow `Accept-Language` for configured styles that have them.
 #[utoipa::path(get, path = "/styles", tag = "jobs", security(()),
     responses((status = 200, description = "The styles on offer", body = Vec<StyleView>)))]
-pub async fn styles(State(state): State<AppState>) -> Json<Vec<StyleView>> {
-    let jobs = &state.services.jobs;
+pub async fn styles(State(state): State<AppState>, headers: HeaderMap) -> Json<Vec<StyleView>> {
+    let lang = requested_language(&headers);
     Json(
-        atelier_engine::Style::ALL
-            .into_iter()
+        state
+            .services
+            .jobs
+            .catalog()
+            .available()
             .map(|style| StyleView {
-                id: style.id(),
-                name: style_name(style),
-                description: style.description(),
-                cost: jobs.cost_of(style),
-                input: "photo",
+                id: style.id.clone(),
+                name: style
+                    .builtin
+                    .map_or_else(|| style.label(&lang), |s| builtin_name(s).to_owned()),
+                description: style.description(&lang),
+                cost: style.cost,
+                input: style.input.as_str(),
             })
             .collect(),
     )
 }
 
-/// `POST /jobs`: 202 with the queued job, or 402 with nothing queued.
+/// The first language of `Accept-Language` (`ja` of `ja,en;q=0.8`), else `en-US`. Styles'
+/// labels are looked up in it directly: an operator may label a style in a language the
+/// pages are not translated into yet.
+fn requested_language(headers: &HeaderMap) -> String {
+    headers
+        .get(axum::http::header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(',').next())
+        .map(|tag| tag.split(';').next().unwrap_or("").trim())
+        .filter(|tag| !tag.is_empty() && *tag != "*")
+        .map_or_else(|| "en-US".to_owned(), str::to_owned)
+}
+
+/// `POST /jobs`: 202 with the queued job, or 402 with nothing queued. A prompt the filter
+/// refuses is a 422 `prompt-refused` in the caller's language, and costs nothing.
 #[utoipa::path(post, path = "/jobs", tag = "jobs",
     params(("Idempotency-Key" = Option<String>, Header,
             description = "Repeat-safe: a repeat within 24 h gets the first reply and spends nothing")),
@@ -73,7 +85,7 @@ pub async fn styles(State(state): State<AppState>) -> Json<Vec<StyleView>> {
         (status = 403, description = "`processing-paused` (or the policy gate)", body = ErrorBody),
         (status = 404, description = "`upload-not-found`", body = ErrorBody),
         (status = 409, description = "`idempotency-in-progress`", body = ErrorBody),
-        (status = 422, description = "`unknown-style`, `prompts-unsupported`, `invalid-params`, `idempotency-key-reused`", body = ErrorBody),
+        (status = 422, description = "`unknown-style`, `prompts-unsupported`, `invalid-params`, `prompt-refused`, `prompt-too-long`, `prompt-empty`, `idempotency-key-reused`", body = ErrorBody),
     ))]
 pub async fn create_job(
     State(state): State<AppState>,
@@ -93,7 +105,23 @@ pub async fn create_job(
     })?;
     let jobs = &state.services.jobs;
     let work = async {
-        let job = jobs.create(caller.scope, request).await?;
+        let job = match jobs.create(caller.scope, request).await {
+            Ok(job) => job,
+            Err(JobError::Prompt(error)) => {
+                let tr = Tr::from_headers(&headers);
+                let message = match &error {
+                    PromptError::TooLong { max } => tr.t1("prompt-too-long", "max", *max),
+                    PromptError::Empty => tr.t("prompt-empty"),
+                    PromptError::Refused => tr.t("prompt-refused"),
+                };
+                return Err(ApiError::client(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    error.code(),
+                    message,
+                ));
+            }
+            Err(error) => return Err(error.into()),
+        };
         let view = jobs.get(caller.scope, job.id).await?;
         Ok((
             StatusCode::ACCEPTED,

@@ -3,21 +3,31 @@
 
 pub mod worker;
 
-use std::str::FromStr;
 use std::sync::Arc;
 
-use atelier_engine::Style;
 use serde::Deserialize;
 
+use crate::backends::{Catalog, CatalogStyle};
 use crate::domain::{JobId, Timestamp, UploadId, UserScope};
+use crate::prompts::{PromptError, PromptFilter};
 use crate::store::{Job, JobView, NewJob, Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum JobError {
     #[error("unknown style `{0}`")]
     UnknownStyle(String),
-    #[error("give an upload_id; text prompts need a generation back-end that is not configured")]
-    PromptsUnsupported,
+    #[error("this style is unavailable right now; try another or try again later")]
+    StyleUnavailable,
+    #[error("this style needs a photo: give an upload_id")]
+    PhotoRequired,
+    #[error("this style makes images from text only: leave out upload_id")]
+    PhotoNotAccepted,
+    #[error("this style needs a prompt")]
+    PromptRequired,
+    #[error("this style takes no prompt")]
+    PromptNotAccepted,
+    #[error("{0}")]
+    Prompt(PromptError),
     #[error("intensity must be a number between 0 and 1")]
     InvalidParams,
     #[error("upload not found")]
@@ -38,7 +48,12 @@ impl JobError {
     pub fn code(&self) -> &'static str {
         match self {
             JobError::UnknownStyle(_) => "unknown-style",
-            JobError::PromptsUnsupported => "prompts-unsupported",
+            JobError::StyleUnavailable => "style-unavailable",
+            JobError::PhotoRequired => "photo-required",
+            JobError::PhotoNotAccepted => "photo-not-accepted",
+            JobError::PromptRequired => "prompt-required",
+            JobError::PromptNotAccepted => "prompt-not-accepted",
+            JobError::Prompt(e) => e.code(),
             JobError::InvalidParams => "invalid-params",
             JobError::UploadNotFound => "upload-not-found",
             JobError::InsufficientTokens => "insufficient-tokens",
@@ -101,44 +116,111 @@ impl Default for JobParams {
 #[derive(Clone)]
 pub struct Jobs {
     store: Arc<dyn Store>,
-    cost: u32,
+    catalog: Arc<Catalog>,
+    filter: Arc<PromptFilter>,
 }
 
 impl Jobs {
-    pub fn new(store: Arc<dyn Store>, cost: u32) -> Jobs {
-        Jobs { store, cost }
+    pub fn new(store: Arc<dyn Store>, catalog: Arc<Catalog>, filter: Arc<PromptFilter>) -> Jobs {
+        Jobs {
+            store,
+            catalog,
+            filter,
+        }
     }
 
-    /// What a generation in `style` costs. One price for every built-in style for now.
-    pub fn cost_of(&self, _style: Style) -> u32 {
-        self.cost
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
     }
 
-    /// Checks the request, then debits and enqueues in one transaction.
+    pub fn prompt_filter(&self) -> &PromptFilter {
+        &self.filter
+    }
+
+    /// Checks the request (style, inputs, the prompt filter), then debits and enqueues in one
+    /// transaction. A refused prompt is refused before anything is spent or queued.
     pub async fn create(&self, scope: UserScope, request: JobRequest) -> Result<Job, JobError> {
-        let style = Style::from_str(&request.style)
-            .map_err(|_| JobError::UnknownStyle(request.style.clone()))?;
-        let Some(upload_id) = request.upload_id else {
-            return Err(JobError::PromptsUnsupported);
-        };
-        if !(0.0..=1.0).contains(&request.params.intensity) {
-            return Err(JobError::InvalidParams);
+        let (style, prompt) = self.check(scope, &request)?;
+        match (request.upload_id, style.input.takes_photo()) {
+            (Some(_), false) => return Err(JobError::PhotoNotAccepted),
+            (None, true) if !style.input.takes_prompt() => return Err(JobError::PhotoRequired),
+            (None, _) if prompt.is_none() => return Err(JobError::PromptRequired),
+            _ => {}
         }
         if self.store.privacy(scope).await?.processing_paused {
             return Err(JobError::ProcessingPaused);
         }
-        if self.store.upload(scope, upload_id).await?.is_none() {
+        if let Some(upload_id) = request.upload_id
+            && self.store.upload(scope, upload_id).await?.is_none()
+        {
             return Err(JobError::UploadNotFound);
         }
         let job = NewJob {
             id: JobId::new(),
-            upload_id: Some(upload_id),
-            style: style.id().to_owned(),
+            upload_id: request.upload_id,
+            style: style.id.clone(),
             intensity: request.params.intensity,
             seed: request.params.seed,
-            cost: self.cost_of(style),
+            cost: style.cost,
+            prompt,
         };
         Ok(self.store.enqueue_job(scope, job, Timestamp::now()).await?)
+    }
+
+    /// What can be checked without the store: the style (known, available), the parameters
+    /// and the prompt (filter, length, whether the style takes one). The studio runs this
+    /// before keeping a photo.
+    pub fn check(
+        &self,
+        scope: UserScope,
+        request: &JobRequest,
+    ) -> Result<(Arc<CatalogStyle>, Option<String>), JobError> {
+        let style = self
+            .catalog
+            .get(&request.style)
+            .ok_or_else(|| JobError::UnknownStyle(request.style.clone()))?;
+        if !style.available() {
+            return Err(JobError::StyleUnavailable);
+        }
+        if !(0.0..=1.0).contains(&request.params.intensity) {
+            return Err(JobError::InvalidParams);
+        }
+        let prompt = self.checked_prompt(scope, style, request.prompt.as_deref())?;
+        Ok((style.clone(), prompt))
+    }
+
+    /// The prompt to store, `None` when none was given; refusals are logged without the text
+    /// (see `prompts`).
+    fn checked_prompt(
+        &self,
+        scope: UserScope,
+        style: &CatalogStyle,
+        prompt: Option<&str>,
+    ) -> Result<Option<String>, JobError> {
+        let Some(prompt) = prompt.filter(|p| !p.trim().is_empty()) else {
+            return match style.input {
+                crate::config::InputKind::Prompt => Err(JobError::PromptRequired),
+                _ => Ok(None),
+            };
+        };
+        if !style.input.takes_prompt() {
+            return Err(JobError::PromptNotAccepted);
+        }
+        match self.filter.check(prompt) {
+            Ok(prompt) => Ok(Some(prompt.to_owned())),
+            Err(error) => {
+                if error == PromptError::Refused {
+                    metrics::counter!("atelier_prompts_refused_total").increment(1);
+                    tracing::warn!(
+                        user = %scope.user_id(),
+                        style = %style.id,
+                        chars = prompt.chars().count(),
+                        "prompt refused by the filter"
+                    );
+                }
+                Err(JobError::Prompt(error))
+            }
+        }
     }
 
     pub async fn get(&self, scope: UserScope, id: JobId) -> Result<JobView, JobError> {

@@ -1,14 +1,15 @@
-//! Workers: claim a job, run the engine off the async runtime, store the result. At least
-//! once: a job whose worker dies is claimed again when its lease runs out, and the result
-//! row is keyed by job id so a second run never writes a second result.
+//! Workers: claim a job, run its style's back-end (through the back-end's guard), put the
+//! output through the safe ingest and store the result. At least once: a job whose worker
+//! dies is claimed again when its lease runs out, and the result row is keyed by job id so a
+//! second run never writes a second result.
 
-use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use atelier_engine::{EncodeOptions, Format, Limits, Params, Style};
+use atelier_engine::Limits;
 use tokio::sync::watch;
 
+use crate::backends::{BackendError, Catalog, Generation};
 use crate::blobs::{BlobError, Blobs, result_key};
 use crate::config::JobsConfig;
 use crate::domain::{ResultId, Role, Timestamp, UserScope};
@@ -41,10 +42,27 @@ impl From<BlobError> for RunError {
     }
 }
 
+impl From<BackendError> for RunError {
+    /// The guard already retried what was worth retrying: a back-end failure ends the job
+    /// (and refunds it) rather than queueing it again behind the same fault.
+    fn from(error: BackendError) -> Self {
+        RunError::Permanent(error.to_string())
+    }
+}
+
+/// What a worker needs beyond the store and blobs: the catalog and the caps remote output
+/// is decoded under.
+#[derive(Clone)]
+pub struct Generators {
+    pub catalog: Arc<Catalog>,
+    pub limits: Limits,
+}
+
 #[derive(Clone)]
 pub struct Worker {
     store: Arc<dyn Store>,
     blobs: Blobs,
+    generators: Generators,
     config: JobsConfig,
     result_ttl: Duration,
     name: String,
@@ -54,6 +72,7 @@ impl Worker {
     pub fn new(
         store: Arc<dyn Store>,
         blobs: Blobs,
+        generators: Generators,
         config: JobsConfig,
         result_ttl: Duration,
         name: String,
@@ -61,6 +80,7 @@ impl Worker {
         Worker {
             store,
             blobs,
+            generators,
             config,
             result_ttl,
             name,
@@ -152,40 +172,48 @@ impl Worker {
 
     async fn run_job(&self, job: &Job) -> Result<(), RunError> {
         let scope = UserScope::trusted(job.user_id, Role::User);
-        let style = Style::from_str(&job.style).map_err(|e| RunError::Permanent(e.to_string()))?;
-        let upload_id = job
-            .upload_id
-            .ok_or_else(|| RunError::Permanent("the job has no upload".into()))?;
-        let upload = self
-            .store
-            .upload(scope, upload_id)
-            .await?
-            .ok_or_else(|| RunError::Permanent("the upload was deleted or expired".into()))?;
+        let style = self
+            .generators
+            .catalog
+            .get(&job.style)
+            .cloned()
+            .ok_or_else(|| {
+                RunError::Permanent(format!("style `{}` is no longer offered", job.style))
+            })?;
         let wrapped = self.store.wrapped_key(job.user_id).await?;
-        let photo = self
-            .blobs
-            .get(job.user_id, wrapped.as_deref(), &upload.blob_key)
-            .await?;
+        let photo = match job.upload_id {
+            Some(upload_id) => {
+                let upload = self.store.upload(scope, upload_id).await?.ok_or_else(|| {
+                    RunError::Permanent("the upload was deleted or expired".into())
+                })?;
+                Some(
+                    self.blobs
+                        .get(job.user_id, wrapped.as_deref(), &upload.blob_key)
+                        .await?,
+                )
+            }
+            None => None,
+        };
         self.beat(job, 0.1).await?;
 
-        let params = Params {
+        let (progress, progress_seen) = watch::channel(0.1f32);
+        let request = Generation {
+            photo: photo.as_deref(),
+            prompt: job.prompt.as_deref(),
             intensity: job.intensity,
             seed: job.seed,
+            progress: &progress,
         };
-        let heartbeat = self.keep_lease(job);
-        let rendered = tokio::task::spawn_blocking(move || {
-            let decoded =
-                atelier_engine::decode(&photo, &Limits::default()).map_err(|e| e.to_string())?;
-            let styled = atelier_engine::stylize(&decoded.image, style, &params);
-            let bytes = atelier_engine::encode(&styled, &EncodeOptions::new(Format::Png, style))
-                .map_err(|e| e.to_string())?;
-            Ok::<_, String>((styled.width(), styled.height(), bytes))
-        })
-        .await;
+        let heartbeat = self.keep_lease(job, progress_seen);
+        let output = style.guard.call(|| style.backend.generate(&request)).await;
         heartbeat.abort();
-        let (width, height, bytes) = rendered
-            .map_err(|e| RunError::Transient(e.to_string()))?
-            .map_err(RunError::Permanent)?;
+        let output = output?;
+        let (limits, style_id) = (self.generators.limits.clone(), style.id.clone());
+        let (width, height, bytes) = tokio::task::spawn_blocking(move || {
+            crate::backends::finish(output, &style_id, &limits)
+        })
+        .await
+        .map_err(|e| RunError::Transient(e.to_string()))??;
         self.beat(job, 0.9).await?;
 
         let now = Timestamp::now();
@@ -236,8 +264,13 @@ impl Worker {
         }
     }
 
-    /// Renews the lease every third of its length while the engine runs.
-    fn keep_lease(&self, job: &Job) -> tokio::task::JoinHandle<()> {
+    /// Renews the lease every third of its length while the back-end runs, and sooner (at
+    /// most once a second) when it reports progress, so the job page shows it.
+    fn keep_lease(
+        &self,
+        job: &Job,
+        mut progress: watch::Receiver<f32>,
+    ) -> tokio::task::JoinHandle<()> {
         let (store, name, id, lease) = (
             Arc::clone(&self.store),
             self.name.clone(),
@@ -247,10 +280,26 @@ impl Worker {
         tokio::spawn(async move {
             let mut ticks = tokio::time::interval(lease / 3);
             ticks.tick().await;
+            let mut reported = 0.1f32;
             loop {
-                ticks.tick().await;
+                tokio::select! {
+                    _ = ticks.tick() => {}
+                    changed = progress.changed() => {
+                        if changed.is_err() {
+                            break;
+                        }
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                    }
+                }
+                // A back-end that reports nothing (the engine) shows half done, as before.
+                let value = *progress.borrow_and_update();
+                let now_at = if value > 0.1 { value } else { 0.5 }.max(reported);
+                reported = now_at;
                 let until = Timestamp::now().plus(lease);
-                if !matches!(store.heartbeat_job(id, &name, 0.5, until).await, Ok(true)) {
+                if !matches!(
+                    store.heartbeat_job(id, &name, now_at, until).await,
+                    Ok(true)
+                ) {
                     break;
                 }
             }

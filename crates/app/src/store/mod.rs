@@ -289,6 +289,10 @@ pub trait RetentionStore: Send + Sync {
     async fn forget_result(&self, id: &str) -> StoreResult<()>;
     /// Whether any upload or result row still points at `blob_key`.
     async fn blob_key_in_use(&self, blob_key: &str) -> StoreResult<bool>;
+    /// Clears the prompts of jobs created before `before` that ended without a result
+    /// (failed, canceled): a prompt lives no longer than a result would have. Prompts of
+    /// results go with the result (a trigger on `results`). Returns the jobs cleared.
+    async fn forget_stale_prompts(&self, before: Timestamp) -> StoreResult<u64>;
 }
 
 /// The e-mail outbox and the access log.

@@ -300,6 +300,8 @@ pub struct NewJob {
     pub intensity: f32,
     pub seed: u64,
     pub cost: u32,
+    /// The user's text for styles that take one (checked by the prompt filter).
+    pub prompt: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
@@ -318,6 +320,8 @@ pub struct Job {
     pub error: Option<String>,
     pub result_id: Option<ResultId>,
     pub created_at: Timestamp,
+    /// Cleared when the result is deleted, and swept with results of its age otherwise.
+    pub prompt: Option<String>,
 }
 
 /// A job as its owner sees it, with its place in the queue.

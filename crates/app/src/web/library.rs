@@ -23,6 +23,8 @@ pub struct PortraitCard {
     pub id: ResultId,
     pub job_id: Option<JobId>,
     pub style: String,
+    /// The prompt it was made from, shown beside it.
+    pub prompt: Option<String>,
     pub alt: String,
     /// The deadline for the countdown; `None` for a result saved until deleted.
     pub expires_at: Option<String>,
@@ -52,6 +54,16 @@ struct LibraryPage {
     portraits: Vec<PortraitCard>,
     photos: Vec<PhotoCard>,
     jobs: Vec<JobRow>,
+}
+
+/// A style's name in the page's language: Fluent for the built-in styles, the catalog's
+/// labels for configured ones, the id for a style no longer offered.
+pub(super) fn style_label(state: &AppState, tr: &Tr, id: &str) -> String {
+    match state.services.jobs.catalog().get(id) {
+        Some(style) if style.builtin.is_none() => style.label(&tr.lang()),
+        Some(_) => tr.t(&format!("style-{id}")),
+        None => id.to_owned(),
+    }
 }
 
 /// The Fluent key for a job's status as its owner should read it: a succeeded job whose
@@ -84,7 +96,11 @@ pub async fn library(
     let held: HashSet<ResultId> = results.iter().map(|r| r.id).collect();
     let style_of: HashMap<JobId, String> = jobs
         .iter()
-        .map(|job| (job.id, tr.t(&format!("style-{}", job.style))))
+        .map(|job| (job.id, style_label(&state, &tr, &job.style)))
+        .collect();
+    let prompt_of: HashMap<JobId, String> = jobs
+        .iter()
+        .filter_map(|job| Some((job.id, job.prompt.clone()?)))
         .collect();
     let portraits = results
         .iter()
@@ -96,6 +112,7 @@ pub async fn library(
                     .contains_key(&result.job_id)
                     .then_some(result.job_id),
                 alt: tr.t1("job-alt", "style", style.clone()),
+                prompt: prompt_of.get(&result.job_id).cloned(),
                 style,
                 expires_at: result.deletes_at.map(|at| at.rfc3339()),
                 expires_text: super::studio::deadline_text(&tr, result),

@@ -22,10 +22,14 @@ pub struct NavUser {
 }
 
 pub struct StyleCard {
-    pub id: &'static str,
+    pub id: String,
     pub name: String,
     pub description: String,
     pub cost: String,
+    /// `photo`, `prompt` or `either` (what the studio form asks for).
+    pub input: &'static str,
+    /// Whether the gallery has a sample picture (the built-in styles).
+    pub sample: bool,
 }
 
 #[derive(Template)]
@@ -106,15 +110,28 @@ fn error_status(error: &AccountError) -> StatusCode {
 }
 
 /// The style gallery, in the reader's language.
+/// The styles users can pick now: built-in ones with their Fluent texts, configured ones with
+/// their labels in the page's language. Styles whose back-end is unhealthy are left out.
 pub(super) fn style_cards(state: &AppState, tr: &Tr) -> Vec<StyleCard> {
-    let jobs = &state.services.jobs;
-    atelier_engine::Style::ALL
-        .into_iter()
+    let lang = tr.lang();
+    state
+        .services
+        .jobs
+        .catalog()
+        .available()
         .map(|style| StyleCard {
-            id: style.id(),
-            name: tr.t(&format!("style-{}", style.id())),
-            description: tr.t(&format!("style-{}-description", style.id())),
-            cost: tr.t1("home-cost", "cost", jobs.cost_of(style)),
+            id: style.id.clone(),
+            name: match style.builtin {
+                Some(_) => tr.t(&format!("style-{}", style.id)),
+                None => style.label(&lang),
+            },
+            description: match style.builtin {
+                Some(_) => tr.t(&format!("style-{}-description", style.id)),
+                None => style.description(&lang),
+            },
+            cost: tr.t1("home-cost", "cost", style.cost),
+            input: style.input.as_str(),
+            sample: style.builtin.is_some(),
         })
         .collect()
 }

@@ -13,6 +13,7 @@ use crate::domain::{JobId, ResultId, UploadId, UserScope};
 use crate::http::{AppState, Caller};
 use crate::jobs::{JobError, JobRequest};
 use crate::media::MediaError;
+use crate::prompts::PromptError;
 use crate::store::{JobStatus, ResultRecord};
 
 #[derive(Template)]
@@ -22,6 +23,11 @@ struct StudioPage {
     user: Option<NavUser>,
     styles: Vec<StyleCard>,
     error: Option<String>,
+    /// Some style takes a prompt: show the prompt box.
+    prompts: bool,
+    max_prompt: usize,
+    /// The prompt sent, kept in the box after a refusal.
+    prompt: String,
 }
 
 pub struct ResultView {
@@ -62,6 +68,7 @@ struct JobPage {
     user: Option<NavUser>,
     job_id: JobId,
     style_name: String,
+    prompt: Option<String>,
     status_text: String,
     queue_position: Option<String>,
     progress: u32,
@@ -78,6 +85,18 @@ async fn studio_page(
     status: StatusCode,
     error: Option<String>,
 ) -> Response {
+    studio_page_with(state, tr, scope, status, error, String::new()).await
+}
+
+async fn studio_page_with(
+    state: &AppState,
+    tr: Tr,
+    scope: UserScope,
+    status: StatusCode,
+    error: Option<String>,
+    prompt: String,
+) -> Response {
+    let styles = style_cards(state, &tr);
     let page = StudioPage {
         user: nav_user(
             state,
@@ -87,7 +106,10 @@ async fn studio_page(
             }),
         )
         .await,
-        styles: style_cards(state, &tr),
+        prompts: styles.iter().any(|s| s.input != "photo"),
+        max_prompt: state.services.jobs.prompt_filter().max_chars(),
+        prompt,
+        styles,
         error,
         tr,
     };
@@ -112,7 +134,8 @@ pub async fn studio_form(
     .await
 }
 
-/// Takes the photo and the style, uploads, queues the job and goes to its page.
+/// Takes the photo and/or the prompt and the style, uploads, queues the job and goes to its
+/// page. The prompt is checked (by `Jobs::create`) before the photo is kept or a token spent.
 pub async fn studio_submit(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -123,71 +146,131 @@ pub async fn studio_submit(
         return Redirect::to("/signin").into_response();
     };
     let tr = Tr::from_headers(&headers);
-    let (mut file, mut style) = (None, String::new());
+    let (mut file, mut style, mut prompt) = (None, String::new(), String::new());
     while let Ok(Some(field)) = multipart.next_field().await {
         match field.name() {
-            Some("file") => file = field.bytes().await.ok().map(|b| b.to_vec()),
+            Some("file") => {
+                file = field
+                    .bytes()
+                    .await
+                    .ok()
+                    .map(|b| b.to_vec())
+                    .filter(|b| !b.is_empty());
+            }
             Some("style") => style = field.text().await.unwrap_or_default(),
+            Some("prompt") => prompt = field.text().await.unwrap_or_default(),
             _ => {}
         }
     }
-    let Some(file) = file else {
-        let reason = tr.t("error-empty-file");
-        return studio_page(
+    let prompt_given = !prompt.trim().is_empty();
+    // Check style and prompt first: a refused prompt keeps no photo and spends nothing.
+    let precheck = JobRequest {
+        style: style.clone(),
+        prompt: prompt_given.then(|| prompt.clone()),
+        ..JobRequest::default()
+    };
+    if let Err(error) = state.services.jobs.check(caller.scope, &precheck) {
+        let (status, message) = job_error_text(&tr, &error);
+        return studio_page_with(
             &state,
             tr.clone(),
             caller.scope,
-            StatusCode::BAD_REQUEST,
-            Some(reason),
+            status,
+            Some(message),
+            prompt,
         )
         .await;
-    };
-    let upload = match state.services.media.ingest_upload(caller.scope, file).await {
-        Ok(upload) => upload,
-        Err(MediaError::ProcessingPaused) => {
-            let message = tr.t("error-processing-paused");
-            let status = StatusCode::FORBIDDEN;
-            return studio_page(&state, tr.clone(), caller.scope, status, Some(message)).await;
+    }
+    let upload = match file {
+        None if prompt_given => None,
+        None => {
+            let reason = tr.t("error-empty-file");
+            return studio_page_with(
+                &state,
+                tr.clone(),
+                caller.scope,
+                StatusCode::BAD_REQUEST,
+                Some(reason),
+                prompt,
+            )
+            .await;
         }
-        Err(error) => {
-            let status = if matches!(
-                error,
-                MediaError::Store(_) | MediaError::Blob(_) | MediaError::Internal(_)
-            ) {
-                tracing::error!(%error, "upload failed");
-                StatusCode::INTERNAL_SERVER_ERROR
-            } else {
-                StatusCode::UNPROCESSABLE_ENTITY
-            };
-            let message = tr.t1("error-upload", "reason", error.to_string());
-            return studio_page(&state, tr.clone(), caller.scope, status, Some(message)).await;
-        }
+        Some(file) => match state.services.media.ingest_upload(caller.scope, file).await {
+            Ok(upload) => Some(upload),
+            Err(MediaError::ProcessingPaused) => {
+                let message = tr.t("error-processing-paused");
+                let status = StatusCode::FORBIDDEN;
+                return studio_page(&state, tr.clone(), caller.scope, status, Some(message)).await;
+            }
+            Err(error) => {
+                let status = if matches!(
+                    error,
+                    MediaError::Store(_) | MediaError::Blob(_) | MediaError::Internal(_)
+                ) {
+                    tracing::error!(%error, "upload failed");
+                    StatusCode::INTERNAL_SERVER_ERROR
+                } else {
+                    StatusCode::UNPROCESSABLE_ENTITY
+                };
+                let message = tr.t1("error-upload", "reason", error.to_string());
+                return studio_page(&state, tr.clone(), caller.scope, status, Some(message)).await;
+            }
+        },
     };
     let request = JobRequest {
-        upload_id: Some(upload.id),
+        upload_id: upload.as_ref().map(|u| u.id),
         style,
+        prompt: prompt_given.then(|| prompt.clone()),
         ..JobRequest::default()
     };
     match state.services.jobs.create(caller.scope, request).await {
         Ok(job) => Redirect::to(&format!("/jobs/{}", job.id)).into_response(),
         Err(error) => {
-            let (status, key) = match &error {
-                JobError::InsufficientTokens => {
-                    (StatusCode::PAYMENT_REQUIRED, "error-insufficient-tokens")
-                }
-                JobError::UnknownStyle(_) => {
-                    (StatusCode::UNPROCESSABLE_ENTITY, "error-unknown-style")
-                }
-                JobError::ProcessingPaused => (StatusCode::FORBIDDEN, "error-processing-paused"),
-                _ => (StatusCode::INTERNAL_SERVER_ERROR, "error-internal"),
-            };
-            let _ = state
-                .services
-                .media
-                .delete_upload(caller.scope, upload.id)
-                .await;
-            studio_page(&state, tr.clone(), caller.scope, status, Some(tr.t(key))).await
+            let (status, message) = job_error_text(&tr, &error);
+            if let Some(upload) = upload {
+                let _ = state
+                    .services
+                    .media
+                    .delete_upload(caller.scope, upload.id)
+                    .await;
+            }
+            studio_page_with(
+                &state,
+                tr.clone(),
+                caller.scope,
+                status,
+                Some(message),
+                prompt,
+            )
+            .await
         }
+    }
+}
+
+/// The status and localized message of a refused job.
+fn job_error_text(tr: &Tr, error: &JobError) -> (StatusCode, String) {
+    let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
+    match error {
+        JobError::InsufficientTokens => (
+            StatusCode::PAYMENT_REQUIRED,
+            tr.t("error-insufficient-tokens"),
+        ),
+        JobError::UnknownStyle(_) => (unprocessable, tr.t("error-unknown-style")),
+        JobError::StyleUnavailable => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            tr.t("error-style-unavailable"),
+        ),
+        JobError::ProcessingPaused => (StatusCode::FORBIDDEN, tr.t("error-processing-paused")),
+        JobError::PhotoRequired => (unprocessable, tr.t("error-photo-required")),
+        JobError::PhotoNotAccepted => (unprocessable, tr.t("error-photo-not-accepted")),
+        JobError::PromptRequired => (unprocessable, tr.t("error-prompt-required")),
+        JobError::PromptNotAccepted => (unprocessable, tr.t("error-prompt-not-accepted")),
+        JobError::Prompt(PromptError::Refused) => (unprocessable, tr.t("prompt-refused")),
+        JobError::Prompt(PromptError::Empty) => (unprocessable, tr.t("prompt-empty")),
+        JobError::Prompt(PromptError::TooLong { max }) => {
+            (unprocessable, tr.t1("prompt-too-long", "max", *max))
+        }
+        _ => (StatusCode::INTERNAL_SERVER_ERROR, tr.t("error-internal")),
     }
 }
 
@@ -233,7 +316,7 @@ pub async fn job_page(
         return StatusCode::NOT_FOUND.into_response();
     };
     let job = view.job;
-    let style_name = tr.t(&format!("style-{}", job.style));
+    let style_name = super::library::style_label(&state, &tr, &job.style);
     let warnings = upload_warnings(&state, caller.scope, job.upload_id, &tr).await;
     let result = match job.result_id {
         Some(result_id) => state
@@ -266,6 +349,7 @@ pub async fn job_page(
         can_cancel: job.status == JobStatus::Queued,
         warnings,
         result,
+        prompt: job.prompt.clone(),
         style_name,
         tr,
     };

@@ -12,6 +12,7 @@ mod payments;
 mod plans;
 mod policies;
 mod privacy;
+mod prompts;
 mod saved;
 mod verification;
 mod webhook;

@@ -44,6 +44,7 @@ pub(super) async fn enqueue(store: &dyn Store, user: UserScope, now: Timestamp) 
         intensity: 0.5,
         seed: u64::MAX - 7,
         cost: 1,
+        prompt: None,
     };
     store.enqueue_job(user, job, now).await.expect("enqueue")
 }

@@ -112,6 +112,7 @@ async fn results_are_scoped_and_keyed_once_per_job(db: &TestStore) {
         intensity: 1.0,
         seed: 1,
         cost: 1,
+        prompt: None,
     };
     let job = store
         .enqueue_job(alice, new_job, now)

@@ -13,6 +13,7 @@ mod pg;
 mod plans;
 mod policies;
 mod privacy;
+mod prompts;
 mod retention;
 mod rls;
 mod service;

@@ -245,6 +245,7 @@ async fn a_saved_result_outlives_its_expiry_until_its_saved_deadline(db: &TestSt
         intensity: 1.0,
         seed: 1,
         cost: 1,
+        prompt: None,
     };
     let job = store
         .enqueue_job(alice, new_job, now)

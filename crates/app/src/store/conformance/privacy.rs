@@ -90,6 +90,7 @@ async fn queued_job(store: &dyn Store, user: UserScope, now: Timestamp) -> JobId
         intensity: 1.0,
         seed: 1,
         cost: 1,
+        prompt: None,
     };
     store.enqueue_job(user, job, now).await.expect("enqueue").id
 }

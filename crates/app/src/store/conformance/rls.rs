@@ -81,6 +81,7 @@ pub(super) async fn seed(db: &TestStore, user: UserScope) {
         intensity: 1.0,
         seed: 3,
         cost: 1,
+        prompt: None,
     };
     let done = store
         .enqueue_job(user, new_job(JobId::new()), now)

@@ -14,7 +14,7 @@ use crate::store::{
     Claim, Job, JobStatus, JobStore, JobView, NewJob, ResultRecord, StoreError, StoreResult,
 };
 
-pub(super) const JOB_COLUMNS: &str = "id, user_id, upload_id, style, intensity, seed, cost, status, attempts, progress, error, result_id, created_at";
+pub(super) const JOB_COLUMNS: &str = "id, user_id, upload_id, style, intensity, seed, cost, status, attempts, progress, error, result_id, created_at, prompt";
 
 pub(super) fn job_from_row(row: &PgRow) -> StoreResult<Job> {
     let status: String = get(row, "status")?;
@@ -34,6 +34,7 @@ pub(super) fn job_from_row(row: &PgRow) -> StoreResult<Job> {
         error: get(row, "error")?,
         result_id: get_opt_id(row, "result_id")?,
         created_at: get_time(row, "created_at")?,
+        prompt: get(row, "prompt")?,
     })
 }
 
@@ -86,8 +87,8 @@ impl JobStore for PgStore {
         spend_in(&mut tx, scope.user_id(), job.cost, job.id, now).await?;
         let sql = sqlx::AssertSqlSafe(format!(
             "INSERT INTO jobs (id, user_id, upload_id, style, intensity, seed, cost, status,
-                               run_after, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', $8, $8, $8)
+                               run_after, created_at, updated_at, prompt)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', $8, $8, $8, $9)
              RETURNING {JOB_COLUMNS}"
         ));
         let row = sqlx::query(sql)
@@ -99,6 +100,7 @@ impl JobStore for PgStore {
             .bind(i64::from_ne_bytes(job.seed.to_ne_bytes()))
             .bind(int(job.cost)?)
             .bind(now.millis())
+            .bind(job.prompt.as_deref())
             .fetch_one(&mut *tx)
             .await
             .map_err(internal)?;

@@ -87,4 +87,16 @@ impl RetentionStore for PgStore {
         .await
         .map_err(internal)
     }
+
+    async fn forget_stale_prompts(&self, before: Timestamp) -> StoreResult<u64> {
+        let done = sqlx::query(
+            "UPDATE jobs SET prompt = NULL
+             WHERE prompt IS NOT NULL AND created_at < $1 AND status IN ('failed', 'canceled')",
+        )
+        .bind(before.millis())
+        .execute(&self.system)
+        .await
+        .map_err(internal)?;
+        Ok(done.rows_affected())
+    }
 }

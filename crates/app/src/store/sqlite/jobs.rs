@@ -14,7 +14,7 @@ use crate::store::{
     Claim, Job, JobStatus, JobStore, JobView, NewJob, ResultRecord, StoreError, StoreResult,
 };
 
-pub(super) const JOB_COLUMNS: &str = "id, user_id, upload_id, style, intensity, seed, cost, status, attempts, progress, error, result_id, created_at";
+pub(super) const JOB_COLUMNS: &str = "id, user_id, upload_id, style, intensity, seed, cost, status, attempts, progress, error, result_id, created_at, prompt";
 
 pub(super) fn job_from_row(row: &SqliteRow) -> StoreResult<Job> {
     let status: String = get(row, "status")?;
@@ -37,6 +37,7 @@ pub(super) fn job_from_row(row: &SqliteRow) -> StoreResult<Job> {
         error: get(row, "error")?,
         result_id: get_opt_id(row, "result_id")?,
         created_at: get_time(row, "created_at")?,
+        prompt: get(row, "prompt")?,
     })
 }
 
@@ -84,8 +85,8 @@ impl JobStore for SqliteStore {
         let mut tx = self.write().await?;
         spend_in(&mut tx, scope.user_id(), job.cost, job.id, now).await?;
         sqlx::query(
-            "INSERT INTO jobs (id, seq, user_id, upload_id, style, intensity, seed, cost, status, run_after, created_at, updated_at)
-             VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM jobs), ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?)",
+            "INSERT INTO jobs (id, seq, user_id, upload_id, style, intensity, seed, cost, status, run_after, created_at, updated_at, prompt)
+             VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM jobs), ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)",
         )
         .bind(job.id.to_string())
         .bind(scope.user_id().to_string())
@@ -97,6 +98,7 @@ impl JobStore for SqliteStore {
         .bind(now.millis())
         .bind(now.millis())
         .bind(now.millis())
+        .bind(job.prompt.as_deref())
         .execute(&mut *tx)
         .await
         .map_err(internal)?;

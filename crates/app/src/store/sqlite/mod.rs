@@ -98,6 +98,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "plans",
         include_str!("../../../../../migrations/sqlite/0012_plans.sql"),
     ),
+    (
+        13,
+        "prompts",
+        include_str!("../../../../../migrations/sqlite/0013_prompts.sql"),
+    ),
 ];
 
 pub struct SqliteStore {

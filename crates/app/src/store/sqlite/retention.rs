@@ -81,4 +81,16 @@ impl RetentionStore for SqliteStore {
         .map_err(internal)?;
         Ok(found.is_some())
     }
+
+    async fn forget_stale_prompts(&self, before: Timestamp) -> StoreResult<u64> {
+        let done = sqlx::query(
+            "UPDATE jobs SET prompt = NULL
+             WHERE prompt IS NOT NULL AND created_at < ? AND status IN ('failed', 'canceled')",
+        )
+        .bind(before.millis())
+        .execute(&self.writer)
+        .await
+        .map_err(internal)?;
+        Ok(done.rows_affected())
+    }
 }
