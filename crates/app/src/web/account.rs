@@ -7,7 +7,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::i18n::Tr;
-use super::pages::{NavUser, nav_user, short_time};
+use super::pages::{NavUser, nav_user};
 use super::render;
 use crate::http::{AppState, Caller};
 
@@ -51,7 +51,7 @@ pub async fn tokens(
                 vec![
                     ("remaining", lot.remaining.into()),
                     ("quantity", lot.quantity.into()),
-                    ("expires", short_time(lot.expires_at).into()),
+                    ("expires", tr.datetime(lot.expires_at).into()),
                 ],
             )
         })
@@ -60,7 +60,7 @@ pub async fn tokens(
         .iter()
         .map(|entry| {
             (
-                short_time(entry.created_at),
+                tr.datetime(entry.created_at),
                 tr.t(&format!("ledger-{}", entry.kind.as_str())),
                 entry.amount,
             )

@@ -6,7 +6,9 @@
 mod account;
 mod admin_audit;
 mod buy;
+mod format;
 pub mod i18n;
+mod lang;
 mod library;
 mod pages;
 mod policies;
@@ -41,6 +43,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         ));
     Router::new()
         .route("/", get(pages::home))
+        .route("/lang/{code}", get(lang::switch_language))
         .route("/signup", get(pages::signup_form).post(pages::signup))
         .route("/signin", get(pages::signin_form).post(pages::signin))
         .route("/signout", axum::routing::post(pages::signout))

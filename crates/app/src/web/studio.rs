@@ -7,9 +7,9 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::i18n::Tr;
-use super::pages::{NavUser, StyleCard, nav_user, short_time, style_cards};
+use super::pages::{NavUser, StyleCard, nav_user, style_cards};
 use super::render;
-use crate::domain::{JobId, ResultId, UploadId, UserScope};
+use crate::domain::{JobId, ResultId, Timestamp, UploadId, UserScope};
 use crate::http::{AppState, Caller};
 use crate::jobs::{JobError, JobRequest};
 use crate::media::MediaError;
@@ -31,6 +31,8 @@ pub struct ResultView {
     pub alt: String,
     pub expires_at: String,
     pub expires_text: String,
+    /// What is left, for readers without JavaScript; `app.js` keeps it current.
+    pub countdown: String,
 }
 
 #[derive(Template)]
@@ -219,7 +221,8 @@ pub async fn job_page(
                 height: r.height,
                 alt: tr.t1("job-alt", "style", style_name.clone()),
                 expires_at: r.expires_at.rfc3339(),
-                expires_text: tr.t1("job-expires", "time", short_time(r.expires_at)),
+                expires_text: tr.t1("job-expires", "time", tr.datetime(r.expires_at)),
+                countdown: tr.countdown(Timestamp::now(), r.expires_at),
             }),
         None => None,
     };
