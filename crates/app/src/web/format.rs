@@ -62,11 +62,7 @@ impl Tr {
         let abs = amount.unsigned_abs();
         let mut number = group_thousands(abs / unit);
         if digits > 0 {
-            number = format!(
-                "{number}.{:0width$}",
-                abs % unit,
-                width = digits as usize
-            );
+            number = format!("{number}.{:0width$}", abs % unit, width = digits as usize);
         }
         let sign = if amount < 0 { "-" } else { "" };
         match currency_symbol(self.language(), &code) {
@@ -153,7 +149,10 @@ mod tests {
         assert_eq!(tr("ja").countdown(AT, deadline), "23時間59分");
         assert_eq!(tr("ko").countdown(AT, deadline), "23시간 59분");
         assert_eq!(tr("ja").countdown_pattern(), "%H時間%M分");
-        assert_eq!(tr("en").countdown(deadline, AT), tr("en").t("countdown-over"));
+        assert_eq!(
+            tr("en").countdown(deadline, AT),
+            tr("en").t("countdown-over")
+        );
     }
 
     #[test]

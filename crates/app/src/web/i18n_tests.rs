@@ -40,7 +40,10 @@ fn accept_language_picks_japanese_and_korean_by_language_subtag() {
     assert_eq!(Tr::from_headers(&ja).lang(), "ja-JP");
     assert_eq!(Tr::from_headers(&ja).t("nav-sign-in"), "ログイン");
     assert_eq!(Tr::from_headers(&ko).lang(), "ko-KR");
-    assert_eq!(Tr::from_headers(&ko).t1("nav-tokens", "balance", 3), "토큰 3개");
+    assert_eq!(
+        Tr::from_headers(&ko).t1("nav-tokens", "balance", 3),
+        "토큰 3개"
+    );
 }
 
 #[test]
@@ -132,7 +135,10 @@ impl Catalogue {
         let entries = std::fs::read_dir(dir).expect("locale folder");
         let mut paths: Vec<_> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
         paths.sort();
-        for path in paths.iter().filter(|p| p.extension().is_some_and(|e| e == "ftl")) {
+        for path in paths
+            .iter()
+            .filter(|p| p.extension().is_some_and(|e| e == "ftl"))
+        {
             let file = path
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
@@ -155,7 +161,9 @@ impl Catalogue {
             Ok(resource) => resource,
             Err((resource, errors)) => {
                 for error in errors {
-                    let line = source[..error.pos.start.min(source.len())].lines().count();
+                    // The line where the broken entry starts, which is where a translator looks.
+                    let at = error.slice.as_ref().map_or(error.pos.start, |s| s.start);
+                    let line = source.get(..at).unwrap_or(source).matches('\n').count() + 1;
                     problems.push(format!(
                         "{lang}/{file}: syntax error on line {line}: {:?}",
                         error.kind
@@ -234,7 +242,8 @@ fn walk_inline(inline: &ast::InlineExpression<&str>, info: &mut MessageInfo) {
             }
         }
         ast::InlineExpression::Placeable { expression } => walk_expression(expression, info),
-        ast::InlineExpression::StringLiteral { .. } | ast::InlineExpression::NumberLiteral { .. } => {}
+        ast::InlineExpression::StringLiteral { .. }
+        | ast::InlineExpression::NumberLiteral { .. } => {}
     }
 }
 
@@ -243,7 +252,9 @@ fn compare(english: &Catalogue, lang: &str, other: &Catalogue, problems: &mut Ve
         problems.push(format!("{lang}/{file} is missing (en-US/{file} exists)"));
     }
     for file in other.files.difference(&english.files) {
-        problems.push(format!("{lang}/{file} has no English original en-US/{file}"));
+        problems.push(format!(
+            "{lang}/{file} has no English original en-US/{file}"
+        ));
     }
     for (key, original) in &english.messages {
         let Some(translation) = other.messages.get(key) else {
@@ -258,10 +269,14 @@ fn compare(english: &Catalogue, lang: &str, other: &Catalogue, problems: &mut Ve
             problems.push(format!("{place} belongs in {lang}/{}", original.file));
         }
         for variable in translation.variables.difference(&original.variables) {
-            problems.push(format!("{place} uses {{ ${variable} }}, which English does not"));
+            problems.push(format!(
+                "{place} uses {{ ${variable} }}, which English does not"
+            ));
         }
         for variable in original.variables.difference(&translation.variables) {
-            problems.push(format!("{place} drops {{ ${variable} }}, which English shows"));
+            problems.push(format!(
+                "{place} drops {{ ${variable} }}, which English shows"
+            ));
         }
         if translation.attributes != original.attributes {
             problems.push(format!(
@@ -285,5 +300,58 @@ fn compare(english: &Catalogue, lang: &str, other: &Catalogue, problems: &mut Ve
                 ));
             }
         }
+    }
+}
+
+fn catalogue_of(lang: &str, files: &[(&str, &str)], problems: &mut Vec<String>) -> Catalogue {
+    let mut catalogue = Catalogue {
+        files: BTreeSet::new(),
+        messages: BTreeMap::new(),
+    };
+    for (file, source) in files {
+        catalogue.add_file(lang, file, source, problems);
+        catalogue.files.insert((*file).to_owned());
+    }
+    catalogue
+}
+
+#[test]
+fn the_walk_names_every_kind_of_translation_problem() {
+    let mut problems = Vec::new();
+    let english = catalogue_of(
+        "en-US",
+        &[
+            (
+                "main.ftl",
+                "hi = Hello { $name }\ncount = { $n ->\n    [one] one\n   *[other] { $n } items\n}\ngone = Gone\n",
+            ),
+            ("mail.ftl", "subject = Welcome\n"),
+        ],
+        &mut problems,
+    );
+    let japanese = catalogue_of(
+        "ja-JP",
+        &[(
+            "main.ftl",
+            "hi = こんにちは { $user }\ncount = { $n ->\n  [one] 一つ\n}\nextra = 余分\nhi = again\nlink = { missing }\n",
+        )],
+        &mut problems,
+    );
+
+    compare(&english, "ja-JP", &japanese, &mut problems);
+
+    let all = problems.join("\n");
+    for expected in [
+        "ja-JP/main.ftl: syntax error on line 2: MissingDefaultVariant",
+        "ja-JP/main.ftl: `hi` is defined again",
+        "ja-JP/mail.ftl is missing",
+        "ja-JP/mail.ftl: `subject` is missing",
+        "ja-JP/main.ftl: `gone` is missing",
+        "ja-JP/main.ftl: `hi` uses { $user }, which English does not",
+        "ja-JP/main.ftl: `hi` drops { $name }, which English shows",
+        "ja-JP/main.ftl: `extra` is not in en-US",
+        "ja-JP/main.ftl: `link` refers to `missing`, which ja-JP lacks",
+    ] {
+        assert!(all.contains(expected), "{expected:?} not in:\n{all}");
     }
 }

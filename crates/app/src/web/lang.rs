@@ -69,7 +69,11 @@ pub(super) fn local_path(next: &str) -> Option<&str> {
 /// The path and query of `Referer` when it points at this host: the page the switcher was
 /// pressed on, for links that carry no `next`.
 fn same_site_referer(headers: &HeaderMap) -> Option<String> {
-    let text = |name| headers.get(name).and_then(|v: &HeaderValue| v.to_str().ok());
+    let text = |name| {
+        headers
+            .get(name)
+            .and_then(|v: &HeaderValue| v.to_str().ok())
+    };
     let host = text(header::HOST)?;
     let referer = url::Url::parse(text(header::REFERER)?).ok()?;
     let referer_host = match (referer.host_str(), referer.port()) {

@@ -78,6 +78,9 @@ mod library;
 #[path = "privacy_tests.rs"]
 mod privacy;
 
+#[path = "lang_tests.rs"]
+mod lang;
+
 const SIGN_UP: &str = "email=ada%40example.org&password=a+sturdy+passphrase&age_over_14=true";
 
 #[tokio::test]
