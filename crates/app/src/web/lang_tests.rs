@@ -237,3 +237,21 @@ async fn the_countdown_is_written_by_the_server_with_its_pattern_for_the_script(
         page.html
     );
 }
+
+#[tokio::test]
+async fn a_cross_site_form_is_refused_in_the_readers_language() {
+    let test = test_app().await;
+    let router = router_for(&test);
+    let mut forged = post_form("/signup", SIGN_UP, "cross-site");
+    forged
+        .headers_mut()
+        .insert(header::ACCEPT_LANGUAGE, "ko-KR".parse().expect("header"));
+
+    let page = send(&router, forged).await;
+
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        page.html,
+        "이 양식은 Atelier 사이트에서만 보낼 수 있습니다."
+    );
+}

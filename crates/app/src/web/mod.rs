@@ -198,11 +198,8 @@ async fn script() -> Response {
 async fn refuse_cross_site_posts(request: Request, next: Next) -> Response {
     let (parts, body) = request.into_parts();
     if !same_origin(&parts) {
-        return (
-            StatusCode::FORBIDDEN,
-            "cross-site form submissions are refused",
-        )
-            .into_response();
+        let tr = i18n::Tr::from_headers(&parts.headers);
+        return (StatusCode::FORBIDDEN, tr.t("error-cross-site-request")).into_response();
     }
     next.run(Request::from_parts(parts, body)).await
 }
