@@ -325,3 +325,23 @@ policy-accept-line = Version { $version }, in force since { $date }
 policy-accept-button = Accept and continue
 policy-accept-refuse = If you do not agree, you can still download your data or delete your account:
 error-not-found = Not found.
+
+## Language, dates and countdowns
+footer-language = Language
+# $month is 1–12; $time is "17:04" (UTC).
+datetime = { $day } { $month ->
+    [1] Jan
+    [2] Feb
+    [3] Mar
+    [4] Apr
+    [5] May
+    [6] Jun
+    [7] Jul
+    [8] Aug
+    [9] Sep
+    [10] Oct
+    [11] Nov
+   *[12] Dec
+} { $year }, { $time } UTC
+countdown = { $hours } h { $minutes } min
+countdown-over = being deleted now

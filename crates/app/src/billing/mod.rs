@@ -89,15 +89,38 @@ const ZERO_DECIMAL: [&str; 16] = [
     "xaf", "xof", "xpf",
 ];
 
-/// `amount` minor units of `currency` as people read it: `12.00 EUR`, `500 JPY`.
+/// Currencies Stripe counts in thousandths.
+const THREE_DECIMAL: [&str; 5] = ["bhd", "jod", "kwd", "omr", "tnd"];
+
+/// How many decimals a minor unit of `currency` (ISO 4217, any case) has, as Stripe counts.
+pub fn minor_digits(currency: &str) -> u32 {
+    let code = currency.to_ascii_lowercase();
+    if ZERO_DECIMAL.contains(&code.as_str()) {
+        0
+    } else if THREE_DECIMAL.contains(&code.as_str()) {
+        3
+    } else {
+        2
+    }
+}
+
+/// `amount` minor units of `currency` as people read it: `12.00 EUR`, `500 JPY`. Pages use
+/// `Tr::money`, which writes it the reader's way.
 pub fn format_amount(amount: i64, currency: &str) -> String {
     let code = currency.to_ascii_uppercase();
-    if ZERO_DECIMAL.contains(&currency) {
+    let digits = minor_digits(currency);
+    if digits == 0 {
         return format!("{amount} {code}");
     }
     let sign = if amount < 0 { "-" } else { "" };
     let abs = amount.unsigned_abs();
-    format!("{sign}{}.{:02} {code}", abs / 100, abs % 100)
+    let unit = 10_u64.pow(digits);
+    format!(
+        "{sign}{}.{:0width$} {code}",
+        abs / unit,
+        abs % unit,
+        width = digits as usize
+    )
 }
 
 #[derive(Clone)]

@@ -16,7 +16,7 @@ impl Timestamp {
         Timestamp(i64::try_from(millis).unwrap_or(i64::MAX))
     }
 
-    pub fn from_millis(millis: i64) -> Self {
+    pub const fn from_millis(millis: i64) -> Self {
         Timestamp(millis)
     }
 

@@ -7,7 +7,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::i18n::Tr;
-use super::pages::{NavUser, nav_user, short_time};
+use super::pages::{NavUser, nav_user};
 use super::render;
 use crate::domain::UserScope;
 use crate::http::{AppState, Caller};
@@ -52,7 +52,7 @@ pub async fn tokens(
                 vec![
                     ("remaining", lot.remaining.into()),
                     ("quantity", lot.quantity.into()),
-                    ("expires", short_time(lot.expires_at).into()),
+                    ("expires", tr.datetime(lot.expires_at).into()),
                 ],
             )
         })
@@ -61,7 +61,7 @@ pub async fn tokens(
         .iter()
         .map(|entry| {
             (
-                short_time(entry.created_at),
+                tr.datetime(entry.created_at),
                 tr.t(&format!("ledger-{}", entry.kind.as_str())),
                 entry.amount,
             )
@@ -112,13 +112,13 @@ async fn account_page(
         .map(|key| {
             let used = key
                 .last_used_at
-                .map_or_else(|| tr.t("account-api-key-never"), short_time);
+                .map_or_else(|| tr.t("account-api-key-never"), |at| tr.datetime(at));
             let line = tr.tn(
                 "account-api-key-line",
                 vec![
                     ("name", key.name.clone().into()),
                     ("prefix", key.prefix.clone().into()),
-                    ("created", short_time(key.created_at).into()),
+                    ("created", tr.datetime(key.created_at).into()),
                     ("used", used.into()),
                 ],
             );

@@ -6,7 +6,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::i18n::Tr;
-use super::pages::{NavUser, nav_user, short_time};
+use super::pages::{NavUser, nav_user};
 use super::render;
 use crate::domain::Role;
 use crate::http::{AppState, Caller};
@@ -51,7 +51,7 @@ pub async fn admin_audit(
     let rows = entries
         .into_iter()
         .map(|entry| Row {
-            at: short_time(entry.at),
+            at: tr.datetime(entry.at),
             actor: entry.actor,
             action: entry.action,
             subject: entry

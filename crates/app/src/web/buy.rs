@@ -10,10 +10,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::i18n::Tr;
-use super::pages::{NavUser, nav_user, short_time};
+use super::pages::{NavUser, nav_user};
 use super::plans::{PlanCard, SubscriptionLine, plan_section};
 use super::render;
-use crate::billing::{BillingError, format_amount};
+use crate::billing::BillingError;
 use crate::domain::{Role, Timestamp, UserScope};
 use crate::http::payments::site_root;
 use crate::http::{AppState, Caller};
@@ -76,13 +76,13 @@ fn purchase_line(tr: &Tr, purchase: &Purchase) -> PurchaseLine {
         status = tr.t1(
             "purchase-partly-refunded",
             "amount",
-            format_amount(purchase.refunded_amount, &purchase.currency),
+            tr.money(purchase.refunded_amount, &purchase.currency),
         );
     }
     PurchaseLine {
-        created: short_time(purchase.created_at),
+        created: tr.datetime(purchase.created_at),
         tokens: tr.t1("nav-tokens", "balance", purchase.tokens),
-        price: format_amount(purchase.amount, &purchase.currency),
+        price: tr.money(purchase.amount, &purchase.currency),
         status,
     }
 }
@@ -109,7 +109,7 @@ pub(super) async fn buy_page(
         .map(|p| PackCard {
             id: p.id.clone(),
             title: tr.t1("nav-tokens", "balance", p.tokens),
-            price: format_amount(p.amount, &p.currency),
+            price: tr.money(p.amount, &p.currency),
             validity: tr.t1("buy-validity", "days", p.valid_days),
         })
         .collect();
@@ -127,7 +127,7 @@ pub(super) async fn buy_page(
                 vec![
                     ("remaining", lot.remaining.into()),
                     ("quantity", lot.quantity.into()),
-                    ("expires", short_time(lot.expires_at).into()),
+                    ("expires", tr.datetime(lot.expires_at).into()),
                 ],
             );
             LotLine { text, expired }

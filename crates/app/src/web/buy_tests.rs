@@ -84,7 +84,7 @@ async fn without_keys_the_buy_page_says_payments_are_not_configured() {
         page.html
     );
     assert!(!page.html.contains("action=\"/buy\""));
-    assert!(page.html.contains("5.00 EUR") && page.html.contains("30.00 EUR"));
+    assert!(page.html.contains("€5.00") && page.html.contains("€30.00"));
     assert!(page.html.contains("3 of 3 left, valid until"));
     assert_eq!(signed_out.location.as_deref(), Some("/signin"));
 }
@@ -115,10 +115,10 @@ async fn choosing_a_pack_sends_the_browser_to_checkout_and_lists_the_purchase() 
     );
     assert_eq!(cross_site.status, StatusCode::FORBIDDEN);
     assert_eq!(fake.requests().len(), 1);
-    assert!(page.html.contains("Buy for 12.00 EUR"));
+    assert!(page.html.contains("Buy for €12.00"));
     assert!(
         page.html
-            .contains("<td>45 tokens</td><td>30.00 EUR</td><td class=\"status\">Pending</td>"),
+            .contains("<td>45 tokens</td><td>€30.00</td><td class=\"status\">Pending</td>"),
         "{}",
         page.html
     );
@@ -223,7 +223,7 @@ async fn only_admins_see_every_purchase() {
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
     assert_eq!(listed.status, StatusCode::OK);
     assert!(listed.html.contains("ada@example.org"), "{}", listed.html);
-    assert!(listed.html.contains("5.00 EUR") && listed.html.contains("Pending"));
+    assert!(listed.html.contains("€5.00") && listed.html.contains("Pending"));
     let log = test.services.store.admin_actions(10).await.expect("log");
     let views: Vec<(String, String)> = log.into_iter().map(|a| (a.action, a.actor)).collect();
     assert_eq!(

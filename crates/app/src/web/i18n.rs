@@ -1,6 +1,10 @@
 //! Translations (Project Fluent): every user-facing string of the pages comes from
-//! `locales/<lang>/main.ftl`, compiled into the binary. English now; Japanese and Korean
-//! are added as folders beside it.
+//! `locales/<lang>/*.ftl`, compiled into the binary, in English, Japanese and Korean.
+//!
+//! The reader's language is the `atelier_lang` cookie set by the footer's switcher
+//! (`web/lang.rs`), else the first language of `Accept-Language` we have, else English.
+//! Dates, prices and countdowns in that language are in `web/format.rs`. This module
+//! only picks and looks up; it never reads the database.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -19,6 +23,16 @@ fluent_templates::static_loader! {
     };
 }
 
+/// The cookie that remembers the language chosen with the switcher.
+pub const LANG_COOKIE: &str = "atelier_lang";
+
+/// The languages the switcher offers, each named in itself.
+pub const LANGUAGES: [(&str, &str); 3] = [
+    ("en-US", "English"),
+    ("ja-JP", "日本語"),
+    ("ko-KR", "한국어"),
+];
+
 /// A translator for one request's language.
 #[derive(Clone, Debug)]
 pub struct Tr {
@@ -26,23 +40,11 @@ pub struct Tr {
 }
 
 impl Tr {
-    /// Picks the first language of `Accept-Language` we have, else English.
+    /// The switcher's cookie if it names a language we have, else the first language of
+    /// `Accept-Language` we have, else English.
     pub fn from_headers(headers: &HeaderMap) -> Tr {
-        let wanted = headers
-            .get(header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default();
-        let available: Vec<LanguageIdentifier> = LOCALES.locales().cloned().collect();
-        let lang = wanted
-            .split(',')
-            .filter_map(|part| part.split(';').next())
-            .filter_map(|tag| tag.trim().parse::<LanguageIdentifier>().ok())
-            .find_map(|tag| {
-                available
-                    .iter()
-                    .find(|have| have.language == tag.language)
-                    .cloned()
-            })
+        let lang = chosen_language(headers)
+            .or_else(|| accepted_language(headers))
             .unwrap_or_else(english);
         Tr { lang }
     }
@@ -62,8 +64,18 @@ impl Tr {
         Tr { lang }
     }
 
+    /// A translator for one of our languages, matched by its language subtag (`ja`, `ko-KR`).
+    pub fn for_tag(tag: &str) -> Option<Tr> {
+        supported(tag).map(|lang| Tr { lang })
+    }
+
     pub fn lang(&self) -> String {
         self.lang.to_string()
+    }
+
+    /// The language subtag alone (`en`, `ja`, `ko`), for formatting choices.
+    pub fn language(&self) -> &str {
+        self.lang.language.as_str()
     }
 
     /// The message `key`.
@@ -89,6 +101,48 @@ impl Tr {
             .collect();
         LOCALES.lookup_with_args(&self.lang, key, &args)
     }
+
+    /// The switcher's entries: code, name in its own language, whether it is this one.
+    pub fn languages(&self) -> Vec<(&'static str, &'static str, bool)> {
+        let current = self.lang();
+        LANGUAGES
+            .iter()
+            .map(|(code, name)| (*code, *name, *code == current))
+            .collect()
+    }
+}
+
+/// One of our languages matching `tag` by its language subtag.
+fn supported(tag: &str) -> Option<LanguageIdentifier> {
+    let tag = tag.trim().parse::<LanguageIdentifier>().ok()?;
+    LOCALES
+        .locales()
+        .find(|have| have.language == tag.language)
+        .cloned()
+}
+
+/// The language remembered by the switcher's cookie, if we have it.
+fn chosen_language(headers: &HeaderMap) -> Option<LanguageIdentifier> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == LANG_COOKIE)
+        .and_then(|(_, value)| supported(value))
+}
+
+/// The first language of `Accept-Language` we have. Quality values are not sorted: browsers
+/// list languages in the reader's order.
+fn accepted_language(headers: &HeaderMap) -> Option<LanguageIdentifier> {
+    headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .split(',')
+        .filter_map(|part| part.split(';').next())
+        .find_map(supported)
 }
 
 impl Tr {
@@ -112,34 +166,5 @@ fn english() -> LanguageIdentifier {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn messages_and_plurals_come_from_the_english_file() {
-        let tr = Tr::from_headers(&HeaderMap::new());
-
-        assert_eq!(tr.t("nav-sign-in"), "Sign in");
-        assert_eq!(tr.t1("nav-tokens", "balance", 1), "1 token");
-        assert_eq!(tr.t1("nav-tokens", "balance", 3), "3 tokens");
-    }
-
-    #[test]
-    fn unknown_languages_fall_back_to_english() {
-        let mut headers = HeaderMap::new();
-        headers.insert(
-            header::ACCEPT_LANGUAGE,
-            "xx-YY, fr;q=0.8".parse().expect("header"),
-        );
-
-        assert_eq!(Tr::from_headers(&headers).lang(), "en-US");
-    }
-
-    #[test]
-    fn a_stored_locale_picks_its_language_or_english() {
-        assert_eq!(Tr::for_locale(Some("en-GB")).lang(), "en-US");
-        assert_eq!(Tr::for_locale(Some("xx")).lang(), "en-US");
-        assert_eq!(Tr::for_locale(Some("not a tag!")).lang(), "en-US");
-        assert_eq!(Tr::for_locale(None).lang(), "en-US");
-    }
-}
+#[path = "i18n_tests.rs"]
+mod tests;

@@ -9,9 +9,9 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::i18n::Tr;
-use super::pages::{NavUser, nav_user, short_time};
+use super::pages::{NavUser, nav_user};
 use super::render;
-use crate::domain::{JobId, ResultId, UploadId};
+use crate::domain::{JobId, ResultId, Timestamp, UploadId};
 use crate::http::{AppState, Caller};
 use crate::media::{MediaError, MediaRef};
 use crate::store::{Job, JobStatus};
@@ -29,6 +29,8 @@ pub struct PortraitCard {
     /// The deadline for the countdown; `None` for a result saved until deleted.
     pub expires_at: Option<String>,
     pub expires_text: String,
+    /// What is left, for readers without JavaScript; `app.js` keeps it current.
+    pub countdown: String,
 }
 
 pub struct PhotoCard {
@@ -37,6 +39,8 @@ pub struct PhotoCard {
     pub faces: String,
     pub expires_at: String,
     pub expires_text: String,
+    /// What is left, for readers without JavaScript; `app.js` keeps it current.
+    pub countdown: String,
 }
 
 pub struct JobRow {
@@ -93,6 +97,7 @@ pub async fn library(
     ) else {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
+    let now = Timestamp::now();
     let held: HashSet<ResultId> = results.iter().map(|r| r.id).collect();
     let style_of: HashMap<JobId, String> = jobs
         .iter()
@@ -116,6 +121,9 @@ pub async fn library(
                 style,
                 expires_at: result.deletes_at.map(|at| at.rfc3339()),
                 expires_text: super::studio::deadline_text(&tr, result),
+                countdown: result
+                    .deletes_at
+                    .map_or_else(String::new, |at| tr.countdown(now, at)),
             }
         })
         .collect();
@@ -126,14 +134,15 @@ pub async fn library(
             size: format!("{} × {}", upload.width, upload.height),
             faces: tr.t1("library-faces", "count", upload.faces),
             expires_at: upload.expires_at.rfc3339(),
-            expires_text: tr.t1("job-expires", "time", short_time(upload.expires_at)),
+            expires_text: tr.t1("job-expires", "time", tr.datetime(upload.expires_at)),
+            countdown: tr.countdown(now, upload.expires_at),
         })
         .collect();
     let jobs = jobs
         .iter()
         .map(|job| JobRow {
             id: job.id,
-            created: short_time(job.created_at),
+            created: tr.datetime(job.created_at),
             style: style_of.get(&job.id).cloned().unwrap_or_default(),
             status: tr.t(&status_key(
                 job,

@@ -6,7 +6,9 @@
 mod account;
 mod admin_audit;
 mod buy;
+mod format;
 pub mod i18n;
+mod lang;
 mod library;
 mod pages;
 mod plans;
@@ -42,6 +44,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         ));
     Router::new()
         .route("/", get(pages::home))
+        .route("/lang/{code}", get(lang::switch_language))
         .route("/signup", get(pages::signup_form).post(pages::signup))
         .route("/signin", get(pages::signin_form).post(pages::signin))
         .route("/signout", axum::routing::post(pages::signout))
@@ -223,11 +226,8 @@ async fn script() -> Response {
 async fn refuse_cross_site_posts(request: Request, next: Next) -> Response {
     let (parts, body) = request.into_parts();
     if !same_origin(&parts) {
-        return (
-            StatusCode::FORBIDDEN,
-            "cross-site form submissions are refused",
-        )
-            .into_response();
+        let tr = i18n::Tr::from_headers(&parts.headers);
+        return (StatusCode::FORBIDDEN, tr.t("error-cross-site-request")).into_response();
     }
     next.run(Request::from_parts(parts, body)).await
 }

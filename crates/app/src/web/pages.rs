@@ -74,18 +74,6 @@ pub(super) async fn nav_user(state: &AppState, caller: Option<Caller>) -> Option
     })
 }
 
-/// A UTC instant to the minute, e.g. `2026-05-01 12:00 UTC`; the exact instant is in the API.
-pub(super) fn short_time(at: Timestamp) -> String {
-    format!(
-        "{} UTC",
-        at.rfc3339()
-            .chars()
-            .take(16)
-            .collect::<String>()
-            .replace('T', " ")
-    )
-}
-
 /// The message for an account error, from its stable code.
 pub(super) fn error_message(tr: &Tr, error: &AccountError) -> String {
     match error {

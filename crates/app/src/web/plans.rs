@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::buy::{DonePage, billing_message, buy_page};
 use super::i18n::Tr;
-use super::pages::{nav_user, short_time};
+use super::pages::nav_user;
 use super::render;
 use crate::billing::format_amount;
 use crate::config::PlanInterval;
@@ -85,7 +85,7 @@ pub(super) async fn plan_section(
                     } else {
                         "plan-renews"
                     };
-                    tr.t1(key, "date", short_time(end))
+                    tr.t1(key, "date", tr.datetime(end))
                 });
             SubscriptionLine {
                 id: s.id,

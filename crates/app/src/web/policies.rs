@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::i18n::Tr;
-use super::pages::{NavUser, nav_user, short_time};
+use super::pages::{NavUser, nav_user};
 use super::render;
 use crate::domain::{PolicyId, Timestamp};
 use crate::http::{AppState, Caller, PolicyGate};
@@ -40,12 +40,9 @@ pub async fn send_to_accept_page(request: Request, next: Next) -> Response {
 
 /// Only a path on this site, never `//host` or an absolute URL.
 fn local_path(next: Option<&str>) -> String {
-    match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
-            path.to_owned()
-        }
-        _ => "/".to_owned(),
-    }
+    next.and_then(super::lang::local_path)
+        .unwrap_or("/")
+        .to_owned()
 }
 
 struct VersionLine {
@@ -233,7 +230,7 @@ pub async fn accept_form(
                 "policy-accept-line",
                 vec![
                     ("version", v.version.into()),
-                    ("date", short_time(v.effective_at).into()),
+                    ("date", tr.datetime(v.effective_at).into()),
                 ],
             ),
             url: format!("/policies/{}/{}", v.kind.as_str(), v.version),

@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::i18n::Tr;
-use super::pages::{NavUser, nav_user, short_time};
+use super::pages::{NavUser, nav_user};
 use super::render;
 use crate::accounts::AccountError;
 use crate::http::auth::session_cookie_header;
@@ -54,9 +54,9 @@ fn export_lines(tr: &Tr, requests: &[ExportRequest]) -> Vec<ExportLine> {
             line: tr.tn(
                 "privacy-export-line",
                 vec![
-                    ("created", short_time(request.created_at).into()),
+                    ("created", tr.datetime(request.created_at).into()),
                     ("status", request.status.as_str().into()),
-                    ("expires", short_time(request.expires_at).into()),
+                    ("expires", tr.datetime(request.expires_at).into()),
                 ],
             ),
             href: (request.status == ExportStatus::Ready)

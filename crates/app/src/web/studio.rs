@@ -7,9 +7,9 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::i18n::Tr;
-use super::pages::{NavUser, StyleCard, nav_user, short_time, style_cards};
+use super::pages::{NavUser, StyleCard, nav_user, style_cards};
 use super::render;
-use crate::domain::{JobId, ResultId, UploadId, UserScope};
+use crate::domain::{JobId, ResultId, Timestamp, UploadId, UserScope};
 use crate::http::{AppState, Caller};
 use crate::jobs::{JobError, JobRequest};
 use crate::media::MediaError;
@@ -43,14 +43,16 @@ pub struct ResultView {
     pub can_save: bool,
     /// What saving would do, next to the button.
     pub save_hint: String,
+    /// What is left, for readers without JavaScript; `app.js` keeps it current.
+    pub countdown: String,
 }
 
 /// When a result goes, in words: its 24-hour deadline, or what saving keeps.
 pub(super) fn deadline_text(tr: &Tr, result: &ResultRecord) -> String {
     match (result.saved(), result.deletes_at) {
-        (true, Some(until)) => tr.t1("job-saved-until", "time", short_time(until)),
+        (true, Some(until)) => tr.t1("job-saved-until", "time", tr.datetime(until)),
         (true, None) => tr.t("job-saved-forever"),
-        (false, _) => tr.t1("job-expires", "time", short_time(result.expires_at)),
+        (false, _) => tr.t1("job-expires", "time", tr.datetime(result.expires_at)),
     }
 }
 
@@ -335,6 +337,9 @@ pub async fn job_page(
                 saved: r.saved(),
                 can_save: state.services.media.save_rule().allowed,
                 save_hint: save_hint(&tr, state.services.media.save_rule()),
+                countdown: r
+                    .deletes_at
+                    .map_or_else(String::new, |at| tr.countdown(Timestamp::now(), at)),
             }),
         None => None,
     };

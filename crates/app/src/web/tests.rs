@@ -78,6 +78,8 @@ mod library;
 #[path = "privacy_tests.rs"]
 mod privacy;
 
+#[path = "lang_tests.rs"]
+mod lang;
 #[path = "verify_tests.rs"]
 mod verify;
 
