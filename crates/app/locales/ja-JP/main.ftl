@@ -254,7 +254,7 @@ privacy-save-name = 名前を保存
 privacy-name-saved = お名前を保存しました。
 privacy-change-email = メールアドレスの変更
 privacy-export = データのダウンロード
-privacy-export-text = アカウント、トークン、購入、ジョブ、アクセスログ、設定、そしてまだ保存されている写真とポートレートをまとめた ZIP ファイルです。各ファイルの説明は同梱の README.txt にあります。
+privacy-export-text = アカウント、トークン、購入、プラン、ジョブ、アクセスログ、設定、そしてまだ保存されている写真とポートレートをまとめた ZIP ファイルです。各ファイルの説明は同梱の README.txt にあります。
 privacy-export-button = データをダウンロード（ZIP）
 privacy-export-background-text = データが多い場合や、あとでダウンロードしたい場合は、ZIP をバックグラウンドで準備し、完了したらメールでお知らせします。ZIP はあなただけが使える形で 7 日間保管します。
 privacy-export-background-button = バックグラウンドでデータを準備
@@ -266,7 +266,7 @@ privacy-export-line = { $created } に依頼: { $status ->
    *[pending] 準備中
 }
 privacy-delete = アカウントの削除
-privacy-delete-text = 写真、ポートレート、トークン、履歴、アカウントを、すぐに完全に削除します。残るのは購入の金額と日付だけで、あなたとは結び付かなくなります。確認のメールをお送りします。
+privacy-delete-text = 写真、ポートレート、トークン、履歴、アカウントを、すぐに完全に削除します。ご契約中のプランは決済サービス側でただちに解約されます。残るのは購入とプランの金額と日付だけで、あなたとは結び付かなくなります。確認のメールをお送りします。
 privacy-delete-button = 今すぐアカウントを削除
 privacy-deleted-title = アカウントを削除しました
 privacy-deleted-text = アカウントのすべてを削除しました。確認のメールをお送りしています。

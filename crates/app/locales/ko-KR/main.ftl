@@ -254,7 +254,7 @@ privacy-save-name = 이름 저장
 privacy-name-saved = 이름이 저장되었습니다.
 privacy-change-email = 이메일 주소 변경
 privacy-export = 내 데이터 다운로드
-privacy-export-text = 계정, 토큰, 구매, 작업, 접속 기록, 설정, 그리고 아직 보관 중인 사진과 초상화를 담은 ZIP 파일입니다. 각 파일에 대한 설명은 안에 있는 README.txt에 있습니다.
+privacy-export-text = 계정, 토큰, 구매, 요금제, 작업, 접속 기록, 설정, 그리고 아직 보관 중인 사진과 초상화를 담은 ZIP 파일입니다. 각 파일에 대한 설명은 안에 있는 README.txt에 있습니다.
 privacy-export-button = 내 데이터 다운로드 (ZIP)
 privacy-export-background-text = 데이터가 많거나 나중에 다운로드하려면: ZIP을 백그라운드에서 준비해 완료되면 이메일로 알려 드리고, 회원님만 받을 수 있도록 7일간 보관합니다.
 privacy-export-background-button = 백그라운드에서 데이터 준비
@@ -266,7 +266,7 @@ privacy-export-line = { $created } 요청: { $status ->
    *[pending] 준비 중
 }
 privacy-delete = 계정 삭제
-privacy-delete-text = 사진, 초상화, 토큰, 기록, 계정을 즉시 영구 삭제합니다. 구매 금액과 날짜만 남으며, 더 이상 회원님과 연결되지 않습니다. 확인 메일을 보내 드립니다.
+privacy-delete-text = 사진, 초상화, 토큰, 기록, 계정을 즉시 영구 삭제합니다. 구독 중인 요금제는 결제 서비스에서 즉시 해지됩니다. 구매와 요금제의 금액과 날짜만 남으며, 더 이상 회원님과 연결되지 않습니다. 확인 메일을 보내 드립니다.
 privacy-delete-button = 지금 계정 삭제
 privacy-deleted-title = 계정이 삭제되었습니다
 privacy-deleted-text = 계정의 모든 것이 삭제되었습니다. 확인 메일이 이메일 주소로 발송됩니다.
