@@ -299,7 +299,7 @@ pub struct PlanConfig {
     pub interval: PlanInterval,
 }
 
-#[derive(Clone, Copy, Debug, Deserialize, serde::Serialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Deserialize, serde::Serialize, PartialEq, Eq, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum PlanInterval {
     Month,

@@ -66,23 +66,46 @@ pub(crate) async fn subscriptions_with_grants(
         .collect())
 }
 
-pub(crate) fn plan_json(plan: &PlanConfig) -> serde_json::Value {
-    json!({"id": plan.id, "name": plan.name, "tokens": plan.tokens, "amount": plan.amount,
-           "currency": plan.currency, "interval": plan.interval})
+/// A plan on sale.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct PlanView {
+    id: String,
+    name: String,
+    /// Tokens granted for each paid period.
+    tokens: u32,
+    /// Price per period in minor units of `currency`.
+    amount: i64,
+    currency: String,
+    /// `month` or `year`.
+    interval: crate::config::PlanInterval,
+}
+
+impl From<&PlanConfig> for PlanView {
+    fn from(plan: &PlanConfig) -> Self {
+        PlanView {
+            id: plan.id.clone(),
+            name: plan.name.clone(),
+            tokens: plan.tokens,
+            amount: plan.amount,
+            currency: plan.currency.clone(),
+            interval: plan.interval,
+        }
+    }
 }
 
 /// `GET /plans`: the plans on sale (also without Stripe keys, so clients can show prices).
 #[utoipa::path(get, path = "/plans", tag = "tokens", security(()),
-    responses((status = 200, description = "`[{\"id\",\"name\",\"tokens\",\"amount\",\"currency\",\"interval\"}]`", body = Object)))]
-pub async fn plans(State(state): State<AppState>) -> Json<serde_json::Value> {
-    let plans: Vec<_> = state
-        .services
-        .billing
-        .plans()
-        .iter()
-        .map(plan_json)
-        .collect();
-    Json(json!(plans))
+    responses((status = 200, description = "The plans on sale", body = Vec<PlanView>)))]
+pub async fn plans(State(state): State<AppState>) -> Json<Vec<PlanView>> {
+    Json(
+        state
+            .services
+            .billing
+            .plans()
+            .iter()
+            .map(PlanView::from)
+            .collect(),
+    )
 }
 
 /// `POST /subscriptions {"plan"}`: a pending subscription and the Checkout URL to start it.
