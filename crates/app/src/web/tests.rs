@@ -573,3 +573,32 @@ async fn the_account_page_creates_shows_once_and_revokes_api_keys() {
     assert!(after.is_err());
     assert_eq!(blank.status, StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+#[tokio::test]
+async fn the_studio_states_the_content_rules_and_tips_in_the_readers_language() {
+    let test = test_app().await;
+    let router = app(AppState::new(test.services.clone()));
+    let cookie = signed_up_cookie(&router, SIGN_UP).await;
+
+    let english = send(&router, get("/studio", Some(&cookie))).await;
+    let mut japanese = get("/studio", Some(&cookie));
+    japanese.headers_mut().insert(
+        header::ACCEPT_LANGUAGE,
+        header::HeaderValue::from_static("ja"),
+    );
+    let japanese = send(&router, japanese).await;
+
+    assert_eq!(english.status, StatusCode::OK);
+    for text in [
+        "Content rules.",
+        "without the consent of their parent or guardian",
+        "No sexual, violent or hateful content.",
+        "meant to deceive",
+        "Download your portrait within 24 hours",
+        "href=\"/policies/terms\"",
+    ] {
+        assert!(english.html.contains(text), "the studio lacks {text:?}");
+    }
+    assert!(japanese.html.contains("コンテンツのルール"));
+    assert!(japanese.html.contains("保護者の同意"));
+}
