@@ -199,7 +199,7 @@ impl Policies {
     /// What is in force now and what is published to take effect later.
     pub async fn overview(&self, now: Timestamp) -> Result<PolicyOverview, PolicyError> {
         let all = self.store.policy_versions(None).await?;
-        let current = self.store.current_policies(now).await?;
+        let current = in_force(&all, now).into_iter().cloned().collect();
         let upcoming = all.into_iter().filter(|v| v.effective_at > now).collect();
         Ok(PolicyOverview { current, upcoming })
     }
@@ -262,6 +262,19 @@ impl Policies {
     ) -> Result<Vec<PolicyAcceptance>, PolicyError> {
         Ok(self.store.policy_acceptances_of(scope).await?)
     }
+}
+
+/// Among `versions`, the one of each kind in force at `now`: the latest already effective.
+pub fn in_force(versions: &[PolicyVersion], now: Timestamp) -> Vec<&PolicyVersion> {
+    PolicyKind::ALL
+        .iter()
+        .filter_map(|kind| {
+            versions
+                .iter()
+                .filter(|v| v.kind == *kind && v.effective_at <= now)
+                .max_by_key(|v| v.version)
+        })
+        .collect()
 }
 
 impl Policies {

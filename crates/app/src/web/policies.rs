@@ -15,7 +15,7 @@ use super::pages::{NavUser, nav_user};
 use super::render;
 use crate::domain::{PolicyId, Timestamp};
 use crate::http::{AppState, Caller, PolicyGate};
-use crate::policies::{PolicyError, render_markdown};
+use crate::policies::{PolicyError, in_force, render_markdown};
 use crate::store::{AcceptanceSource, PolicyKind, PolicyVersion};
 
 /// Sends a page refused at the policy gate to the accept page, coming back afterwards.
@@ -115,7 +115,7 @@ async fn show(
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         }
     };
-    let in_force = in_force_version(&all, now);
+    let in_force = in_force(&all, now).first().map(|v| v.version);
     let state_of = |v: &PolicyVersion| {
         let key = if v.effective_at > now {
             "policy-state-upcoming"
@@ -169,13 +169,6 @@ async fn show(
         tr,
     };
     render(StatusCode::OK, &page)
-}
-
-fn in_force_version(all: &[PolicyVersion], now: Timestamp) -> Option<u32> {
-    all.iter()
-        .filter(|v| v.effective_at <= now)
-        .map(|v| v.version)
-        .max()
 }
 
 struct PendingLine {

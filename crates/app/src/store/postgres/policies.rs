@@ -87,7 +87,7 @@ impl PolicyStore for PgStore {
             }
         }
         let version = latest.unwrap_or(0) + 1;
-        let notified = i32::try_from(notified).map_err(too_big)?;
+        let notified = i32::try_from(notified).map_err(|e| StoreError::Internal(Box::new(e)))?;
         let row = sqlx::query(
             "INSERT INTO policy_versions
                 (id, kind, version, title, summary, body, published_at, effective_at, notified)
@@ -187,7 +187,8 @@ impl PolicyStore for PgStore {
             .execute(&mut *tx)
             .await
             .map_err(internal)?;
-            added += u32::try_from(done.rows_affected()).map_err(too_big)?;
+            added += u32::try_from(done.rows_affected())
+                .map_err(|e| StoreError::Internal(Box::new(e)))?;
         }
         tx.commit().await.map_err(internal)?;
         Ok(added)
@@ -205,7 +206,7 @@ impl PolicyStore for PgStore {
             .execute(&self.system)
             .await
             .map_err(internal)?;
-        u32::try_from(done.rows_affected()).map_err(too_big)
+        u32::try_from(done.rows_affected()).map_err(|e| StoreError::Internal(Box::new(e)))
     }
 
     async fn policy_acceptances_of(&self, scope: UserScope) -> StoreResult<Vec<PolicyAcceptance>> {
@@ -236,8 +237,4 @@ impl PolicyStore for PgStore {
             })
             .collect()
     }
-}
-
-fn too_big(e: std::num::TryFromIntError) -> StoreError {
-    StoreError::Internal(Box::new(e))
 }

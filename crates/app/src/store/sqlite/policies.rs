@@ -85,7 +85,7 @@ impl PolicyStore for SqliteStore {
             }
         }
         let version = latest.unwrap_or(0) + 1;
-        let notified = i64::try_from(notified).map_err(too_big)?;
+        let notified = i64::try_from(notified).map_err(|e| StoreError::Internal(Box::new(e)))?;
         let row = sqlx::query(
             "INSERT INTO policy_versions
                 (id, kind, version, title, summary, body, published_at, effective_at, notified)
@@ -183,7 +183,8 @@ impl PolicyStore for SqliteStore {
             .execute(&mut *tx)
             .await
             .map_err(internal)?;
-            added += u32::try_from(done.rows_affected()).map_err(too_big)?;
+            added += u32::try_from(done.rows_affected())
+                .map_err(|e| StoreError::Internal(Box::new(e)))?;
         }
         tx.commit().await.map_err(internal)?;
         Ok(added)
@@ -203,7 +204,7 @@ impl PolicyStore for SqliteStore {
             .await
             .map_err(internal)?;
         tx.commit().await.map_err(internal)?;
-        u32::try_from(done.rows_affected()).map_err(too_big)
+        u32::try_from(done.rows_affected()).map_err(|e| StoreError::Internal(Box::new(e)))
     }
 
     async fn policy_acceptances_of(&self, scope: UserScope) -> StoreResult<Vec<PolicyAcceptance>> {
@@ -232,8 +233,4 @@ impl PolicyStore for SqliteStore {
             })
             .collect()
     }
-}
-
-fn too_big(e: std::num::TryFromIntError) -> StoreError {
-    StoreError::Internal(Box::new(e))
 }
