@@ -267,7 +267,6 @@ admin-purchases-title = Purchases (all accounts)
 admin-col-buyer = Buyer
 admin-col-id = Purchase id
 admin-account-gone = deleted account
-admin-forbidden = This page is for administrators.
 
 ## Privacy center
 privacy-title = Privacy and your data

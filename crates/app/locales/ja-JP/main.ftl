@@ -243,7 +243,6 @@ admin-purchases-title = 購入（全アカウント）
 admin-col-buyer = 購入者
 admin-col-id = 購入 ID
 admin-account-gone = 削除されたアカウント
-admin-forbidden = このページは管理者専用です。
 
 ## Privacy center
 privacy-title = プライバシーとあなたのデータ

@@ -243,7 +243,6 @@ admin-purchases-title = 구매 (전체 계정)
 admin-col-buyer = 구매자
 admin-col-id = 구매 ID
 admin-account-gone = 삭제된 계정
-admin-forbidden = 관리자 전용 페이지입니다.
 
 ## Privacy center
 privacy-title = 개인정보와 내 데이터

@@ -34,7 +34,7 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::trace::TraceLayer;
 
 pub use error::{ApiError, PolicyGate};
-pub use session::Caller;
+pub use session::{AdminCaller, Caller};
 
 use crate::services::Services;
 
@@ -179,6 +179,11 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
+        .fallback(crate::web::admin::fallback)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::web::admin::hide_from_non_admins,
+        ))
         .layer(middleware::from_fn_with_state(state.clone(), ops::observe))
         .layer(middleware::from_fn_with_state(
             state.clone(),

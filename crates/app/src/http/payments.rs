@@ -13,8 +13,8 @@ use serde_json::json;
 use super::error::ApiJson;
 use super::openapi::ErrorBody;
 use super::paging::{PageParams, page_request, page_response};
-use super::{ApiError, AppState, Caller};
-use crate::domain::{Role, Timestamp};
+use super::{AdminCaller, ApiError, AppState, Caller};
+use crate::domain::Timestamp;
 use crate::store::{Purchase, PurchaseRow};
 use crate::web::i18n::Tr;
 
@@ -149,18 +149,11 @@ pub async fn list_purchases(
 /// `GET /admin/purchases`: every account's latest purchases; admins only.
 #[utoipa::path(get, path = "/admin/purchases", tag = "admin",
     responses((status = 200, description = "The latest 500 purchases of every account", body = Vec<PurchaseRow>),
-              (status = 403, description = "`forbidden`: not an admin", body = ErrorBody)))]
+              (status = 404, description = "`not-found`: not an admin (admin routes are hidden)", body = ErrorBody)))]
 pub async fn admin_purchases(
     State(state): State<AppState>,
-    caller: Caller,
+    AdminCaller(caller): AdminCaller,
 ) -> Result<Json<Vec<PurchaseRow>>, ApiError> {
-    if caller.scope.role() != Role::Admin {
-        return Err(ApiError::client(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            "this needs an admin account",
-        ));
-    }
     let store = &state.services.store;
     let view = crate::store::AdminAction::view(caller.scope.user_id(), "view-purchases", "api");
     store.record_admin_action(&view).await?;

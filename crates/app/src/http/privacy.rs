@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::auth::session_cookie_header;
 use super::error::ApiJson;
 use super::openapi::ErrorBody;
-use super::{ApiError, AppState, Caller};
+use super::{AdminCaller, ApiError, AppState, Caller};
 use crate::privacy::REQUEST_DEADLINE_DAYS;
 use crate::store::{AccountRecord, ConsentSource, ExportRequest, PrivacyChange, PrivacySettings};
 
@@ -131,18 +131,11 @@ pub(crate) fn zip_response(zip: Vec<u8>) -> Response {
 /// `GET /admin/audit`: the admin audit log, newest first (admins only).
 #[utoipa::path(get, path = "/admin/audit", tag = "admin",
     responses((status = 200, description = "The latest 500 entries, newest first", body = Vec<crate::store::AdminAction>),
-              (status = 403, description = "`forbidden`: not an admin", body = ErrorBody)))]
+              (status = 404, description = "`not-found`: not an admin (admin routes are hidden)", body = ErrorBody)))]
 pub async fn admin_audit(
     State(state): State<AppState>,
-    caller: Caller,
+    AdminCaller(caller): AdminCaller,
 ) -> Result<Json<Vec<crate::store::AdminAction>>, ApiError> {
-    if caller.scope.role() != crate::domain::Role::Admin {
-        return Err(ApiError::client(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            "this needs an admin account",
-        ));
-    }
     let store = &state.services.store;
     let view = crate::store::AdminAction::view(caller.scope.user_id(), "view-audit", "api");
     store.record_admin_action(&view).await?;

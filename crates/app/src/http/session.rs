@@ -151,3 +151,26 @@ impl OptionalFromRequestParts<AppState> for Caller {
         }
     }
 }
+
+/// An admin caller. Anyone else is refused with 404 (admin routes are not shown to exist);
+/// the gate in `web::admin` already answers that for every admin path, this is the handler's
+/// own check.
+pub struct AdminCaller(pub Caller);
+
+impl FromRequestParts<AppState> for AdminCaller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        match <Caller as OptionalFromRequestParts<AppState>>::from_request_parts(parts, state)
+            .await?
+        {
+            Some(caller) if caller.scope.role() == crate::domain::Role::Admin => {
+                Ok(AdminCaller(caller))
+            }
+            _ => Err(ApiError::not_found()),
+        }
+    }
+}

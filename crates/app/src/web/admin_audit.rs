@@ -3,13 +3,12 @@
 use askama::Template;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 
 use super::i18n::Tr;
 use super::pages::{NavUser, nav_user};
 use super::render;
-use crate::domain::Role;
-use crate::http::{AppState, Caller};
+use crate::http::{AdminCaller, AppState};
 use crate::store::AdminAction;
 
 struct Row {
@@ -31,15 +30,9 @@ struct AuditPage {
 pub async fn admin_audit(
     State(state): State<AppState>,
     headers: HeaderMap,
-    caller: Option<Caller>,
+    AdminCaller(caller): AdminCaller,
 ) -> Response {
-    let Some(caller) = caller else {
-        return Redirect::to("/signin").into_response();
-    };
     let tr = Tr::from_headers(&headers);
-    if caller.scope.role() != Role::Admin {
-        return (StatusCode::FORBIDDEN, tr.t("admin-forbidden")).into_response();
-    }
     let store = &state.services.store;
     let view = AdminAction::view(caller.scope.user_id(), "view-audit", "page");
     if store.record_admin_action(&view).await.is_err() {

@@ -14,9 +14,9 @@ use super::pages::{NavUser, nav_user};
 use super::plans::{PlanCard, SubscriptionLine, plan_section};
 use super::render;
 use crate::billing::BillingError;
-use crate::domain::{Role, Timestamp, UserScope};
+use crate::domain::{Timestamp, UserScope};
 use crate::http::payments::site_root;
-use crate::http::{AppState, Caller};
+use crate::http::{AdminCaller, AppState, Caller};
 use crate::store::{Purchase, PurchaseStatus};
 
 pub struct PackCard {
@@ -294,15 +294,9 @@ pub async fn buy_success(
 pub async fn admin_purchases(
     State(state): State<AppState>,
     headers: HeaderMap,
-    caller: Option<Caller>,
+    AdminCaller(caller): AdminCaller,
 ) -> Response {
-    let Some(caller) = caller else {
-        return Redirect::to("/signin").into_response();
-    };
     let tr = Tr::from_headers(&headers);
-    if caller.scope.role() != Role::Admin {
-        return (StatusCode::FORBIDDEN, tr.t("admin-forbidden")).into_response();
-    }
     let store = &state.services.store;
     let view = crate::store::AdminAction::view(caller.scope.user_id(), "view-purchases", "page");
     if store.record_admin_action(&view).await.is_err() {

@@ -4,6 +4,7 @@
 //! Pages call the same services as the JSON API; they own presentation only.
 
 mod account;
+pub mod admin;
 mod admin_audit;
 mod buy;
 mod format;

@@ -19,6 +19,8 @@ use crate::http::{AppState, Caller};
 pub struct NavUser {
     pub email: String,
     pub balance: i64,
+    /// Whether the navigation links the admin console.
+    pub admin: bool,
 }
 
 pub struct StyleCard {
@@ -69,6 +71,7 @@ pub(super) async fn nav_user(state: &AppState, caller: Option<Caller>) -> Option
         .await
         .ok()?;
     Some(NavUser {
+        admin: user.role == crate::domain::Role::Admin,
         email: user.email,
         balance,
     })

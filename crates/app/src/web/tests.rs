@@ -80,6 +80,8 @@ mod privacy;
 
 #[path = "lang_tests.rs"]
 mod lang;
+#[path = "admin_tests.rs"]
+mod admin;
 #[path = "verify_tests.rs"]
 mod verify;
 

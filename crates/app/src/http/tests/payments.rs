@@ -181,8 +181,8 @@ async fn unknown_packs_and_strangers_are_refused() {
     assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(unknown.code(), "unknown-pack");
     assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(admin_list.status, StatusCode::FORBIDDEN);
-    assert_eq!(admin_list.code(), "forbidden");
+    assert_eq!(admin_list.status, StatusCode::NOT_FOUND);
+    assert_eq!(admin_list.code(), "not-found");
 }
 
 #[tokio::test]

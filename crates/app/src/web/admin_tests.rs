@@ -1,0 +1,81 @@
+//! The admin console is invisible to everyone but admins: every admin route, page or API,
+//! answers 404 to a visitor and to a signed-in user, as a path that never existed would.
+
+use axum::http::{Method, StatusCode};
+
+use super::{get, post_form, send};
+use crate::domain::Role;
+use crate::http::{AppState, app};
+use crate::store::AccountStatus;
+use crate::testing::test_app;
+
+/// Every admin route. A new admin page or API route belongs here.
+const ADMIN_ROUTES: &[(Method, &str)] = &[
+    (Method::GET, "/admin/purchases"),
+    (Method::GET, "/admin/audit"),
+    (Method::GET, "/api/v1/admin/purchases"),
+    (Method::GET, "/api/v1/admin/audit"),
+];
+
+async fn answer(
+    router: &axum::Router,
+    method: &Method,
+    path: &str,
+    cookie: Option<&str>,
+) -> StatusCode {
+    let mut request = if *method == Method::GET {
+        get(path, cookie)
+    } else {
+        post_form(path, "", "same-origin")
+    };
+    if let (Some(cookie), true) = (cookie, *method != Method::GET) {
+        let value = axum::http::HeaderValue::from_str(cookie).expect("cookie header");
+        request
+            .headers_mut()
+            .insert(axum::http::header::COOKIE, value);
+    }
+    send(router, request).await.status
+}
+
+#[tokio::test]
+async fn a_non_admin_gets_404_on_every_admin_route_and_an_admin_does_not() {
+    let test = test_app().await;
+    let router = app(AppState::new(test.services.clone()));
+    let (_, user_token) = test.session("ada").await;
+    let (admin, admin_token) = test.session("root").await;
+    test.services
+        .store
+        .set_role_and_status(admin, Role::Admin, AccountStatus::Active)
+        .await
+        .expect("promote");
+    let cookie = |token: &str| format!("{}={token}", crate::http::session::COOKIE_PLAIN);
+
+    for (method, path) in ADMIN_ROUTES {
+        let anonymous = answer(&router, method, path, None).await;
+        let user = answer(&router, method, path, Some(&cookie(&user_token))).await;
+        let admin = answer(&router, method, path, Some(&cookie(&admin_token))).await;
+
+        assert_eq!(anonymous, StatusCode::NOT_FOUND, "{method} {path} anonymous");
+        assert_eq!(user, StatusCode::NOT_FOUND, "{method} {path} as a user");
+        assert_ne!(admin, StatusCode::NOT_FOUND, "{method} {path} as an admin");
+    }
+}
+
+#[tokio::test]
+async fn a_path_that_does_not_exist_gets_the_localized_not_found_page() {
+    let test = test_app().await;
+    let router = app(AppState::new(test.services.clone()));
+    let mut request = get("/no-such-page", None);
+    request.headers_mut().insert(
+        axum::http::header::ACCEPT_LANGUAGE,
+        axum::http::HeaderValue::from_static("ja"),
+    );
+
+    let page = send(&router, request).await;
+    let admin = send(&router, get("/admin", None)).await;
+
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    assert!(page.html.contains("ページが見つかりません"), "{}", page.html);
+    assert_eq!(admin.status, StatusCode::NOT_FOUND);
+    assert!(admin.html.contains("Page not found"));
+}
