@@ -223,7 +223,7 @@ async fn an_admin_listing_every_purchase_is_audited_before_the_list_is_served() 
     )
     .await;
 
-    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert_eq!(refused.status, StatusCode::NOT_FOUND);
     assert_eq!(listed.status, StatusCode::OK);
     let log = store.admin_actions(10).await.expect("log");
     let views: Vec<(&str, &str)> = log
