@@ -55,7 +55,11 @@ async fn a_non_admin_gets_404_on_every_admin_route_and_an_admin_does_not() {
         let user = answer(&router, method, path, Some(&cookie(&user_token))).await;
         let admin = answer(&router, method, path, Some(&cookie(&admin_token))).await;
 
-        assert_eq!(anonymous, StatusCode::NOT_FOUND, "{method} {path} anonymous");
+        assert_eq!(
+            anonymous,
+            StatusCode::NOT_FOUND,
+            "{method} {path} anonymous"
+        );
         assert_eq!(user, StatusCode::NOT_FOUND, "{method} {path} as a user");
         assert_ne!(admin, StatusCode::NOT_FOUND, "{method} {path} as an admin");
     }
@@ -75,7 +79,11 @@ async fn a_path_that_does_not_exist_gets_the_localized_not_found_page() {
     let admin = send(&router, get("/admin", None)).await;
 
     assert_eq!(page.status, StatusCode::NOT_FOUND);
-    assert!(page.html.contains("ページが見つかりません"), "{}", page.html);
+    assert!(
+        page.html.contains("ページが見つかりません"),
+        "{}",
+        page.html
+    );
     assert_eq!(admin.status, StatusCode::NOT_FOUND);
     assert!(admin.html.contains("Page not found"));
 }
