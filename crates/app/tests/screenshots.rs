@@ -16,8 +16,8 @@ use std::process::{Command, Stdio};
 
 use fantoccini::Client;
 use support::browser::{
-    DESKTOP, PHONE, browser, make_portrait, resize, screenshots_dir, sign_up, snap,
-    start_driver, start_server,
+    DESKTOP, PHONE, browser, make_portrait, resize, screenshots_dir, sign_up, snap, start_driver,
+    start_server,
 };
 
 /// Who looks at the page.
@@ -89,7 +89,12 @@ async fn shoot(client: &Client, base: &str, job: &str, reader: Reader) {
 /// (or when quantizing would not make it smaller).
 fn shrink(png: &std::path::Path) {
     let _ = Command::new("pngquant")
-        .args(["--force", "--skip-if-larger", "--quality=65-95", "--ext=.png"])
+        .args([
+            "--force",
+            "--skip-if-larger",
+            "--quality=65-95",
+            "--ext=.png",
+        ])
         .arg(png)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
