@@ -126,7 +126,7 @@ async fn audit_pages(client: &Client, base: &str, job: &str, reader: Reader) -> 
             let path = path.replace("{job}", job);
             client.goto(&format!("{base}{path}")).await.expect("page");
             let url = client.current_url().await.expect("url");
-            assert_eq!(url.path(), path.as_str(), "{name} was not redirected");
+            assert_eq!(url.path(), path.as_str(), "{name} must not redirect");
             let mut violations = audit(client, &axe).await;
             violations.extend(overflow(client).await);
             println!("{name} @ {width_name}: {} violations", violations.len());
