@@ -27,9 +27,12 @@ enum Reader {
     Member,
 }
 
-/// Every screenshot: (file name without `.png`, path, viewport, language, reader). `{job}`
-/// stands for the member's finished job. A new screenshot is one more line here.
-const SHOTS: &[(&str, &str, (u32, u32), &str, Reader)] = &[
+/// One screenshot: (file name without `.png`, path, viewport, language, reader); `{job}` in
+/// the path stands for the member's finished job.
+type Shot = (&'static str, &'static str, (u32, u32), &'static str, Reader);
+
+/// Every screenshot. A new one is one more line here.
+const SHOTS: &[Shot] = &[
     ("home-phone", "/", PHONE, "en-US", Reader::Visitor),
     ("home-desktop", "/", DESKTOP, "en-US", Reader::Visitor),
     ("studio-phone", "/studio", PHONE, "en-US", Reader::Member),
