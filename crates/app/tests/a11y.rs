@@ -1,6 +1,7 @@
-//! The accessibility audit (issue 8): axe-core (WCAG 2.0 A and AA, WCAG 2.1 AA) on every
-//! page, signed out, signed in and as an admin, at phone and desktop widths, in headless
-//! Chromium; and the studio form used with the keyboard alone.
+//! The accessibility audit (issue 8): axe-core (WCAG 2.0 A and AA, WCAG 2.1 AA) and a reflow
+//! check on every page, signed out, signed in and as an admin, at phone and desktop widths,
+//! in English, Japanese and Korean, in headless Chromium; and the studio form used with the
+//! keyboard alone.
 //!
 //! Needs chromium, chromedriver and axe-core's `axe.min.js` named by `ATELIER_TEST_AXE`
 //! (`.ci/run` installs it: `npm install --prefix /var/tmp/atelier-node axe-core@4`), so it is
@@ -19,7 +20,7 @@ use fantoccini::key::Key;
 use serde_json::{Value, json};
 use support::browser::{
     DESKTOP, PHONE, browser, click, make_portrait, resize, sign_up, start_driver,
-    start_server_with, wait_for_text,
+    start_server_with, wait_for_selector, wait_for_text,
 };
 use support::photo_sized;
 
@@ -54,6 +55,9 @@ const PAGES: &[(&str, &str, Reader)] = &[
     ("admin-purchases", "/admin/purchases", Reader::Admin),
     ("admin-audit", "/admin/audit", Reader::Admin),
 ];
+
+/// The languages every page is audited in (line breaks and `lang` differ).
+const LANGUAGES: [&str; 3] = ["en-US", "ja-JP", "ko-KR"];
 
 /// The widths every page is audited at.
 const SIZES: [(&str, (u32, u32)); 2] = [("phone", PHONE), ("desktop", DESKTOP)];
@@ -120,23 +124,31 @@ async fn overflow(client: &Client) -> Vec<String> {
 async fn audit_pages(client: &Client, base: &str, job: &str, reader: Reader) -> Vec<String> {
     let axe = axe_source();
     let mut failures = Vec::new();
-    for (width_name, size) in SIZES {
-        resize(client, size).await;
-        for (name, path, _) in PAGES.iter().filter(|p| p.2 == reader) {
-            let path = path.replace("{job}", job);
-            client.goto(&format!("{base}{path}")).await.expect("page");
-            let url = client.current_url().await.expect("url");
-            assert_eq!(url.path(), path.as_str(), "{name} must not redirect");
-            let mut violations = audit(client, &axe).await;
-            violations.extend(overflow(client).await);
-            println!("{name} @ {width_name}: {} violations", violations.len());
-            failures.extend(
-                violations
-                    .into_iter()
-                    .map(|v| format!("{name} @ {width_name}: {v}")),
-            );
+    for language in LANGUAGES {
+        // The switcher's cookie: every page after it is in `language`.
+        client
+            .goto(&format!("{base}/lang/{language}"))
+            .await
+            .expect("language");
+        for (width_name, size) in SIZES {
+            resize(client, size).await;
+            for (name, path, _) in PAGES.iter().filter(|p| p.2 == reader) {
+                let path = path.replace("{job}", job);
+                client.goto(&format!("{base}{path}")).await.expect("page");
+                let url = client.current_url().await.expect("url");
+                assert_eq!(url.path(), path.as_str(), "{name} must not redirect");
+                let mut violations = audit(client, &axe).await;
+                violations.extend(overflow(client).await);
+                let at = format!("{name} @ {width_name} in {language}");
+                println!("{at}: {} violations", violations.len());
+                failures.extend(violations.into_iter().map(|v| format!("{at}: {v}")));
+            }
         }
     }
+    client
+        .goto(&format!("{base}/lang/en-US"))
+        .await
+        .expect("back to English");
     failures
 }
 
@@ -191,6 +203,7 @@ async fn every_page_passes_axe_at_phone_and_desktop_widths() {
     failures.extend(audit_pages(&client, &base, &job, Reader::Member).await);
     client.goto(&format!("{base}/")).await.expect("home");
     click(&client, "form[action='/signout'] button").await;
+    wait_for_selector(&client, "a[href='/signin']", Duration::from_secs(10)).await;
     sign_up(&client, &base, "grace@example.org").await;
     make_admin(&services, "grace@example.org").await;
     failures.extend(audit_pages(&client, &base, &job, Reader::Admin).await);
