@@ -227,12 +227,12 @@ return [e.tagName.toLowerCase() + (e.type ? `[${e.type}]` : '') + (e.name ? `#${
         style.outlineStyle === 'solid' && style.outlineWidth === '3px'];
 "#;
 
-async fn press_tab(client: &Client) {
-    let tab = char::from(Key::Tab);
+async fn press(client: &Client, key: Key) {
+    let key = char::from(key);
     let keys = KeyActions::new("keyboard".into())
-        .then(KeyAction::Down { value: tab })
-        .then(KeyAction::Up { value: tab });
-    client.perform_actions(keys).await.expect("tab");
+        .then(KeyAction::Down { value: key })
+        .then(KeyAction::Up { value: key });
+    client.perform_actions(keys).await.expect("key press");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -252,10 +252,26 @@ async fn the_studio_form_can_be_used_with_the_keyboard_alone() {
     // Tab from the top of the page until the submit button has the focus.
     let mut order = Vec::new();
     for _ in 0..60 {
-        press_tab(&client).await;
+        press(&client, Key::Tab).await;
         let focused: Value = client.execute(FOCUSED, vec![]).await.expect("focus");
         let name = focused[0].as_str().unwrap_or_default().to_owned();
         assert_eq!(focused[1], json!(true), "{name} shows no focus ring");
+        if name == "input[radio]#style" && !order.contains(&name) {
+            // The arrow keys pick another style within the group.
+            press(&client, Key::Down).await;
+            let picked = client
+                .execute(
+                    "return document.querySelector('input[name=style]:checked').value;",
+                    vec![],
+                )
+                .await
+                .expect("picked style");
+            assert_eq!(
+                picked,
+                json!("detailed-sketch"),
+                "the arrow key picks a style"
+            );
+        }
         order.push(name.clone());
         if name == "button[submit]" && order.iter().any(|n| n.starts_with("input[radio]")) {
             break;
