@@ -12,8 +12,7 @@ impl Tr {
     /// A UTC instant to the minute: `25 Nov 2026, 17:04 UTC`, `2026年11月25日 17:04 UTC`,
     /// `2026년 11월 25일 17:04 UTC`. The exact instant is in the API.
     pub fn datetime(&self, at: Timestamp) -> String {
-        let nanos = i128::from(at.millis()) * 1_000_000;
-        let Ok(t) = time::OffsetDateTime::from_unix_timestamp_nanos(nanos) else {
+        let Some(t) = utc(at) else {
             return at.rfc3339();
         };
         self.tn(
@@ -26,6 +25,22 @@ impl Tr {
                     "time",
                     FluentValue::from(format!("{:02}:{:02}", t.hour(), t.minute())),
                 ),
+            ],
+        )
+    }
+
+    /// A UTC day, for what takes effect on a day rather than at a minute (policy versions):
+    /// `25 Nov 2026`, `2026年11月25日`, `2026년 11월 25일`.
+    pub fn date(&self, at: Timestamp) -> String {
+        let Some(t) = utc(at) else {
+            return iso_day(at);
+        };
+        self.tn(
+            "date",
+            vec![
+                ("year", FluentValue::from(t.year().to_string())),
+                ("month", FluentValue::from(u8::from(t.month()))),
+                ("day", FluentValue::from(t.day())),
             ],
         )
     }
@@ -71,6 +86,16 @@ impl Tr {
             None => format!("{sign}{code}\u{a0}{number}"),
         }
     }
+}
+
+fn utc(at: Timestamp) -> Option<time::OffsetDateTime> {
+    let nanos = i128::from(at.millis()) * 1_000_000;
+    time::OffsetDateTime::from_unix_timestamp_nanos(nanos).ok()
+}
+
+/// `2026-11-25`: the UTC day of `at` in ISO 8601, for `<time datetime>`.
+pub fn iso_day(at: Timestamp) -> String {
+    at.rfc3339().chars().take(10).collect()
 }
 
 /// CLDR's narrow-enough symbols for the currencies a studio is likely to sell in; others
@@ -119,6 +144,14 @@ mod tests {
         assert_eq!(tr("en").datetime(AT), "25 Nov 2026, 17:04 UTC");
         assert_eq!(tr("ja").datetime(AT), "2026年11月25日 17:04 UTC");
         assert_eq!(tr("ko").datetime(AT), "2026년 11월 25일 17:04 UTC");
+    }
+
+    #[test]
+    fn days_are_written_the_way_each_language_writes_them() {
+        assert_eq!(tr("en").date(AT), "25 Nov 2026");
+        assert_eq!(tr("ja").date(AT), "2026年11月25日");
+        assert_eq!(tr("ko").date(AT), "2026년 11월 25일");
+        assert_eq!(iso_day(AT), "2026-11-25");
     }
 
     #[test]

@@ -58,6 +58,9 @@ struct LibraryPage {
     portraits: Vec<PortraitCard>,
     photos: Vec<PhotoCard>,
     jobs: Vec<JobRow>,
+    /// The thumbnails' size for `width`/`height`, so the grid does not shift as they load
+    /// (CSS shows them square, cropped).
+    thumb_edge: u32,
 }
 
 /// A style's name in the page's language: Fluent for the built-in styles, the catalog's
@@ -155,6 +158,7 @@ pub async fn library(
         portraits,
         photos,
         jobs,
+        thumb_edge: THUMBNAIL_EDGE,
         tr,
     };
     render(StatusCode::OK, &page)

@@ -142,3 +142,38 @@ async fn deleting_a_photo_removes_it_at_once_and_only_for_its_owner() {
     assert_eq!(gone.status, StatusCode::NOT_FOUND);
     assert!(after.html.contains("No photos are held right now."));
 }
+
+/// Every `<img …>` tag of `html`.
+fn img_tags(html: &str) -> Vec<&str> {
+    html.split("<img")
+        .skip(1)
+        .filter_map(|rest| rest.split('>').next())
+        .collect()
+}
+
+#[tokio::test]
+async fn lists_load_only_sized_lazy_thumbnails_never_a_full_image() {
+    let test = test_app().await;
+    let router = app(AppState::new(test.services.clone()));
+    let cookie = photo_and_portrait(&router, &test).await;
+
+    let library = send(&router, get("/history", Some(&cookie))).await;
+    let home = send(&router, get("/", Some(&cookie))).await;
+
+    let thumbnails = img_tags(&library.html);
+    assert_eq!(thumbnails.len(), 2, "the portrait and the photo");
+    for tag in thumbnails.iter().chain(&img_tags(&home.html)) {
+        assert!(tag.contains("loading=\"lazy\""), "lazy: {tag}");
+        assert!(
+            tag.contains(" width=\"") && tag.contains(" height=\""),
+            "sized: {tag}"
+        );
+        assert!(
+            !tag.contains("/download"),
+            "no full-size image in a list: {tag}"
+        );
+    }
+    for tag in thumbnails {
+        assert!(tag.contains("/thumbnail\""), "a thumbnail: {tag}");
+    }
+}

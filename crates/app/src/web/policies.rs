@@ -10,6 +10,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
+use super::format::iso_day;
 use super::i18n::Tr;
 use super::pages::{NavUser, nav_user};
 use super::render;
@@ -49,7 +50,9 @@ struct VersionLine {
     version: u32,
     url: String,
     state: String,
+    /// The day it takes effect in the reader's language, and as an ISO day for `<time>`.
     effective: String,
+    effective_iso: String,
 }
 
 #[derive(Template)]
@@ -63,10 +66,6 @@ struct PolicyPage {
     /// A later version already announced: (line, link).
     upcoming: Option<(String, String)>,
     versions: Vec<VersionLine>,
-}
-
-fn date(at: Timestamp) -> String {
-    at.rfc3339().chars().take(10).collect()
 }
 
 /// `/policies/{kind}`: the version in force.
@@ -136,7 +135,7 @@ async fn show(
                     "policy-upcoming",
                     vec![
                         ("version", v.version.into()),
-                        ("date", date(v.effective_at).into()),
+                        ("date", tr.date(v.effective_at).into()),
                     ],
                 ),
                 format!("/policies/{}/{}", kind.as_str(), v.version),
@@ -147,7 +146,7 @@ async fn show(
         vec![
             ("version", shown.version.into()),
             ("state", state_of(&shown).into()),
-            ("date", date(shown.effective_at).into()),
+            ("date", tr.date(shown.effective_at).into()),
         ],
     );
     let versions = all
@@ -156,7 +155,8 @@ async fn show(
             version: v.version,
             url: format!("/policies/{}/{}", kind.as_str(), v.version),
             state: state_of(v),
-            effective: date(v.effective_at),
+            effective: tr.date(v.effective_at),
+            effective_iso: iso_day(v.effective_at),
         })
         .collect();
     let page = PolicyPage {
@@ -223,7 +223,7 @@ pub async fn accept_form(
                 "policy-accept-line",
                 vec![
                     ("version", v.version.into()),
-                    ("date", tr.datetime(v.effective_at).into()),
+                    ("date", tr.date(v.effective_at).into()),
                 ],
             ),
             url: format!("/policies/{}/{}", v.kind.as_str(), v.version),

@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests: a minimal HTTP/1.1 client, photos, polling.
 #![allow(dead_code)] // each test file uses a different subset
 
+pub mod browser;
 pub mod postgres;
 
 use std::net::SocketAddr;

@@ -237,3 +237,37 @@ async fn pages_send_a_held_user_to_accept_and_back() {
     let nothing_left = send(&router, get("/policies/accept?next=%2Fhistory")).await;
     assert_eq!(nothing_left.headers[header::LOCATION], "/history");
 }
+
+#[tokio::test]
+async fn policy_pages_write_the_effective_day_in_the_readers_language() {
+    let app = test_app().await;
+    // 2026-01-15T12:00:00Z
+    let published = Timestamp::from_millis(1_768_478_400_000);
+    app.services
+        .policies
+        .ensure_published(published)
+        .await
+        .expect("defaults");
+    let router = router(&app);
+
+    for (language, day) in [
+        ("en", "15 Jan 2026"),
+        ("ja", "2026年1月15日"),
+        ("ko", "2026년 1월 15일"),
+    ] {
+        let page = axum::http::Request::builder()
+            .uri("/policies/privacy")
+            .header(header::ACCEPT_LANGUAGE, language)
+            .body(axum::body::Body::empty())
+            .expect("request");
+        let reply = send(&router, page).await;
+        let html = String::from_utf8_lossy(&reply.body);
+
+        assert_eq!(reply.status, StatusCode::OK);
+        assert!(
+            html.contains(&format!("<time datetime=\"2026-01-15\">{day}</time>")),
+            "{language}: {html}"
+        );
+        assert!(!html.contains("12:00 UTC"), "a day, not a time: {language}");
+    }
+}
