@@ -43,19 +43,30 @@ pub async fn hide_from_non_admins(
     if parts.uri.path().starts_with("/api/") {
         return ApiError::not_found().into_response();
     }
-    not_found_page(&parts.headers)
+    not_found_page(&state, &parts.headers, caller.ok().flatten()).await
 }
 
-/// The page for a path that does not exist (or that the reader may not know exists).
-pub fn not_found_page(headers: &HeaderMap) -> Response {
-    let tr = Tr::from_headers(headers);
-    let page = NotFoundPage { tr, user: None };
+/// The page for a path that does not exist (or that the reader may not know exists), with
+/// the reader's own navigation bar when signed in.
+pub async fn not_found_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    caller: Option<Caller>,
+) -> Response {
+    let page = NotFoundPage {
+        tr: Tr::from_headers(headers),
+        user: super::pages::nav_user(state, caller).await,
+    };
     super::render(StatusCode::NOT_FOUND, &page)
 }
 
 /// The web fallback: unknown paths get the localized 404 page.
-pub async fn fallback(headers: HeaderMap) -> Response {
-    not_found_page(&headers)
+pub async fn fallback(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    caller: Option<Caller>,
+) -> Response {
+    not_found_page(&state, &headers, caller).await
 }
 
 #[derive(askama::Template)]
