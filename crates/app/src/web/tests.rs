@@ -78,10 +78,12 @@ mod library;
 #[path = "privacy_tests.rs"]
 mod privacy;
 
-#[path = "lang_tests.rs"]
-mod lang;
 #[path = "admin_tests.rs"]
 mod admin;
+#[path = "lang_tests.rs"]
+mod lang;
+#[path = "upload_check_tests.rs"]
+mod upload_check;
 #[path = "verify_tests.rs"]
 mod verify;
 
