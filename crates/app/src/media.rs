@@ -13,6 +13,10 @@ use crate::blobs::{BlobError, Blobs, upload_key};
 use crate::domain::{ResultId, Timestamp, UploadId, UserScope};
 use crate::store::{ResultRecord, Store, StoreError, Upload, UsageKind};
 
+#[path = "media_inspect.rs"]
+mod inspect;
+pub use inspect::Inspection;
+
 /// Decoding a hostile file must not hold a request forever.
 const DECODE_TIME_LIMIT: Duration = Duration::from_secs(30);
 
@@ -54,7 +58,6 @@ impl MediaError {
     }
 }
 
-/// Re-encodes decoded pixels as a plain PNG: no metadata of the original survives.
 /// A small JPEG of `image` for lists and previews, carrying no metadata.
 fn encode_thumbnail(image: &RgbImage, max_edge: u32) -> Result<Vec<u8>, MediaError> {
     use image::ImageEncoder;
@@ -78,6 +81,7 @@ pub enum MediaRef {
     Result(ResultId),
 }
 
+/// Re-encodes decoded pixels as a plain PNG: no metadata of the original survives.
 pub(crate) fn encode_png(image: &RgbImage) -> Result<Vec<u8>, MediaError> {
     let mut out = std::io::Cursor::new(Vec::new());
     image

@@ -1,6 +1,8 @@
 //! The HTTP edge's one error type: every failure becomes `{"error":{"code","message"}}` with
 //! a stable kebab-case code and the right status. Internal errors are logged here and sent
-//! as an opaque 500; their text never reaches a client.
+//! as an opaque 500; their text never reaches a client. The message given here is the
+//! English one; `error_language` puts it in the reader's language from the code and the
+//! error's placeables (`args`).
 
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
@@ -15,6 +17,7 @@ use crate::billing::BillingError;
 use crate::jobs::JobError;
 use crate::media::MediaError;
 use crate::privacy::PrivacyError;
+use crate::prompts::PromptError;
 use crate::store::StoreError;
 
 #[derive(Debug)]
@@ -24,6 +27,8 @@ pub enum ApiError {
         status: StatusCode,
         code: &'static str,
         message: String,
+        /// The dynamic parts of the message (Fluent placeables of `api-error-<code>`).
+        args: Vec<(&'static str, String)>,
     },
     /// Ours: logged with its detail, shown as "internal".
     Internal(String),
@@ -37,7 +42,17 @@ impl ApiError {
             status,
             code,
             message: message.into(),
+            args: Vec::new(),
         }
+    }
+
+    /// The same error with the placeable `name` of its translated message set to `value`.
+    #[must_use]
+    pub fn with_arg(mut self, name: &'static str, value: impl ToString) -> ApiError {
+        if let ApiError::Client { args, .. } = &mut self {
+            args.push((name, value.to_string()));
+        }
+        self
     }
 
     pub fn not_found() -> ApiError {
@@ -55,19 +70,21 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let (status, code, message) = match self {
+        let (status, code, message, args) = match self {
             ApiError::RateLimited(wait) => return super::limit::too_many_requests(wait),
             ApiError::Client {
                 status,
                 code,
                 message,
-            } => (status, code, message),
+                args,
+            } => (status, code, message, args),
             ApiError::Internal(detail) => {
                 tracing::error!(%detail, "internal error");
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "internal",
                     "something went wrong on our side".to_owned(),
+                    Vec::new(),
                 )
             }
         };
@@ -79,6 +96,9 @@ impl IntoResponse for ApiError {
         if code == super::policies::ACCEPTANCE_REQUIRED {
             response.extensions_mut().insert(PolicyGate);
         }
+        response
+            .extensions_mut()
+            .insert(super::error_language::ErrorMessage { code, args });
         response
     }
 }
@@ -170,7 +190,12 @@ impl From<JobError> for ApiError {
             JobError::ProcessingPaused => StatusCode::FORBIDDEN,
             JobError::Store(_) => return ApiError::internal(error),
         };
-        ApiError::client(status, error.code(), error.to_string())
+        let refusal = ApiError::client(status, error.code(), error.to_string());
+        match &error {
+            JobError::UnknownStyle(style) => refusal.with_arg("style", style),
+            JobError::Prompt(PromptError::TooLong { max }) => refusal.with_arg("max", max),
+            _ => refusal,
+        }
     }
 }
 
@@ -198,7 +223,13 @@ impl From<BillingError> for ApiError {
             }
             BillingError::Store(_) => return ApiError::internal(error),
         };
-        ApiError::client(status, error.code(), error.to_string())
+        let refusal = ApiError::client(status, error.code(), error.to_string());
+        match &error {
+            BillingError::UnknownPack(name) | BillingError::UnknownPlan(name) => {
+                refusal.with_arg("name", name)
+            }
+            _ => refusal,
+        }
     }
 }
 
@@ -212,7 +243,8 @@ impl From<PrivacyError> for ApiError {
                 StatusCode::UNPROCESSABLE_ENTITY,
                 error.code(),
                 error.to_string(),
-            ),
+            )
+            .with_arg("max", crate::privacy::DISPLAY_NAME_MAX),
             PrivacyError::ExportPending => {
                 ApiError::client(StatusCode::CONFLICT, error.code(), error.to_string())
             }

@@ -156,15 +156,19 @@ where
             }
         }
     }
-    let (status, body) = match work.await {
-        Ok(reply) => reply,
+    // A refusal is stored and replayed as first given (in English); the fresh answer keeps
+    // its code and placeables so it is still put in the reader's language.
+    let (status, body, refusal) = match work.await {
+        Ok((status, body)) => (status, body, None),
         Err(ApiError::Client {
             status,
             code,
             message,
+            args,
         }) => (
             status,
             serde_json::json!({"error": {"code": code, "message": message}}),
+            Some(super::error_language::ErrorMessage { code, args }),
         ),
         Err(ours) => {
             if let Err(e) = store.release_idempotency_key(scope, &key).await {
@@ -182,5 +186,9 @@ where
         // rather than a second run.
         tracing::warn!(error = %e, "could not record an idempotent reply");
     }
-    Ok((status, [(header::CONTENT_TYPE, "application/json")], text).into_response())
+    let mut response = (status, [(header::CONTENT_TYPE, "application/json")], text).into_response();
+    if let Some(refusal) = refusal {
+        response.extensions_mut().insert(refusal);
+    }
+    Ok(response)
 }

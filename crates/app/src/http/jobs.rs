@@ -114,11 +114,12 @@ pub async fn create_job(
                     PromptError::Empty => tr.t("prompt-empty"),
                     PromptError::Refused => tr.t("prompt-refused"),
                 };
-                return Err(ApiError::client(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    error.code(),
-                    message,
-                ));
+                let refusal =
+                    ApiError::client(StatusCode::UNPROCESSABLE_ENTITY, error.code(), message);
+                return Err(match error {
+                    PromptError::TooLong { max } => refusal.with_arg("max", max),
+                    _ => refusal,
+                });
             }
             Err(error) => return Err(error.into()),
         };

@@ -69,6 +69,7 @@ pub fn too_many_requests(retry_after: Duration) -> Response {
         "rate-limited",
         format!("too many requests; retry in {} s", seconds.max(1)),
     )
+    .with_arg("seconds", seconds.max(1))
     .into_response();
     response
         .headers_mut()

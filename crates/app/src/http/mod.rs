@@ -8,6 +8,7 @@ mod api_keys;
 pub(crate) mod auth;
 mod client_ip;
 mod error;
+pub(crate) mod error_language;
 mod headers;
 pub(crate) mod idempotency;
 mod jobs;
@@ -184,6 +185,7 @@ pub fn app(state: AppState) -> Router {
             state.clone(),
             crate::web::admin::hide_from_non_admins,
         ))
+        .layer(middleware::from_fn(error_language::localize_errors))
         .layer(middleware::from_fn_with_state(state.clone(), ops::observe))
         .layer(middleware::from_fn_with_state(
             state.clone(),

@@ -57,7 +57,13 @@ impl From<PolicyError> for ApiError {
             PolicyError::NoticeTooShort { .. } | PolicyError::BeforeLatest => StatusCode::CONFLICT,
             PolicyError::Empty | PolicyError::TooLong => StatusCode::UNPROCESSABLE_ENTITY,
         };
-        ApiError::client(status, error.code(), error.to_string())
+        let refusal = ApiError::client(status, error.code(), error.to_string());
+        match &error {
+            PolicyError::NoticeTooShort { days, earliest } => refusal
+                .with_arg("days", days)
+                .with_arg("earliest", earliest),
+            _ => refusal,
+        }
     }
 }
 

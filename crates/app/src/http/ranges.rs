@@ -91,6 +91,7 @@ pub fn serve(headers: &HeaderMap, tag: &str, bytes: Vec<u8>) -> Response {
                 "range-not-satisfiable",
                 format!("the range is outside the {len} bytes of this file"),
             )
+            .with_arg("length", len)
             .into_response();
             if let Ok(value) = HeaderValue::from_str(&format!("bytes */{len}")) {
                 response.headers_mut().insert(header::CONTENT_RANGE, value);

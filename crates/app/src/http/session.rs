@@ -137,15 +137,12 @@ impl OptionalFromRequestParts<AppState> for Caller {
         match <Caller as FromRequestParts<AppState>>::from_request_parts(parts, state).await {
             Ok(caller) => Ok(Some(caller)),
             // Signed in but held at the policy gate: the page must say so, not look signed out.
-            Err(ApiError::Client {
-                code: ACCEPTANCE_REQUIRED,
-                status,
-                message,
-            }) => Err(ApiError::Client {
-                code: ACCEPTANCE_REQUIRED,
-                status,
-                message,
-            }),
+            Err(
+                gate @ ApiError::Client {
+                    code: ACCEPTANCE_REQUIRED,
+                    ..
+                },
+            ) => Err(gate),
             Err(ApiError::Client { .. }) => Ok(None),
             Err(internal) => Err(internal),
         }

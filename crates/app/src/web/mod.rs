@@ -17,6 +17,7 @@ mod policies;
 mod privacy;
 mod recovery;
 mod studio;
+mod upload_check;
 
 use askama::Template;
 use axum::Router;
@@ -39,6 +40,10 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route(
             "/studio",
             get(studio::studio_form).post(studio::studio_submit),
+        )
+        .route(
+            "/studio/check",
+            axum::routing::post(upload_check::check_photo),
         )
         .layer(DefaultBodyLimit::max(
             config.uploads.max_bytes.saturating_add(64 * 1024),

@@ -28,6 +28,10 @@ struct StudioPage {
     max_prompt: usize,
     /// The prompt sent, kept in the box after a refusal.
     prompt: String,
+    /// The upload cap, for `app.js` to refuse a larger file at once.
+    max_bytes: usize,
+    /// The refusal of a file over the cap, in the reader's language.
+    too_large: String,
 }
 
 pub struct ResultView {
@@ -99,7 +103,15 @@ async fn studio_page_with(
     prompt: String,
 ) -> Response {
     let styles = style_cards(state, &tr);
+    let max_bytes = state.services.media.max_bytes();
+    let too_large = tr.t1(
+        "check-too-large",
+        "max",
+        super::upload_check::megabytes(max_bytes),
+    );
     let page = StudioPage {
+        max_bytes,
+        too_large,
         user: nav_user(
             state,
             Some(Caller {

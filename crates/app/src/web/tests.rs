@@ -82,6 +82,8 @@ mod privacy;
 mod admin;
 #[path = "lang_tests.rs"]
 mod lang;
+#[path = "upload_check_tests.rs"]
+mod upload_check;
 #[path = "verify_tests.rs"]
 mod verify;
 

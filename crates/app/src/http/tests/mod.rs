@@ -3,6 +3,8 @@
 
 mod api_keys;
 mod auth;
+mod error_language;
+mod error_walk;
 mod export;
 mod fuzz;
 mod headers;
