@@ -67,6 +67,10 @@ Common settings (file key / environment variable, default):
                            built-in privacy policy and terms)
   policies.contact         ATELIER__POLICIES__CONTACT         the address of smtp.from
   policies.notice_days     ATELIER__POLICIES__NOTICE_DAYS     30 (notice before a new version)
+  support.response_hours   ATELIER__SUPPORT__RESPONSE_HOURS   48 (promised answer time of a ticket)
+  support.urgent_response_hours
+                           ATELIER__SUPPORT__URGENT_RESPONSE_HOURS
+                                                              8 (of a ticket marked urgent)
 Token packs are [[stripe.packs]] tables in the file (id, tokens, amount in minor units,
 currency, valid_days); default 5/15/45 tokens for 5.00/12.00/30.00 EUR, valid 182 days.
 Monthly plans are [[stripe.plans]] tables (id, name, tokens per period, amount, currency,

@@ -58,6 +58,42 @@ fn every_kind() -> Vec<(Message<'static>, &'static str)> {
             },
             "https://atelier.example/policies/privacy/2",
         ),
+        (
+            Message::SupportReceived {
+                number: 12,
+                subject: "Lost portrait",
+                response_hours: 48,
+                account: true,
+            },
+            "https://atelier.example/support/tickets/12",
+        ),
+        (
+            Message::SupportReceived {
+                number: 13,
+                subject: "Cannot sign in",
+                response_hours: 8,
+                account: false,
+            },
+            "https://atelier.example/support",
+        ),
+        (
+            Message::SupportReply {
+                number: 12,
+                subject: "Lost portrait",
+                reply: "It is back.",
+                account: true,
+            },
+            "https://atelier.example/support/tickets/12",
+        ),
+        (
+            Message::SupportReply {
+                number: 13,
+                subject: "Cannot sign in",
+                reply: "Reset your password.",
+                account: false,
+            },
+            "https://atelier.example/support/contact",
+        ),
     ]
 }
 

@@ -236,6 +236,36 @@ impl Default for UploadsConfig {
     }
 }
 
+/// The support center (issue 8): the response times the contact form and its mails promise.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SupportConfig {
+    /// Hours within which a ticket is answered.
+    pub response_hours: u32,
+    /// Hours within which a ticket marked urgent is answered.
+    pub urgent_response_hours: u32,
+}
+
+impl SupportConfig {
+    /// The hours promised for a ticket.
+    pub fn response_hours_for(&self, urgent: bool) -> u32 {
+        if urgent {
+            self.urgent_response_hours
+        } else {
+            self.response_hours
+        }
+    }
+}
+
+impl Default for SupportConfig {
+    fn default() -> Self {
+        SupportConfig {
+            response_hours: 48,
+            urgent_response_hours: 8,
+        }
+    }
+}
+
 /// Stripe Checkout (C6). Without `secret_key` payments are off: the buy page says so.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(default, deny_unknown_fields)]
