@@ -78,10 +78,14 @@ mod library;
 #[path = "privacy_tests.rs"]
 mod privacy;
 
-#[path = "lang_tests.rs"]
-mod lang;
 #[path = "admin_tests.rs"]
 mod admin;
+#[path = "admin_tickets_tests.rs"]
+mod admin_tickets;
+#[path = "lang_tests.rs"]
+mod lang;
+#[path = "support_tests.rs"]
+mod support;
 #[path = "verify_tests.rs"]
 mod verify;
 
