@@ -157,7 +157,7 @@ fn arguments_reach_the_text() {
         &every_kind()
             .into_iter()
             .map(|(m, _)| m)
-            .next_back()
+            .find(|m| matches!(m, Message::PolicyChange { .. }))
             .expect("policy"),
     );
     assert_eq!(policy.subject, "Changes to the Atelier Privacy Policy");
