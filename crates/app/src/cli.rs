@@ -50,6 +50,8 @@ Common settings (file key / environment variable, default):
   retention.analytics_ttl  ATELIER__RETENTION__ANALYTICS_TTL  730days (usage analytics)
   retention.unconfirmed_ttl ATELIER__RETENTION__UNCONFIRMED_TTL 30days (accounts whose
                            address is still unconfirmed are then erased)
+  retention.visitor_ticket_ttl ATELIER__RETENTION__VISITOR_TICKET_TTL 90days (a closed
+                           support ticket sent without an account is then deleted)
   retention.allow_save     ATELIER__RETENTION__ALLOW_SAVE     false (users may save portraits)
   retention.saved_ttl      ATELIER__RETENTION__SAVED_TTL      30days from saving, or none (kept
                            until deleted); uploads are never saved

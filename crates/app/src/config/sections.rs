@@ -112,6 +112,10 @@ pub struct RetentionConfig {
     /// Never shorter than the unsaved rule. Uploads are never saved.
     #[serde(deserialize_with = "super::optional_duration")]
     pub saved_ttl: Option<Duration>,
+    /// A visitor's support ticket (sent without an account) is deleted this long after it
+    /// was closed; a user's tickets go with their account.
+    #[serde(deserialize_with = "human_duration")]
+    pub visitor_ticket_ttl: Duration,
 }
 
 impl Default for RetentionConfig {
@@ -127,6 +131,7 @@ impl Default for RetentionConfig {
             unconfirmed_ttl: Duration::from_secs(30 * 24 * 3600),
             allow_save: false,
             saved_ttl: Some(Duration::from_secs(30 * 24 * 3600)),
+            visitor_ticket_ttl: Duration::from_secs(90 * 24 * 3600),
         }
     }
 }

@@ -601,6 +601,9 @@ pub trait SupportStore: Send + Sync {
     /// Admin: adds a staff reply; the ticket becomes `answered`. A closed ticket is
     /// `WrongState`.
     async fn reply_to_ticket(&self, id: i64, body: &str, now: Timestamp) -> StoreResult<Ticket>;
+    /// System: deletes visitors' tickets (no account) closed before `closed_before`, with
+    /// their messages; returns how many tickets.
+    async fn purge_closed_visitor_tickets(&self, closed_before: Timestamp) -> StoreResult<u64>;
     /// Admin: closes the ticket, or reopens it (`open`).
     async fn set_ticket_closed(&self, id: i64, closed: bool, now: Timestamp)
     -> StoreResult<Ticket>;

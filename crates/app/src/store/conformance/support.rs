@@ -2,7 +2,7 @@
 //! and thread, follow-ups and staff replies, closing and reopening, the wall between users,
 //! visitors' tickets, and the admin's queue order.
 
-use super::{TestStore, stories, test_user};
+use super::{DAY, TestStore, stories, test_user};
 use crate::domain::{JobId, Timestamp};
 use crate::store::{NewTicket, StoreError, TicketFilter, TicketStatus};
 
@@ -13,6 +13,7 @@ stories!(
     one_user_cannot_see_or_write_to_another_users_ticket,
     a_visitors_ticket_is_reachable_by_the_admin_only,
     the_admin_queue_lists_open_then_answered_then_closed_urgent_first,
+    only_visitors_tickets_closed_long_enough_ago_are_purged,
 );
 
 pub(super) fn new_ticket(subject: &str, urgent: bool) -> NewTicket {
@@ -230,4 +231,40 @@ async fn the_admin_queue_lists_open_then_answered_then_closed_urgent_first(db: &
     assert_eq!(all, vec!["urgent", "plain", "answered", "closed"]);
     assert_eq!(open, vec!["urgent", "plain", "answered"]);
     assert_eq!(closed, vec!["closed"]);
+}
+
+async fn only_visitors_tickets_closed_long_enough_ago_are_purged(db: &TestStore) {
+    let store = db.store.as_ref();
+    let ada = test_user(store, "ada").await;
+    let now = Timestamp::now();
+    let long_ago = Timestamp::from_millis(now.millis() - 100 * DAY);
+    let mut ids = Vec::new();
+    for owner in [None, None, None, Some(ada)] {
+        let ticket = store
+            .create_ticket(owner, &new_ticket("t", false))
+            .await
+            .expect("create");
+        ids.push(ticket.id);
+    }
+    store
+        .reply_to_ticket(ids[0], "bye", long_ago)
+        .await
+        .expect("reply");
+    for (id, at) in [(ids[0], long_ago), (ids[1], now), (ids[3], long_ago)] {
+        store.set_ticket_closed(id, true, at).await.expect("close");
+    }
+
+    let purged = store
+        .purge_closed_visitor_tickets(Timestamp::from_millis(now.millis() - 90 * DAY))
+        .await
+        .expect("purge");
+
+    assert_eq!(purged, 1);
+    assert_eq!(store.ticket_by_id(ids[0]).await.expect("read"), None);
+    for kept in &ids[1..] {
+        assert!(
+            store.ticket_by_id(*kept).await.expect("read").is_some(),
+            "{kept}"
+        );
+    }
 }

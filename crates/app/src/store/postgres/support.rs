@@ -261,6 +261,20 @@ impl SupportStore for PgStore {
         self.add_message(None, id, body, now).await
     }
 
+    async fn purge_closed_visitor_tickets(&self, closed_before: Timestamp) -> StoreResult<u64> {
+        // The messages go by ON DELETE CASCADE.
+        let deleted = sqlx::query(
+            "DELETE FROM support_tickets
+             WHERE user_id IS NULL AND status = 'closed' AND closed_at < $1",
+        )
+        .bind(closed_before.millis())
+        .execute(&self.system)
+        .await
+        .map_err(internal)?
+        .rows_affected();
+        Ok(deleted)
+    }
+
     async fn set_ticket_closed(
         &self,
         id: i64,
