@@ -5,6 +5,7 @@ support-nav-link = Help
 support-title = Help and support
 support-intro = Answers to common questions, with this studio's own settings. Cannot find yours? Write to us.
 support-contact-link = Contact us
+support-job-help = A problem with this portrait? Contact support about it
 support-tickets-link = My requests
 # A span of time: $unit is "hours" or "days".
 support-span = { $unit ->

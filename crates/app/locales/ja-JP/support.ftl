@@ -5,6 +5,7 @@ support-nav-link = ヘルプ
 support-title = ヘルプとサポート
 support-intro = よくある質問への回答です。このスタジオの実際の設定に基づいています。答えが見つからない場合は、お気軽にお問い合わせください。
 support-contact-link = お問い合わせ
+support-job-help = このポートレートに問題がありますか？サポートに問い合わせる
 support-tickets-link = お問い合わせ履歴
 # 期間：$unit は "hours" または "days"。
 support-span = { $unit ->

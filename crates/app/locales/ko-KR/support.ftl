@@ -5,6 +5,7 @@ support-nav-link = 도움말
 support-title = 도움말 및 고객지원
 support-intro = 자주 묻는 질문에 대한 답변입니다. 이 스튜디오의 실제 설정을 기준으로 안내합니다. 원하는 답을 찾지 못하셨다면 문의해 주세요.
 support-contact-link = 문의하기
+support-job-help = 이 초상화에 문제가 있나요? 고객지원에 문의하기
 support-tickets-link = 내 문의
 # 기간: $unit은 "hours" 또는 "days".
 support-span = { $unit ->

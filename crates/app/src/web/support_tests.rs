@@ -249,9 +249,33 @@ async fn a_job_reference_must_be_one_of_the_users_own_jobs() {
     let (adas_job, bobs_job) = (job_of(&test, ada).await, job_of(&test, bob).await);
     let form = |job: JobId| format!("subject=Odd+result&message=Look&job={job}");
 
+    let job_page = send(
+        &router,
+        get(&format!("/jobs/{adas_job}"), Some(&cookie(&ada_token))),
+    )
+    .await;
+    let prefilled = send(
+        &router,
+        get(
+            &format!("/support/contact?job={adas_job}"),
+            Some(&cookie(&ada_token)),
+        ),
+    )
+    .await;
     let refused = submit(&router, Some(&cookie(&ada_token)), "en", &form(bobs_job)).await;
     let accepted = submit(&router, Some(&cookie(&ada_token)), "en", &form(adas_job)).await;
 
+    assert!(
+        job_page
+            .html
+            .contains(&format!("/support/contact?job={adas_job}"))
+    );
+    assert!(prefilled.html.contains(&format!("value=\"{adas_job}\"")));
+    assert!(
+        prefilled
+            .html
+            .contains("value=\"ada@example.org\" readonly")
+    );
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(refused.html.contains("This is not one of your jobs."));
     assert!(refused.html.contains(&bobs_job.to_string()), "input kept");
