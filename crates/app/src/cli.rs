@@ -50,6 +50,8 @@ Common settings (file key / environment variable, default):
   retention.analytics_ttl  ATELIER__RETENTION__ANALYTICS_TTL  730days (usage analytics)
   retention.unconfirmed_ttl ATELIER__RETENTION__UNCONFIRMED_TTL 30days (accounts whose
                            address is still unconfirmed are then erased)
+  retention.visitor_ticket_ttl ATELIER__RETENTION__VISITOR_TICKET_TTL 90days (a closed
+                           support ticket sent without an account is then deleted)
   retention.allow_save     ATELIER__RETENTION__ALLOW_SAVE     false (users may save portraits)
   retention.saved_ttl      ATELIER__RETENTION__SAVED_TTL      30days from saving, or none (kept
                            until deleted); uploads are never saved
@@ -67,6 +69,10 @@ Common settings (file key / environment variable, default):
                            built-in privacy policy and terms)
   policies.contact         ATELIER__POLICIES__CONTACT         the address of smtp.from
   policies.notice_days     ATELIER__POLICIES__NOTICE_DAYS     30 (notice before a new version)
+  support.response_hours   ATELIER__SUPPORT__RESPONSE_HOURS   48 (promised answer time of a ticket)
+  support.urgent_response_hours
+                           ATELIER__SUPPORT__URGENT_RESPONSE_HOURS
+                                                              8 (of a ticket marked urgent)
 Token packs are [[stripe.packs]] tables in the file (id, tokens, amount in minor units,
 currency, valid_days); default 5/15/45 tokens for 5.00/12.00/30.00 EUR, valid 182 days.
 Monthly plans are [[stripe.plans]] tables (id, name, tokens per period, amount, currency,

@@ -23,6 +23,7 @@ pub mod server;
 pub mod services;
 pub mod storage;
 pub mod store;
+pub mod support;
 pub mod sweeper;
 pub mod web;
 

@@ -53,6 +53,22 @@ pub enum Message<'a> {
         effective: Timestamp,
         link: &'a str,
     },
+    /// A support ticket was received: its number and the answer time promised. `account`:
+    /// the submitter is signed in and can follow the ticket on the site.
+    SupportReceived {
+        number: i64,
+        subject: &'a str,
+        response_hours: u32,
+        account: bool,
+    },
+    /// Staff answered a support ticket: the answer itself, since a visitor cannot read it
+    /// anywhere else.
+    SupportReply {
+        number: i64,
+        subject: &'a str,
+        reply: &'a str,
+        account: bool,
+    },
 }
 
 /// What a message is made of: the Fluent key prefix, its arguments and its one link.
@@ -204,8 +220,63 @@ impl Composer {
                 ],
                 link: self.url(link),
             },
+            Message::SupportReceived {
+                number,
+                subject,
+                response_hours,
+                account,
+            } => Parts {
+                prefix: "mail-support-received",
+                args: support_args(
+                    *number,
+                    subject,
+                    *account,
+                    ("hours", (*response_hours).into()),
+                ),
+                link: self.support_link(*number, *account, "/support"),
+            },
+            Message::SupportReply {
+                number,
+                subject,
+                reply,
+                account,
+            } => Parts {
+                prefix: "mail-support-reply",
+                args: support_args(
+                    *number,
+                    subject,
+                    *account,
+                    ("reply", reply.to_string().into()),
+                ),
+                link: self.support_link(*number, *account, "/support/contact"),
+            },
         }
     }
+
+    /// The ticket's page for a user; `visitor_path` for a visitor, who has none.
+    fn support_link(&self, number: i64, account: bool, visitor_path: &str) -> String {
+        if account {
+            self.url(&format!("/support/tickets/{number}"))
+        } else {
+            self.url(visitor_path)
+        }
+    }
+}
+
+/// The arguments every support mail has, and one of its own.
+fn support_args(
+    number: i64,
+    subject: &str,
+    account: bool,
+    extra: (&'static str, FluentValue<'static>),
+) -> Vec<(&'static str, FluentValue<'static>)> {
+    vec![
+        // A string, so no locale groups its digits.
+        ("number", number.to_string().into()),
+        ("subject", subject.to_owned().into()),
+        ("account", if account { "yes" } else { "no" }.into()),
+        extra,
+    ]
 }
 
 /// "3 days", "one hour": whole days from two days up, else hours (at least one).

@@ -58,6 +58,42 @@ fn every_kind() -> Vec<(Message<'static>, &'static str)> {
             },
             "https://atelier.example/policies/privacy/2",
         ),
+        (
+            Message::SupportReceived {
+                number: 12,
+                subject: "Lost portrait",
+                response_hours: 48,
+                account: true,
+            },
+            "https://atelier.example/support/tickets/12",
+        ),
+        (
+            Message::SupportReceived {
+                number: 13,
+                subject: "Cannot sign in",
+                response_hours: 8,
+                account: false,
+            },
+            "https://atelier.example/support",
+        ),
+        (
+            Message::SupportReply {
+                number: 12,
+                subject: "Lost portrait",
+                reply: "It is back.",
+                account: true,
+            },
+            "https://atelier.example/support/tickets/12",
+        ),
+        (
+            Message::SupportReply {
+                number: 13,
+                subject: "Cannot sign in",
+                reply: "Reset your password.",
+                account: false,
+            },
+            "https://atelier.example/support/contact",
+        ),
     ]
 }
 
@@ -121,7 +157,7 @@ fn arguments_reach_the_text() {
         &every_kind()
             .into_iter()
             .map(|(m, _)| m)
-            .next_back()
+            .find(|m| matches!(m, Message::PolicyChange { .. }))
             .expect("policy"),
     );
     assert_eq!(policy.subject, "Changes to the Atelier Privacy Policy");

@@ -19,6 +19,7 @@ use crate::policies::Policies;
 use crate::privacy::Privacy;
 use crate::prompts::PromptFilter;
 use crate::store::{self, Store};
+use crate::support::Support;
 use crate::sweeper::Sweeper;
 
 #[derive(Clone)]
@@ -33,6 +34,7 @@ pub struct Services {
     pub billing: Billing,
     pub privacy: Privacy,
     pub policies: Policies,
+    pub support: Support,
     /// The style catalog and the caps remote output is decoded under.
     pub generators: Generators,
 }
@@ -114,6 +116,11 @@ impl Services {
             billing.clone(),
         );
         let policies = Policies::new(store.clone(), &config, Composer::from_config(&config));
+        let support = Support::new(
+            store.clone(),
+            config.support.clone(),
+            Composer::from_config(&config),
+        );
         Ok(Services {
             config: Arc::new(config),
             store,
@@ -125,6 +132,7 @@ impl Services {
             billing,
             privacy,
             policies,
+            support,
             generators,
         })
     }

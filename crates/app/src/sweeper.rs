@@ -1,7 +1,8 @@
 //! The sweeper (C8): deletes expired uploads and results (blob first, then row), removes
 //! orphan blobs, expires token lots and later purges their details, purges old access-log
 //! rows, sent mail, usage analytics and 24-hour-old `Idempotency-Key` records, and erases
-//! accounts whose address was never confirmed, every `sweep_interval`.
+//! accounts whose address was never confirmed, and visitors' closed support tickets, every
+//! `sweep_interval`.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -50,6 +51,8 @@ pub struct SweepReport {
     pub idempotency_rows: u64,
     /// Prompts of jobs that ended without a result, cleared at the result deadline.
     pub prompts: u64,
+    /// Visitors' support tickets closed longer ago than `retention.visitor_ticket_ttl`.
+    pub visitor_tickets: u64,
 }
 
 /// A background export takes seconds; one pending this long was cut short by a restart.
@@ -172,6 +175,10 @@ impl Sweeper {
             .store
             .forget_stale_prompts(now.minus(self.config.result_ttl))
             .await?;
+        report.visitor_tickets = self
+            .store
+            .purge_closed_visitor_tickets(now.minus(self.config.visitor_ticket_ttl))
+            .await?;
         for (kind, count) in [
             ("idempotency", report.idempotency_rows),
             ("prompt", report.prompts),
@@ -184,6 +191,7 @@ impl Sweeper {
             ("lot-details", report.lot_details),
             ("analytics", report.analytics_rows),
             ("unconfirmed-account", report.unconfirmed_accounts),
+            ("visitor-ticket", report.visitor_tickets),
         ] {
             metrics::counter!("atelier_sweeper_deleted_total", "kind" => kind).increment(count);
         }

@@ -50,3 +50,30 @@ mail-policy-subject = Changes to the Atelier { $title }
 mail-policy-intro = We are updating our { $title }. Version { $version } takes effect on { $effective }. What changes: { $summary }
 mail-policy-action = Read the new version
 mail-policy-outro = Please read it before then; we will ask you to accept it when it takes effect. If you do not agree, you can download your data and delete your account on the privacy page at any time.
+
+# Support tickets: $number is the ticket number, $account is "yes" when the submitter has an
+# account (and can follow the ticket on the site), else "no".
+mail-support-received-subject = We received your request #{ $number }: { $subject }
+mail-support-received-intro = Thank you for writing to Atelier support. Your request is ticket #{ $number } ("{ $subject }"). We answer within { $hours ->
+    [one] one hour
+   *[other] { $hours } hours
+}.
+mail-support-received-action = { $account ->
+    [yes] See my ticket
+   *[no] Read the answers to common questions
+}
+mail-support-received-outro = { $account ->
+    [yes] You can add details on your ticket's page; our answer will also come by e-mail.
+   *[no] Our answer will come to this address. If you write again, please quote ticket #{ $number }.
+}
+
+mail-support-reply-subject = Re: { $subject } (ticket #{ $number })
+mail-support-reply-intro = Atelier support answered your request #{ $number }: { $reply }
+mail-support-reply-action = { $account ->
+    [yes] See the conversation
+   *[no] Write to us again
+}
+mail-support-reply-outro = { $account ->
+    [yes] To answer, add a message on your ticket's page.
+   *[no] To answer, use the contact form and quote ticket #{ $number }.
+}

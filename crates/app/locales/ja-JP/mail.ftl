@@ -44,3 +44,26 @@ mail-policy-subject = Atelier「{ $title }」改定のお知らせ
 mail-policy-intro = Atelier の「{ $title }」を改定します。バージョン { $version } は { $effective } に施行されます。変更点: { $summary }
 mail-policy-action = 新しいバージョンを読む
 mail-policy-outro = 施行日までにお読みください。施行時に同意をお願いします。同意されない場合は、プライバシーのページからいつでもデータをダウンロードし、アカウントを削除できます。
+
+# サポートのお問い合わせ：$number はお問い合わせ番号、$account はアカウントがあれば "yes"、なければ "no"。
+mail-support-received-subject = お問い合わせ #{ $number } を受け付けました：{ $subject }
+mail-support-received-intro = Atelier サポートへのお問い合わせありがとうございます。お問い合わせ番号は #{ $number }（「{ $subject }」）です。{ $hours } 時間以内にご返信いたします。
+mail-support-received-action = { $account ->
+    [yes] お問い合わせを確認する
+   *[no] よくある質問を見る
+}
+mail-support-received-outro = { $account ->
+    [yes] お問い合わせのページから詳細を追加できます。回答はメールでもお届けします。
+   *[no] 回答はこのアドレスにお送りします。再度ご連絡いただく際は、お問い合わせ番号 #{ $number } をお書き添えください。
+}
+
+mail-support-reply-subject = Re: { $subject }（お問い合わせ #{ $number }）
+mail-support-reply-intro = お問い合わせ #{ $number } について、Atelier サポートより回答いたします：{ $reply }
+mail-support-reply-action = { $account ->
+    [yes] やり取りを見る
+   *[no] もう一度問い合わせる
+}
+mail-support-reply-outro = { $account ->
+    [yes] ご返信は、お問い合わせのページからメッセージを追加してください。
+   *[no] ご返信は、お問い合わせフォームからお問い合わせ番号 #{ $number } を添えてお送りください。
+}

@@ -44,3 +44,26 @@ mail-policy-subject = Atelier { $title } 변경 안내
 mail-policy-intro = Atelier { $title }이(가) 개정됩니다. 버전 { $version }은(는) { $effective }부터 시행됩니다. 변경 내용: { $summary }
 mail-policy-action = 새 버전 읽기
 mail-policy-outro = 시행일 전에 읽어 주십시오. 시행되면 동의를 요청드립니다. 동의하지 않으시면 언제든지 개인정보 페이지에서 데이터를 다운로드하고 계정을 삭제할 수 있습니다.
+
+# 고객지원 문의: $number는 문의 번호, $account는 계정이 있으면 "yes", 없으면 "no".
+mail-support-received-subject = 문의 #{ $number }이(가) 접수되었습니다: { $subject }
+mail-support-received-intro = Atelier 고객지원에 문의해 주셔서 감사합니다. 문의 번호는 #{ $number }("{ $subject }")입니다. { $hours }시간 이내에 답변드리겠습니다.
+mail-support-received-action = { $account ->
+    [yes] 내 문의 보기
+   *[no] 자주 묻는 질문 보기
+}
+mail-support-received-outro = { $account ->
+    [yes] 문의 페이지에서 내용을 더 추가할 수 있습니다. 답변은 이메일로도 보내 드립니다.
+   *[no] 답변은 이 주소로 보내 드립니다. 다시 문의하실 때는 문의 번호 #{ $number }을(를) 적어 주세요.
+}
+
+mail-support-reply-subject = Re: { $subject } (문의 #{ $number })
+mail-support-reply-intro = Atelier 고객지원에서 문의 #{ $number }에 답변드립니다: { $reply }
+mail-support-reply-action = { $account ->
+    [yes] 대화 보기
+   *[no] 다시 문의하기
+}
+mail-support-reply-outro = { $account ->
+    [yes] 답장하시려면 문의 페이지에서 메시지를 추가해 주세요.
+   *[no] 답장하시려면 문의 양식에서 문의 번호 #{ $number }을(를) 적어 보내 주세요.
+}

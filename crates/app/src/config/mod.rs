@@ -85,6 +85,7 @@ pub struct Config {
     /// Styles beyond the six built-in ones (`[[styles]]`).
     pub styles: Vec<StyleConfig>,
     pub prompts: PromptsConfig,
+    pub support: SupportConfig,
 }
 
 impl Default for Config {
@@ -105,6 +106,7 @@ impl Default for Config {
             backends: BTreeMap::new(),
             styles: Vec::new(),
             prompts: PromptsConfig::default(),
+            support: SupportConfig::default(),
         }
     }
 }

@@ -112,6 +112,10 @@ pub struct RetentionConfig {
     /// Never shorter than the unsaved rule. Uploads are never saved.
     #[serde(deserialize_with = "super::optional_duration")]
     pub saved_ttl: Option<Duration>,
+    /// A visitor's support ticket (sent without an account) is deleted this long after it
+    /// was closed; a user's tickets go with their account.
+    #[serde(deserialize_with = "human_duration")]
+    pub visitor_ticket_ttl: Duration,
 }
 
 impl Default for RetentionConfig {
@@ -127,6 +131,7 @@ impl Default for RetentionConfig {
             unconfirmed_ttl: Duration::from_secs(30 * 24 * 3600),
             allow_save: false,
             saved_ttl: Some(Duration::from_secs(30 * 24 * 3600)),
+            visitor_ticket_ttl: Duration::from_secs(90 * 24 * 3600),
         }
     }
 }
@@ -232,6 +237,36 @@ impl Default for UploadsConfig {
         UploadsConfig {
             max_bytes: 20_000_000,
             max_pixels: 40_000_000,
+        }
+    }
+}
+
+/// The support center (issue 8): the response times the contact form and its mails promise.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SupportConfig {
+    /// Hours within which a ticket is answered.
+    pub response_hours: u32,
+    /// Hours within which a ticket marked urgent is answered.
+    pub urgent_response_hours: u32,
+}
+
+impl SupportConfig {
+    /// The hours promised for a ticket.
+    pub fn response_hours_for(&self, urgent: bool) -> u32 {
+        if urgent {
+            self.urgent_response_hours
+        } else {
+            self.response_hours
+        }
+    }
+}
+
+impl Default for SupportConfig {
+    fn default() -> Self {
+        SupportConfig {
+            response_hours: 48,
+            urgent_response_hours: 8,
         }
     }
 }

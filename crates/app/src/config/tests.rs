@@ -321,3 +321,29 @@ fn plans_come_from_the_file_and_are_checked() {
         );
     }
 }
+
+#[test]
+fn support_answer_times_default_to_two_days_and_eight_hours_and_follow_env() {
+    let defaults = Config::load(None, env(&[]), &Overrides::default()).expect("defaults");
+    let vars = env(&[
+        ("ATELIER__SUPPORT__RESPONSE_HOURS", "24"),
+        ("ATELIER__SUPPORT__URGENT_RESPONSE_HOURS", "2"),
+    ]);
+
+    let config = Config::load(None, vars, &Overrides::default()).expect("env loads");
+
+    assert_eq!(
+        (
+            defaults.support.response_hours_for(false),
+            defaults.support.response_hours_for(true)
+        ),
+        (48, 8)
+    );
+    assert_eq!(
+        (
+            config.support.response_hours,
+            config.support.urgent_response_hours
+        ),
+        (24, 2)
+    );
+}

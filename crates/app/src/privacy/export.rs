@@ -123,6 +123,10 @@ impl Privacy {
             .api_keys_of(scope, &crate::store::PageRequest::first(rows))
             .await?
             .items;
+        let mut tickets = Vec::new();
+        for ticket in store.tickets_of(scope, rows).await? {
+            tickets.extend(store.ticket_thread(scope, ticket.id).await?);
+        }
         let uploads = store.uploads_of(scope, self.limits.images).await?;
         let results = store.results_of(scope, self.limits.images).await?;
         let wrapped = store.wrapped_key(scope.user_id()).await?;
@@ -145,6 +149,7 @@ impl Privacy {
             ("access-log.json", access.len(), row_cap),
             ("consents.json", consents.len(), row_cap),
             ("analytics.json", analytics.len(), row_cap),
+            ("tickets.json", tickets.len(), row_cap),
             ("uploads/", uploads.len(), image_cap),
             ("results/", results.len(), image_cap),
         ] {
@@ -165,6 +170,7 @@ impl Privacy {
         zip.json("analytics.json", &analytics)?;
         zip.json("policies.json", &policies)?;
         zip.json("api-keys.json", &api_keys)?;
+        zip.json("tickets.json", &tickets)?;
         zip.json("uploads/index.json", &uploads)?;
         zip.json("results/index.json", &results)?;
         let user = scope.user_id();

@@ -13,6 +13,7 @@ mod privacy_records;
 mod records;
 mod sql_error;
 pub mod sqlite;
+mod support_records;
 
 #[cfg(test)]
 mod conformance;
@@ -29,6 +30,7 @@ pub use plan_records::*;
 pub use policy_records::*;
 pub use privacy_records::*;
 pub use records::*;
+pub use support_records::*;
 
 use crate::config::DatabaseConfig;
 use crate::domain::{
@@ -568,6 +570,45 @@ pub trait ListStore: Send + Sync {
     ) -> StoreResult<Page<Purchase>>;
 }
 
+/// The support center (issue 8): tickets from the contact form and their threads. A user's
+/// tickets are theirs (scoped calls); visitors' tickets and the admin's calls are system calls.
+#[async_trait]
+pub trait SupportStore: Send + Sync {
+    /// Stores the ticket and its first message, owned by `scope` (`None`: a visitor's).
+    async fn create_ticket(
+        &self,
+        scope: Option<UserScope>,
+        ticket: &NewTicket,
+    ) -> StoreResult<Ticket>;
+    /// The caller's tickets, most recently changed first.
+    async fn tickets_of(&self, scope: UserScope, limit: u32) -> StoreResult<Vec<Ticket>>;
+    /// One of the caller's tickets with its thread; `None` when they have no such ticket.
+    async fn ticket_thread(&self, scope: UserScope, id: i64) -> StoreResult<Option<TicketThread>>;
+    /// Adds the caller's follow-up to their ticket, which waits for staff again. A closed
+    /// ticket is `WrongState`; a ticket not theirs is `NotFound`.
+    async fn add_ticket_message(
+        &self,
+        scope: UserScope,
+        id: i64,
+        body: &str,
+        now: Timestamp,
+    ) -> StoreResult<Ticket>;
+    /// Admin: tickets of everyone, open before answered before closed, urgent first within
+    /// each, oldest first.
+    async fn all_tickets(&self, filter: TicketFilter, limit: u32) -> StoreResult<Vec<Ticket>>;
+    /// Admin: any ticket with its thread.
+    async fn ticket_by_id(&self, id: i64) -> StoreResult<Option<TicketThread>>;
+    /// Admin: adds a staff reply; the ticket becomes `answered`. A closed ticket is
+    /// `WrongState`.
+    async fn reply_to_ticket(&self, id: i64, body: &str, now: Timestamp) -> StoreResult<Ticket>;
+    /// System: deletes visitors' tickets (no account) closed before `closed_before`, with
+    /// their messages; returns how many tickets.
+    async fn purge_closed_visitor_tickets(&self, closed_before: Timestamp) -> StoreResult<u64>;
+    /// Admin: closes the ticket, or reopens it (`open`).
+    async fn set_ticket_closed(&self, id: i64, closed: bool, now: Timestamp)
+    -> StoreResult<Ticket>;
+}
+
 /// Everything the service needs from one back-end.
 #[async_trait]
 pub trait Store:
@@ -586,6 +627,7 @@ pub trait Store:
     + ApiKeyStore
     + IdempotencyStore
     + ListStore
+    + SupportStore
 {
     /// Whether the database answers (for `/readyz`).
     async fn ping(&self) -> StoreResult<()>;

@@ -13,6 +13,11 @@ use crate::testing::test_app;
 const ADMIN_ROUTES: &[(Method, &str)] = &[
     (Method::GET, "/admin/purchases"),
     (Method::GET, "/admin/audit"),
+    (Method::GET, "/admin/tickets"),
+    (Method::GET, "/admin/tickets/1"),
+    (Method::POST, "/admin/tickets/1/reply"),
+    (Method::POST, "/admin/tickets/1/close"),
+    (Method::POST, "/admin/tickets/1/reopen"),
     (Method::GET, "/api/v1/admin/purchases"),
     (Method::GET, "/api/v1/admin/audit"),
 ];
@@ -48,6 +53,21 @@ async fn a_non_admin_gets_404_on_every_admin_route_and_an_admin_does_not() {
         .set_role_and_status(admin, Role::Admin, AccountStatus::Active)
         .await
         .expect("promote");
+    // Ticket 1, for the routes of one ticket.
+    let ticket = crate::store::NewTicket {
+        email: "guest@example.org".into(),
+        locale: "en-US".into(),
+        subject: "Hello".into(),
+        message: "Help".into(),
+        job_id: None,
+        urgent: false,
+        created_at: crate::domain::Timestamp::now(),
+    };
+    test.services
+        .store
+        .create_ticket(None, &ticket)
+        .await
+        .expect("ticket 1");
     let cookie = |token: &str| format!("{}={token}", crate::http::session::COOKIE_PLAIN);
 
     for (method, path) in ADMIN_ROUTES {

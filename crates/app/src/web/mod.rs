@@ -6,6 +6,7 @@
 mod account;
 pub mod admin;
 mod admin_audit;
+mod admin_tickets;
 mod buy;
 mod format;
 pub mod i18n;
@@ -18,6 +19,8 @@ mod privacy;
 mod recovery;
 mod studio;
 mod upload_check;
+mod support;
+mod support_tickets;
 
 use askama::Template;
 use axum::Router;
@@ -126,6 +129,31 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         )
         .route("/admin/purchases", get(buy::admin_purchases))
         .route("/admin/audit", get(admin_audit::admin_audit))
+        .route("/support", get(support::faq_page))
+        .route(
+            "/support/contact",
+            get(support::contact_form).post(support::contact_submit),
+        )
+        .route("/support/contact/sent", get(support::contact_sent))
+        .route("/support/tickets", get(support_tickets::my_tickets))
+        .route(
+            "/support/tickets/{id}",
+            get(support_tickets::my_ticket).post(support_tickets::follow_up),
+        )
+        .route("/admin/tickets", get(admin_tickets::admin_tickets))
+        .route("/admin/tickets/{id}", get(admin_tickets::admin_ticket))
+        .route(
+            "/admin/tickets/{id}/reply",
+            axum::routing::post(admin_tickets::admin_reply),
+        )
+        .route(
+            "/admin/tickets/{id}/close",
+            axum::routing::post(admin_tickets::admin_close),
+        )
+        .route(
+            "/admin/tickets/{id}/reopen",
+            axum::routing::post(admin_tickets::admin_reopen),
+        )
         .route(
             "/policies/accept",
             get(policies::accept_form).post(policies::accept),

@@ -84,6 +84,12 @@ mod admin;
 mod lang;
 #[path = "upload_check_tests.rs"]
 mod upload_check;
+#[path = "admin_tickets_tests.rs"]
+mod admin_tickets;
+#[path = "lang_tests.rs"]
+mod lang;
+#[path = "support_tests.rs"]
+mod support;
 #[path = "verify_tests.rs"]
 mod verify;
 

@@ -17,6 +17,7 @@ mod prompts;
 mod retention;
 mod rls;
 mod service;
+mod support;
 mod tokens;
 mod verification;
 

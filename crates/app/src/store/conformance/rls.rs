@@ -31,6 +31,8 @@ pub(super) const USER_TABLES: &[(&str, &str)] = &[
     ("usage_events", "user_id"),
     ("api_keys", "user_id"),
     ("idempotency_keys", "user_id"),
+    ("support_tickets", "user_id"),
+    ("support_messages", "user_id"),
 ];
 
 const HOUR: Duration = Duration::from_secs(3600);
@@ -154,6 +156,14 @@ pub(super) async fn seed(db: &TestStore, user: UserScope) {
         .claim_idempotency_key(user, "seed", "f", now, now, now)
         .await
         .expect("idempotency key");
+    let ticket = store
+        .create_ticket(Some(user), &super::support::new_ticket("seed", false))
+        .await
+        .expect("ticket");
+    store
+        .reply_to_ticket(ticket.id, "staff reply", now)
+        .await
+        .expect("ticket reply");
 }
 
 /// Rows of `table` owned by `owner`, counted by the server's admin (who bypasses RLS).

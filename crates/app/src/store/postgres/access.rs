@@ -85,6 +85,15 @@ pub(crate) const GRANTS: &[(&str, &str, &str)] = &[
         "SELECT, INSERT, UPDATE, DELETE",
         "SELECT, DELETE",
     ),
+    // Submitted and followed up by their owner (or by a visitor, as the system role);
+    // replied to, closed and reopened by admins as the system role; a visitor's closed
+    // ticket is deleted by the sweeper.
+    (
+        "support_tickets",
+        "SELECT, INSERT, UPDATE (status, updated_at)",
+        "SELECT, INSERT, UPDATE (status, updated_at, closed_at), DELETE",
+    ),
+    ("support_messages", "SELECT, INSERT", "SELECT, INSERT"),
 ];
 
 /// A login role and the password to give it (`None`: leave its password alone).

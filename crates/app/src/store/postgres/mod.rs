@@ -42,6 +42,7 @@ mod policies;
 mod privacy;
 mod retention;
 mod settle;
+mod support;
 mod tokens;
 mod usage;
 mod wake;
@@ -132,6 +133,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         13,
         "prompts",
         include_str!("../../../../../migrations/postgres/0013_prompts.sql"),
+    ),
+    (
+        14,
+        "support",
+        include_str!("../../../../../migrations/postgres/0014_support.sql"),
     ),
 ];
 

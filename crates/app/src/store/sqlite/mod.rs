@@ -16,6 +16,7 @@ mod policies;
 mod privacy;
 mod retention;
 mod settle;
+mod support;
 mod tokens;
 mod usage;
 
@@ -102,6 +103,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         13,
         "prompts",
         include_str!("../../../../../migrations/sqlite/0013_prompts.sql"),
+    ),
+    (
+        14,
+        "support",
+        include_str!("../../../../../migrations/sqlite/0014_support.sql"),
     ),
 ];
 

@@ -14,7 +14,9 @@ use crate::store::{
 
 /// Tables whose rows belong to one user through `user_id`, children before parents. The
 /// `users` row goes last, taking the wrapped data key with it.
-const USER_TABLES: [&str; 15] = [
+const USER_TABLES: [&str; 17] = [
+    "support_messages",
+    "support_tickets",
     "sessions",
     "api_keys",
     "idempotency_keys",
