@@ -43,12 +43,20 @@ pub async fn hide_from_non_admins(
     if parts.uri.path().starts_with("/api/") {
         return ApiError::not_found().into_response();
     }
-    not_found_page(&state, &parts.headers, caller.ok().flatten()).await
+    not_found_with_nav(&state, &parts.headers, caller.ok().flatten()).await
 }
 
-/// The page for a path that does not exist (or that the reader may not know exists), with
-/// the reader's own navigation bar when signed in.
-pub async fn not_found_page(
+/// The page for a path that does not exist (or that the reader may not know exists).
+pub fn not_found_page(headers: &HeaderMap) -> Response {
+    let page = NotFoundPage {
+        tr: Tr::from_headers(headers),
+        user: None,
+    };
+    super::render(StatusCode::NOT_FOUND, &page)
+}
+
+/// The 404 page with the reader's own navigation bar when signed in.
+async fn not_found_with_nav(
     state: &AppState,
     headers: &HeaderMap,
     caller: Option<Caller>,
@@ -66,7 +74,7 @@ pub async fn fallback(
     headers: HeaderMap,
     caller: Option<Caller>,
 ) -> Response {
-    not_found_page(&state, &headers, caller).await
+    not_found_with_nav(&state, &headers, caller).await
 }
 
 #[derive(askama::Template)]

@@ -86,8 +86,6 @@ mod lang;
 mod upload_check;
 #[path = "admin_tickets_tests.rs"]
 mod admin_tickets;
-#[path = "lang_tests.rs"]
-mod lang;
 #[path = "support_tests.rs"]
 mod support;
 #[path = "verify_tests.rs"]
