@@ -12,10 +12,12 @@ use std::time::Duration;
 use serde::{Deserialize, Deserializer};
 
 mod backends;
+mod limits;
 mod policies;
 mod sections;
 
 pub use backends::*;
+pub use limits::LimitsConfig;
 pub use policies::PoliciesConfig;
 pub use sections::*;
 
@@ -85,6 +87,8 @@ pub struct Config {
     /// Styles beyond the six built-in ones (`[[styles]]`).
     pub styles: Vec<StyleConfig>,
     pub prompts: PromptsConfig,
+    /// Requests per minute per address and per account (`[limits]`).
+    pub limits: LimitsConfig,
 }
 
 impl Default for Config {
@@ -105,6 +109,7 @@ impl Default for Config {
             backends: BTreeMap::new(),
             styles: Vec::new(),
             prompts: PromptsConfig::default(),
+            limits: LimitsConfig::default(),
         }
     }
 }

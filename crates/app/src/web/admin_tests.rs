@@ -13,6 +13,11 @@ use crate::testing::test_app;
 const ADMIN_ROUTES: &[(Method, &str)] = &[
     (Method::GET, "/admin/purchases"),
     (Method::GET, "/admin/audit"),
+    (Method::GET, "/admin/reports"),
+    // Not a report id: an admin reaches the handler (400), everyone else the 404.
+    (Method::GET, "/admin/reports/not-a-report"),
+    (Method::GET, "/admin/reports/not-a-report/item"),
+    (Method::POST, "/admin/reports/not-a-report/decide"),
     (Method::GET, "/api/v1/admin/purchases"),
     (Method::GET, "/api/v1/admin/audit"),
 ];
@@ -55,7 +60,11 @@ async fn a_non_admin_gets_404_on_every_admin_route_and_an_admin_does_not() {
         let user = answer(&router, method, path, Some(&cookie(&user_token))).await;
         let admin = answer(&router, method, path, Some(&cookie(&admin_token))).await;
 
-        assert_eq!(anonymous, StatusCode::NOT_FOUND, "{method} {path} anonymous");
+        assert_eq!(
+            anonymous,
+            StatusCode::NOT_FOUND,
+            "{method} {path} anonymous"
+        );
         assert_eq!(user, StatusCode::NOT_FOUND, "{method} {path} as a user");
         assert_ne!(admin, StatusCode::NOT_FOUND, "{method} {path} as an admin");
     }
@@ -75,7 +84,11 @@ async fn a_path_that_does_not_exist_gets_the_localized_not_found_page() {
     let admin = send(&router, get("/admin", None)).await;
 
     assert_eq!(page.status, StatusCode::NOT_FOUND);
-    assert!(page.html.contains("ページが見つかりません"), "{}", page.html);
+    assert!(
+        page.html.contains("ページが見つかりません"),
+        "{}",
+        page.html
+    );
     assert_eq!(admin.status, StatusCode::NOT_FOUND);
     assert!(admin.html.contains("Page not found"));
 }

@@ -78,10 +78,14 @@ mod library;
 #[path = "privacy_tests.rs"]
 mod privacy;
 
-#[path = "lang_tests.rs"]
-mod lang;
 #[path = "admin_tests.rs"]
 mod admin;
+#[path = "lang_tests.rs"]
+mod lang;
+#[path = "limits_tests.rs"]
+mod limits;
+#[path = "reports_tests.rs"]
+mod reports;
 #[path = "verify_tests.rs"]
 mod verify;
 

@@ -40,6 +40,7 @@ mod payments;
 mod plans;
 mod policies;
 mod privacy;
+mod reports;
 mod retention;
 mod settle;
 mod tokens;
@@ -132,6 +133,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         13,
         "prompts",
         include_str!("../../../../../migrations/postgres/0013_prompts.sql"),
+    ),
+    (
+        15,
+        "abuse reports",
+        include_str!("../../../../../migrations/postgres/0015_abuse_reports.sql"),
     ),
 ];
 

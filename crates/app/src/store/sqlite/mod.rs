@@ -14,6 +14,7 @@ mod payments;
 mod plans;
 mod policies;
 mod privacy;
+mod reports;
 mod retention;
 mod settle;
 mod tokens;
@@ -102,6 +103,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         13,
         "prompts",
         include_str!("../../../../../migrations/sqlite/0013_prompts.sql"),
+    ),
+    (
+        15,
+        "abuse reports",
+        include_str!("../../../../../migrations/sqlite/0015_abuse_reports.sql"),
     ),
 ];
 

@@ -1,0 +1,371 @@
+//! Abuse reports through the real router: the owner reports, no one else can, an admin
+//! reviews (every look audited), removes the item, bans the owner, dismisses; the API twin;
+//! reports in the data export and after erasure.
+
+use super::*;
+use crate::domain::{ResultId, Role, UserScope};
+use crate::store::{AccountStatus, ReportStatus};
+
+/// Ada (signed up by form) with one portrait; her cookie and the portrait's id.
+async fn ada_with_a_portrait(router: &Router, test: &crate::testing::TestApp) -> (String, String) {
+    let cookie = signed_up_cookie(router, SIGN_UP).await;
+    let photo = crate::testing::photo_png(64, 48);
+    let submitted = send(router, studio_post(&cookie, &photo, "anime")).await;
+    assert_eq!(submitted.status, StatusCode::SEE_OTHER);
+    test.services
+        .worker("w".into())
+        .run_once()
+        .await
+        .expect("worker");
+    let library = send(router, get("/history", Some(&cookie))).await;
+    let id = segment_after(&library.html, "/results/");
+    (cookie, id)
+}
+
+/// The path segment after the first `prefix` in `html`.
+fn segment_after(html: &str, prefix: &str) -> String {
+    html.split(prefix)
+        .nth(1)
+        .and_then(|rest| rest.split(['/', '"']).next())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+fn with_cookie(mut request: Request<Body>, cookie: &str) -> Request<Body> {
+    request
+        .headers_mut()
+        .insert(header::COOKIE, cookie.parse().expect("cookie header"));
+    request
+}
+
+async fn admin_cookie(test: &crate::testing::TestApp) -> (crate::domain::UserId, String) {
+    let (admin, token) = test.session("root").await;
+    test.services
+        .store
+        .set_role_and_status(admin, Role::Admin, AccountStatus::Active)
+        .await
+        .expect("promote");
+    (
+        admin,
+        format!("{}={token}", crate::http::session::COOKIE_PLAIN),
+    )
+}
+
+async fn audited(test: &crate::testing::TestApp) -> Vec<String> {
+    let actions = test.services.store.admin_actions(100).await.expect("audit");
+    actions.into_iter().map(|a| a.action).collect()
+}
+
+#[tokio::test]
+async fn the_owner_reports_a_portrait_and_an_admin_reviews_removes_it_and_bans_the_owner() {
+    let test = test_app().await;
+    let router = app(AppState::new(test.services.clone()));
+    let (ada, result) = ada_with_a_portrait(&router, &test).await;
+    let (_, bob_token) = test.session("bob").await;
+    let bob = format!("{}={bob_token}", crate::http::session::COOKIE_PLAIN);
+    let report_uri = format!("/results/{result}/report");
+
+    let library = send(&router, get("/history", Some(&ada))).await;
+    let form = send(&router, get(&report_uri, Some(&ada))).await;
+    let bob_sees = send(&router, get(&report_uri, Some(&bob))).await;
+    let form_body = "reason=consent&details=My+sister+did+not+agree.";
+    let bob_posts = send(
+        &router,
+        with_cookie(post_form(&report_uri, form_body, "same-origin"), &bob),
+    )
+    .await;
+    let no_reason = send(
+        &router,
+        with_cookie(post_form(&report_uri, "details=x", "same-origin"), &ada),
+    )
+    .await;
+    let filed = send(
+        &router,
+        with_cookie(post_form(&report_uri, form_body, "same-origin"), &ada),
+    )
+    .await;
+    let thanks = send(&router, get("/reports/thanks", Some(&ada))).await;
+
+    assert!(
+        library.html.contains(&report_uri),
+        "the library links the report form"
+    );
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.html.contains("name=\"reason\" value=\"minor\""));
+    assert!(form.html.contains("<textarea name=\"details\""));
+    assert_eq!(bob_sees.status, StatusCode::NOT_FOUND);
+    assert_eq!(bob_posts.status, StatusCode::NOT_FOUND);
+    assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(no_reason.html.contains("Choose a reason."));
+    assert_eq!(filed.status, StatusCode::SEE_OTHER);
+    assert_eq!(filed.location.as_deref(), Some("/reports/thanks"));
+    assert!(thanks.html.contains("Thank you for your report"));
+
+    // The admin's review: the queue, the report, the image, each look audited.
+    let (_, root) = admin_cookie(&test).await;
+    let queue = send(&router, get("/admin/reports", Some(&root))).await;
+    let report = segment_after(&queue.html, "/admin/reports/");
+    let page = send(
+        &router,
+        get(&format!("/admin/reports/{report}"), Some(&root)),
+    )
+    .await;
+    let image = router
+        .clone()
+        .oneshot(get(&format!("/admin/reports/{report}/item"), Some(&root)))
+        .await
+        .expect("router answers");
+    let image_type = image.headers().get(header::CONTENT_TYPE).cloned();
+    let png = image.into_body().collect().await.expect("body").to_bytes();
+
+    assert_eq!(queue.status, StatusCode::OK);
+    assert!(queue.html.contains("ada@example.org") && queue.html.contains("Open"));
+    assert!(page.html.contains("My sister did not agree."));
+    assert!(page.html.contains("It shows someone who did not consent"));
+    assert!(page.html.contains("/admin/users/"));
+    assert!(page.html.contains("admin-nav"), "the console's navigation");
+    assert_eq!(
+        image_type.as_ref().map(|v| v.as_bytes()),
+        Some(&b"image/png"[..])
+    );
+    assert!(image::load_from_memory(&png).is_ok(), "the decrypted image");
+    let seen = audited(&test).await;
+    for action in ["view-reports", "view-report", "view-report-item"] {
+        assert!(
+            seen.iter().any(|a| a == action),
+            "{action} not audited: {seen:?}"
+        );
+    }
+
+    // Removing the item deletes its blob and row: gone for the owner too.
+    let scope = test.user_scope_of("ada@example.org").await;
+    let record = test
+        .services
+        .store
+        .result(scope, result.parse::<ResultId>().expect("id"))
+        .await
+        .expect("result")
+        .expect("held");
+    let decide = |decision: &str| {
+        with_cookie(
+            post_form(
+                &format!("/admin/reports/{report}/decide"),
+                &format!("decision={decision}"),
+                "same-origin",
+            ),
+            &root,
+        )
+    };
+    let removed = send(&router, decide("remove")).await;
+    let owner_download = send(
+        &router,
+        get(&format!("/api/v1/results/{result}/download"), Some(&ada)),
+    )
+    .await;
+    let wrapped = test
+        .services
+        .store
+        .wrapped_key(scope.user_id())
+        .await
+        .expect("key");
+    let blob = test
+        .services
+        .blobs
+        .get(scope.user_id(), wrapped.as_deref(), &record.blob_key)
+        .await;
+    let after_removal = send(
+        &router,
+        get(&format!("/admin/reports/{report}"), Some(&root)),
+    )
+    .await;
+    let banned = send(&router, decide("ban")).await;
+    let ada_after_ban = send(&router, get("/history", Some(&ada))).await;
+    let account = test
+        .services
+        .store
+        .find_user_by_email(&crate::domain::Email::parse("ada@example.org").expect("email"))
+        .await
+        .expect("lookup")
+        .expect("account");
+
+    assert_eq!(removed.status, StatusCode::SEE_OTHER);
+    assert_eq!(owner_download.status, StatusCode::NOT_FOUND);
+    assert!(
+        matches!(blob, Err(crate::blobs::BlobError::NotFound)),
+        "{blob:?}"
+    );
+    assert!(after_removal.html.contains("no longer held"));
+    assert_eq!(banned.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        ada_after_ban.location.as_deref(),
+        Some("/signin"),
+        "sessions closed"
+    );
+    assert_eq!(account.user.status, AccountStatus::Banned.as_str());
+    let decided = audited(&test).await;
+    assert!(decided.iter().any(|a| a == "report-remove-item"));
+    assert!(decided.iter().any(|a| a == "report-ban"));
+}
+
+#[tokio::test]
+async fn an_admin_dismisses_a_report_and_the_queue_shows_open_ones_first() {
+    let test = test_app().await;
+    let router = app(AppState::new(test.services.clone()));
+    let (ada, result) = ada_with_a_portrait(&router, &test).await;
+    let uri = format!("/results/{result}/report");
+    for body in [
+        "reason=other&details=first",
+        "reason=hateful&details=second",
+    ] {
+        send(
+            &router,
+            with_cookie(post_form(&uri, body, "same-origin"), &ada),
+        )
+        .await;
+    }
+    let (_, root) = admin_cookie(&test).await;
+    let queue = send(&router, get("/admin/reports", Some(&root))).await;
+    let newest = segment_after(&queue.html, "/admin/reports/");
+
+    let dismissed = send(
+        &router,
+        with_cookie(
+            post_form(
+                &format!("/admin/reports/{newest}/decide"),
+                "decision=dismiss",
+                "same-origin",
+            ),
+            &root,
+        ),
+    )
+    .await;
+    let unknown = send(
+        &router,
+        with_cookie(
+            post_form(
+                &format!("/admin/reports/{newest}/decide"),
+                "decision=delete-everything",
+                "same-origin",
+            ),
+            &root,
+        ),
+    )
+    .await;
+    let queue = send(&router, get("/admin/reports", Some(&root))).await;
+    let rows = test.services.store.all_reports(10).await.expect("reports");
+
+    assert_eq!(dismissed.status, StatusCode::SEE_OTHER);
+    assert_eq!(unknown.status, StatusCode::CONFLICT);
+    assert_eq!(
+        rows.iter().map(|r| r.report.status).collect::<Vec<_>>(),
+        [ReportStatus::Open, ReportStatus::Dismissed]
+    );
+    assert_eq!(
+        segment_after(&queue.html, "/admin/reports/"),
+        rows[0].report.id.to_string()
+    );
+    assert!(audited(&test).await.iter().any(|a| a == "report-dismiss"));
+}
+
+#[tokio::test]
+async fn the_api_files_a_report_about_the_callers_own_item_only() {
+    let test = test_app().await;
+    let router = app(AppState::new(test.services.clone()));
+    let (_, result) = ada_with_a_portrait(&router, &test).await;
+    let ada_token = test.token_of_new_session("ada@example.org").await;
+    let (_, bob_token) = test.session("bob").await;
+    let post = |token: &str, body: serde_json::Value| {
+        Request::builder()
+            .method(Method::POST)
+            .uri("/api/v1/reports")
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_string()))
+            .expect("request")
+    };
+    let body = |reason: &str| serde_json::json!({"kind": "result", "id": result, "reason": reason, "details": "no"});
+
+    let filed = send(&router, post(&ada_token, body("deception"))).await;
+    let by_bob = send(&router, post(&bob_token, body("deception"))).await;
+    let bad_reason = send(&router, post(&ada_token, body("spam"))).await;
+    let json: serde_json::Value = serde_json::from_str(&filed.html).expect("json");
+
+    assert_eq!(filed.status, StatusCode::CREATED);
+    assert_eq!(json["reason"], "deception");
+    assert_eq!(json["status"], "open");
+    assert_eq!(json["item_id"], serde_json::json!(result));
+    assert_eq!(by_bob.status, StatusCode::NOT_FOUND);
+    assert_eq!(bad_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad_reason.html.contains("invalid-reason"));
+}
+
+#[tokio::test]
+async fn reports_are_exported_and_erasure_keeps_them_for_the_admins_without_the_reporter() {
+    let test = test_app().await;
+    let router = app(AppState::new(test.services.clone()));
+    let (ada, result) = ada_with_a_portrait(&router, &test).await;
+    let uri = format!("/results/{result}/report");
+    let form = "reason=violent&details=a+private+remark";
+    send(
+        &router,
+        with_cookie(post_form(&uri, form, "same-origin"), &ada),
+    )
+    .await;
+    let scope = test.user_scope_of("ada@example.org").await;
+
+    let archive = test.services.privacy.export(scope).await.expect("export");
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(archive)).expect("zip");
+    let mut text = String::new();
+    std::io::Read::read_to_string(
+        &mut zip.by_name("reports.json").expect("reports.json"),
+        &mut text,
+    )
+    .expect("read");
+    let exported: serde_json::Value = serde_json::from_str(&text).expect("json");
+    let store = &test.services.store;
+    store
+        .begin_erasure(scope, Timestamp::now())
+        .await
+        .expect("begin");
+    store
+        .erase_user(scope, None, Timestamp::now())
+        .await
+        .expect("erase");
+    let kept = store.all_reports(10).await.expect("reports");
+    let traces = test.rows_mentioning("a private remark").await;
+
+    assert_eq!(exported[0]["reason"], "violent");
+    assert_eq!(exported[0]["details"], "a private remark");
+    assert_eq!(kept.len(), 1);
+    assert!(kept[0].owner.is_none() && kept[0].report.user_id.is_none());
+    assert!(
+        traces.is_empty(),
+        "the reporter's words are gone: {traces:?}"
+    );
+}
+
+impl crate::testing::TestApp {
+    /// The scope of the account at `email`, as authentication would give it.
+    async fn user_scope_of(&self, email: &str) -> UserScope {
+        let email = crate::domain::Email::parse(email).expect("email");
+        let account = self
+            .services
+            .store
+            .find_user_by_email(&email)
+            .await
+            .expect("lookup")
+            .expect("account");
+        UserScope::trusted(account.user.id, Role::User)
+    }
+
+    /// A fresh session token for the account at `email` (password of `SIGN_UP`).
+    async fn token_of_new_session(&self, email: &str) -> String {
+        let (_, token) = self
+            .services
+            .accounts
+            .sign_in(email, "a sturdy passphrase")
+            .await
+            .expect("sign in");
+        token.as_str().to_owned()
+    }
+}
