@@ -19,6 +19,12 @@ async fn ada_with_a_portrait(router: &Router, test: &crate::testing::TestApp) ->
         .expect("worker");
     let library = send(router, get("/history", Some(&cookie))).await;
     let id = segment_after(&library.html, "/results/");
+    let job_page = submitted.location.unwrap_or_default();
+    let job = send(router, get(&job_page, Some(&cookie))).await;
+    assert!(
+        job.html.contains(&format!("/results/{id}/report")),
+        "the job page offers the report form"
+    );
     (cookie, id)
 }
 
@@ -212,17 +218,33 @@ async fn an_admin_dismisses_a_report_and_the_queue_shows_open_ones_first() {
     let test = test_app().await;
     let router = app(AppState::new(test.services.clone()));
     let (ada, result) = ada_with_a_portrait(&router, &test).await;
-    let uri = format!("/results/{result}/report");
-    for body in [
-        "reason=other&details=first",
-        "reason=hateful&details=second",
-    ] {
-        send(
+    let library = send(&router, get("/history", Some(&ada))).await;
+    let photo = segment_after(&library.html, "/uploads/");
+    let photo_form = send(
+        &router,
+        get(&format!("/uploads/{photo}/report"), Some(&ada)),
+    )
+    .await;
+    let reports = [
+        (
+            format!("/results/{result}/report"),
+            "reason=other&details=first",
+        ),
+        (
+            format!("/uploads/{photo}/report"),
+            "reason=hateful&details=second",
+        ),
+    ];
+    for (uri, body) in &reports {
+        let filed = send(
             &router,
-            with_cookie(post_form(&uri, body, "same-origin"), &ada),
+            with_cookie(post_form(uri, body, "same-origin"), &ada),
         )
         .await;
+        assert_eq!(filed.status, StatusCode::SEE_OTHER, "{uri}");
     }
+    assert!(library.html.contains(&format!("/uploads/{photo}/report")));
+    assert_eq!(photo_form.status, StatusCode::OK);
     let (_, root) = admin_cookie(&test).await;
     let queue = send(&router, get("/admin/reports", Some(&root))).await;
     let newest = segment_after(&queue.html, "/admin/reports/");
