@@ -86,6 +86,8 @@ mod lang;
 mod limits;
 #[path = "reports_tests.rs"]
 mod reports;
+#[path = "reports_data_tests.rs"]
+mod reports_data;
 #[path = "verify_tests.rs"]
 mod verify;
 
