@@ -32,7 +32,6 @@ struct ReportPage {
     user: Option<NavUser>,
     action: String,
     thumbnail: String,
-    back: String,
     reasons: Vec<ReasonChoice>,
     details: String,
     max_details: usize,
@@ -101,10 +100,8 @@ async fn form_page(
         Some((fields, error)) => (fields.reason.as_str(), fields.details.clone(), Some(error)),
         None => ("", String::new(), None),
     };
-    let (thumbnail, back) = match kind {
-        ReportedKind::Result => (format!("/results/{id}/thumbnail"), "/history".to_owned()),
-        ReportedKind::Upload => (format!("/uploads/{id}/thumbnail"), "/history".to_owned()),
-    };
+    // `/results/{id}/…` or `/uploads/{id}/…`, as the rest of the site names them.
+    let base = format!("/{}s/{id}", kind.as_str());
     let status = if error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -112,9 +109,8 @@ async fn form_page(
     };
     let page = ReportPage {
         user: nav_user(state, Some(caller)).await,
-        action: format!("/{}s/{id}/report", kind.as_str()),
-        thumbnail,
-        back,
+        action: format!("{base}/report"),
+        thumbnail: format!("{base}/thumbnail"),
         reasons: reason_choices(&tr, reason),
         details,
         max_details: MAX_DETAILS,
