@@ -231,6 +231,13 @@ def main():
                 "ATELIER__STORAGE__SECRET_ACCESS_KEY": "testing",
                 "ATELIER__TOKENS__WELCOME": str(args.jobs_per_user + 10),
                 "ATELIER__SERVER__AUTH_REQUESTS_PER_MINUTE": "0",
+                # Every simulated user comes from 127.0.0.1 and starts jobs back to back.
+                "ATELIER__LIMITS__SIGN_UP_PER_IP": "0",
+                "ATELIER__LIMITS__SIGN_IN_PER_IP": "0",
+                "ATELIER__LIMITS__UPLOADS_PER_IP": "0",
+                "ATELIER__LIMITS__UPLOADS_PER_ACCOUNT": "0",
+                "ATELIER__LIMITS__JOBS_PER_IP": "0",
+                "ATELIER__LIMITS__JOBS_PER_ACCOUNT": "0",
                 "ATELIER__JOBS__LEASE": "5s",
                 "ATELIER__JOBS__RETRY_BACKOFF": "200ms",
                 "ATELIER__JOBS__PER_USER_CONCURRENCY": "2",

@@ -34,6 +34,10 @@ Common settings (file key / environment variable, default):
   server.api_key_requests_per_minute
                            ATELIER__SERVER__API_KEY_REQUESTS_PER_MINUTE
                                                               600 per API key (0: no limit)
+  limits.<action>_per_ip / limits.<action>_per_account      requests a minute per address /
+                           per account (0: no limit), action = sign_in 20/10, sign_up 10/3,
+                           uploads 120/30, jobs 120/30, contact 10/5; e.g.
+                           ATELIER__LIMITS__JOBS_PER_ACCOUNT=30
   data_dir                 ATELIER__DATA_DIR                  ./atelier-data
   database.url             ATELIER__DATABASE__URL             sqlite://{data_dir}/atelier.db
                            (or postgres://owner:pw@host/db: runs as two roles, below)

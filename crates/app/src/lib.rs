@@ -19,6 +19,7 @@ pub mod media;
 pub mod policies;
 pub mod privacy;
 pub mod prompts;
+pub mod reports;
 pub mod server;
 pub mod services;
 pub mod storage;

@@ -12,10 +12,12 @@ use std::time::Duration;
 use serde::{Deserialize, Deserializer};
 
 mod backends;
+mod limits;
 mod policies;
 mod sections;
 
 pub use backends::*;
+pub use limits::LimitsConfig;
 pub use policies::PoliciesConfig;
 pub use sections::*;
 
@@ -86,6 +88,8 @@ pub struct Config {
     pub styles: Vec<StyleConfig>,
     pub prompts: PromptsConfig,
     pub support: SupportConfig,
+    /// Requests per minute per address and per account (`[limits]`).
+    pub limits: LimitsConfig,
 }
 
 impl Default for Config {
@@ -107,6 +111,7 @@ impl Default for Config {
             styles: Vec::new(),
             prompts: PromptsConfig::default(),
             support: SupportConfig::default(),
+            limits: LimitsConfig::default(),
         }
     }
 }

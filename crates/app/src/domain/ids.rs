@@ -82,3 +82,8 @@ typed_id!(
     /// A monthly (or yearly) plan subscribed to through Stripe.
     SubscriptionId,
 );
+
+typed_id!(
+    /// An abuse report about a portrait or photo.
+    ReportId,
+);

@@ -8,6 +8,7 @@ mod scope;
 mod timestamp;
 
 pub use email::{Email, EmailError};
+pub use ids::ReportId;
 pub use ids::{
     ApiKeyId, ExportId, JobId, LotId, PolicyId, PurchaseId, ResultId, SubscriptionId, UploadId,
     UserId,

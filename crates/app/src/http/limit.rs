@@ -82,7 +82,13 @@ pub fn too_many_requests(retry_after: Duration) -> Response {
 pub async fn limit_by_ip(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let ip = super::client_ip::client_ip(&request, &state.services.config.server.trusted_proxies);
     if let Some(wait) = ip.and_then(|ip| state.limiter.check(ip, Instant::now())) {
-        return too_many_requests(wait);
+        // The form twins (`/signin`, …) get the page in the reader's language. Under the
+        // `/api/v1` nest the URI has lost its prefix; the original still has it.
+        let path = request
+            .extensions()
+            .get::<axum::extract::OriginalUri>()
+            .map_or_else(|| request.uri().path(), |original| original.0.path());
+        return super::action_limits::refusal(path, request.headers(), wait);
     }
     next.run(request).await
 }

@@ -4,6 +4,7 @@
 //! Handlers parse, call one service, and shape the answer; no SQL and no business rules here.
 
 mod account;
+pub(crate) mod action_limits;
 mod api_keys;
 pub(crate) mod auth;
 mod client_ip;
@@ -22,6 +23,7 @@ pub(crate) mod plans;
 pub(crate) mod policies;
 pub(crate) mod privacy;
 mod ranges;
+mod reports;
 pub(crate) mod session;
 
 use std::sync::Arc;
@@ -46,6 +48,8 @@ pub struct AppState {
     pub(crate) limiter: Arc<limit::RateLimiter>,
     /// Requests per API key (issue 9).
     pub(crate) key_limiter: Arc<limit::RateLimiter<crate::domain::ApiKeyId>>,
+    /// Sign-ins, sign-ups, uploads, jobs and contact messages per address and per account.
+    pub(crate) actions: Arc<action_limits::ActionLimiters>,
 }
 
 impl AppState {
@@ -57,10 +61,12 @@ impl AppState {
         let key_limiter = Arc::new(limit::RateLimiter::new(
             services.config.server.api_key_requests_per_minute,
         ));
+        let actions = Arc::new(action_limits::ActionLimiters::new(&services.config.limits));
         AppState {
             services,
             limiter,
             key_limiter,
+            actions,
         }
     }
 }
@@ -158,6 +164,7 @@ pub fn app(state: AppState) -> Router {
             "/subscriptions/{id}/cancel",
             post(plans::cancel_subscription),
         )
+        .route("/reports", post(reports::create_report))
         .route("/admin/purchases", get(payments::admin_purchases))
         .route("/admin/audit", get(privacy::admin_audit))
         .layer(DefaultBodyLimit::max(config.server.max_body_bytes))
@@ -181,6 +188,10 @@ pub fn app(state: AppState) -> Router {
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
         .fallback(crate::web::admin::fallback)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            action_limits::limit_actions,
+        ))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             crate::web::admin::hide_from_non_admins,

@@ -14,7 +14,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{Content, OpenApi as Document, Ref, ResponseBuilder};
 use utoipa::{Modify, OpenApi, ToSchema};
 
-use super::{account, api_keys, auth, jobs, media, payments, plans, policies, privacy};
+use super::{account, api_keys, auth, jobs, media, payments, plans, policies, privacy, reports};
 
 /// Every error: `{"error":{"code","message"}}`, the code stable and kebab-case.
 #[derive(Serialize, ToSchema)]
@@ -65,6 +65,7 @@ pub struct ErrorDetail {
         payments::admin_purchases,
         plans::plans, plans::create_subscription, plans::list_subscriptions,
         plans::cancel_subscription,
+        reports::create_report,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     tags(
@@ -77,6 +78,7 @@ pub struct ErrorDetail {
         (name = "tokens", description = "Packs and purchases"),
         (name = "privacy", description = "Choices and data exports"),
         (name = "policies", description = "Privacy policy and terms"),
+        (name = "reports", description = "Reporting abusive portraits or photos"),
         (name = "admin", description = "Admins only"),
     ),
 )]
@@ -122,6 +124,11 @@ impl Modify for CommonResponses {
                     | "/auth/password-reset"
                     | "/auth/password-reset/confirm"
             );
+            // `[limits]`: per address and per account (see `http::action_limits`).
+            let rate_limited_per_action = matches!(
+                path.as_str(),
+                "/auth/register" | "/auth/login" | "/uploads" | "/jobs"
+            );
             let operations = [
                 item.get.as_mut(),
                 item.put.as_mut(),
@@ -158,6 +165,14 @@ impl Modify for CommonResponses {
                         operation,
                         "429",
                         "`rate-limited`: too many requests from this address",
+                    );
+                }
+                if rate_limited_per_action && operation.request_body.is_some() {
+                    add(
+                        operation,
+                        "429",
+                        "`rate-limited`: too many from this address or account this minute \
+                         (see `Retry-After`)",
                     );
                 }
                 let json_body = operation.request_body.as_ref().is_some_and(|body| {

@@ -118,6 +118,7 @@ impl Privacy {
         let access = store.access_log_of(scope, rows).await?;
         let consents = store.consents_of(scope, rows).await?;
         let analytics = store.usage_of(scope, rows).await?;
+        let reports = store.reports_of(scope, rows).await?;
         let policies = store.policy_acceptances_of(scope).await?;
         let api_keys = store
             .api_keys_of(scope, &crate::store::PageRequest::first(rows))
@@ -150,6 +151,7 @@ impl Privacy {
             ("consents.json", consents.len(), row_cap),
             ("analytics.json", analytics.len(), row_cap),
             ("tickets.json", tickets.len(), row_cap),
+            ("reports.json", reports.len(), row_cap),
             ("uploads/", uploads.len(), image_cap),
             ("results/", results.len(), image_cap),
         ] {
@@ -168,6 +170,7 @@ impl Privacy {
         zip.json("access-log.json", &access)?;
         zip.json("consents.json", &consents)?;
         zip.json("analytics.json", &analytics)?;
+        zip.json("reports.json", &reports)?;
         zip.json("policies.json", &policies)?;
         zip.json("api-keys.json", &api_keys)?;
         zip.json("tickets.json", &tickets)?;

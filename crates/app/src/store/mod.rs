@@ -11,6 +11,7 @@ mod policy_records;
 pub mod postgres;
 mod privacy_records;
 mod records;
+mod report_records;
 mod sql_error;
 pub mod sqlite;
 mod support_records;
@@ -31,11 +32,12 @@ pub use policy_records::*;
 pub use privacy_records::*;
 pub use records::*;
 pub use support_records::*;
+pub use report_records::*;
 
 use crate::config::DatabaseConfig;
 use crate::domain::{
-    ApiKeyId, Email, ExportId, JobId, LotId, PolicyId, PurchaseId, ResultId, Role, SubscriptionId,
-    Timestamp, UploadId, UserId, UserScope,
+    ApiKeyId, Email, ExportId, JobId, LotId, PolicyId, PurchaseId, ReportId, ResultId, Role,
+    SubscriptionId, Timestamp, UploadId, UserId, UserScope,
 };
 
 /// Why a store call failed. Only `Internal` is the store's fault.
@@ -607,6 +609,26 @@ pub trait SupportStore: Send + Sync {
     /// Admin: closes the ticket, or reopens it (`open`).
     async fn set_ticket_closed(&self, id: i64, closed: bool, now: Timestamp)
     -> StoreResult<Ticket>;
+/// Abuse reports (issue 8): filed by the owner of the item (items are private to their owner),
+/// reviewed by admins.
+#[async_trait]
+pub trait ReportStore: Send + Sync {
+    /// Files a report about one of the caller's items, checked in the same transaction: an
+    /// item the caller does not hold (another user's, or already deleted) is `NotFound`.
+    async fn create_report(&self, scope: UserScope, report: &NewReport) -> StoreResult<Report>;
+    /// The caller's reports, newest first (for the data export).
+    async fn reports_of(&self, scope: UserScope, limit: u32) -> StoreResult<Vec<Report>>;
+    /// Admin: reports with their owners' accounts, open ones first, then newest first.
+    async fn all_reports(&self, limit: u32) -> StoreResult<Vec<ReportRow>>;
+    /// Admin: one report with its owner's account.
+    async fn report_by_id(&self, id: ReportId) -> StoreResult<Option<ReportRow>>;
+    /// Admin: records a decision (the latest one wins; the audit log keeps them all).
+    async fn resolve_report(
+        &self,
+        id: ReportId,
+        status: ReportStatus,
+        now: Timestamp,
+    ) -> StoreResult<Report>;
 }
 
 /// Everything the service needs from one back-end.
@@ -628,6 +650,7 @@ pub trait Store:
     + IdempotencyStore
     + ListStore
     + SupportStore
+    + ReportStore
 {
     /// Whether the database answers (for `/readyz`).
     async fn ping(&self) -> StoreResult<()>;

@@ -18,6 +18,11 @@ const ADMIN_ROUTES: &[(Method, &str)] = &[
     (Method::POST, "/admin/tickets/1/reply"),
     (Method::POST, "/admin/tickets/1/close"),
     (Method::POST, "/admin/tickets/1/reopen"),
+    (Method::GET, "/admin/reports"),
+    // Not a report id: an admin reaches the handler (400), everyone else the 404.
+    (Method::GET, "/admin/reports/not-a-report"),
+    (Method::GET, "/admin/reports/not-a-report/item"),
+    (Method::POST, "/admin/reports/not-a-report/decide"),
     (Method::GET, "/api/v1/admin/purchases"),
     (Method::GET, "/api/v1/admin/audit"),
 ];

@@ -7,16 +7,19 @@ mod account;
 pub mod admin;
 mod admin_audit;
 mod admin_tickets;
+mod admin_reports;
 mod buy;
 mod format;
 pub mod i18n;
 mod lang;
 mod library;
+mod limited;
 mod pages;
 mod plans;
 mod policies;
 mod privacy;
 mod recovery;
+mod reports;
 mod studio;
 mod upload_check;
 mod support;
@@ -29,6 +32,8 @@ use axum::http::{Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
+
+pub use limited::rate_limited_page;
 
 use crate::http::AppState;
 use crate::http::session::same_origin;
@@ -126,6 +131,22 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route(
             "/buy/plans/{id}/cancel",
             axum::routing::post(plans::cancel_submit),
+        )
+        .route(
+            "/results/{id}/report",
+            get(reports::result_form).post(reports::report_result),
+        )
+        .route(
+            "/uploads/{id}/report",
+            get(reports::upload_form).post(reports::report_upload),
+        )
+        .route("/reports/thanks", get(reports::thanks))
+        .route("/admin/reports", get(admin_reports::queue))
+        .route("/admin/reports/{id}", get(admin_reports::review))
+        .route("/admin/reports/{id}/item", get(admin_reports::item))
+        .route(
+            "/admin/reports/{id}/decide",
+            axum::routing::post(admin_reports::decide),
         )
         .route("/admin/purchases", get(buy::admin_purchases))
         .route("/admin/audit", get(admin_audit::admin_audit))

@@ -88,6 +88,12 @@ mod upload_check;
 mod admin_tickets;
 #[path = "support_tests.rs"]
 mod support;
+#[path = "limits_tests.rs"]
+mod limits;
+#[path = "reports_tests.rs"]
+mod reports;
+#[path = "reports_data_tests.rs"]
+mod reports_data;
 #[path = "verify_tests.rs"]
 mod verify;
 

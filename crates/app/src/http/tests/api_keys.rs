@@ -473,6 +473,7 @@ async fn the_openapi_document_covers_every_route_with_errors_and_bearer_auth() {
         "/me/privacy",
         "/policies",
         "/me/policies/accept",
+        "/reports",
     ] {
         assert!(paths.contains_key(route), "{route} is not documented");
     }

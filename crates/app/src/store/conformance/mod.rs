@@ -14,6 +14,7 @@ mod plans;
 mod policies;
 mod privacy;
 mod prompts;
+mod reports;
 mod retention;
 mod rls;
 mod service;

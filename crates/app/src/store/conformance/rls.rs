@@ -33,6 +33,7 @@ pub(super) const USER_TABLES: &[(&str, &str)] = &[
     ("idempotency_keys", "user_id"),
     ("support_tickets", "user_id"),
     ("support_messages", "user_id"),
+    ("abuse_reports", "user_id"),
 ];
 
 const HOUR: Duration = Duration::from_secs(3600);
@@ -76,6 +77,15 @@ pub(super) async fn seed(db: &TestStore, user: UserScope) {
         expires_at: now.plus(HOUR),
     };
     store.insert_upload(user, &upload).await.expect("upload");
+    let report = crate::store::NewReport {
+        id: crate::domain::ReportId::new(),
+        kind: crate::store::ReportedKind::Upload,
+        item_id: upload_id.as_uuid(),
+        reason: crate::store::ReportReason::Consent,
+        details: "seed".into(),
+        created_at: now,
+    };
+    store.create_report(user, &report).await.expect("report");
     let new_job = |id| NewJob {
         id,
         upload_id: Some(upload_id),

@@ -94,6 +94,13 @@ pub(crate) const GRANTS: &[(&str, &str, &str)] = &[
         "SELECT, INSERT, UPDATE (status, updated_at, closed_at), DELETE",
     ),
     ("support_messages", "SELECT, INSERT", "SELECT, INSERT"),
+    // Filed by the item's owner; read and decided by admins, and detached by erasure (the
+    // reporter and their free text cleared), as the system role.
+    (
+        "abuse_reports",
+        "SELECT, INSERT",
+        "SELECT, UPDATE (status, resolved_at, user_id, details)",
+    ),
 ];
 
 /// A login role and the password to give it (`None`: leave its password alone).

@@ -40,6 +40,7 @@ mod payments;
 mod plans;
 mod policies;
 mod privacy;
+mod reports;
 mod retention;
 mod settle;
 mod support;
@@ -138,6 +139,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         14,
         "support",
         include_str!("../../../../../migrations/postgres/0014_support.sql"),
+    ),
+    (
+        15,
+        "abuse reports",
+        include_str!("../../../../../migrations/postgres/0015_abuse_reports.sql"),
     ),
 ];
 

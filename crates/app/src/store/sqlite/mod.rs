@@ -14,6 +14,7 @@ mod payments;
 mod plans;
 mod policies;
 mod privacy;
+mod reports;
 mod retention;
 mod settle;
 mod support;
@@ -108,6 +109,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         14,
         "support",
         include_str!("../../../../../migrations/sqlite/0014_support.sql"),
+    ),
+    (
+        15,
+        "abuse reports",
+        include_str!("../../../../../migrations/sqlite/0015_abuse_reports.sql"),
     ),
 ];
 

@@ -1,0 +1,164 @@
+//! Abuse reports on PostgreSQL: filed by the item's owner as the app role (the `owner_rows`
+//! policy admits only their own rows), read and decided by admins as the system role.
+
+use async_trait::async_trait;
+use sqlx::postgres::PgRow;
+use uuid::Uuid;
+
+use super::{PgStore, get, get_id, get_opt_id, get_time, internal};
+use crate::domain::{ReportId, Role, Timestamp, UserScope};
+use crate::store::{
+    AccountStatus, NewReport, Report, ReportOwner, ReportReason, ReportRow, ReportStatus,
+    ReportStore, ReportedKind, StoreError, StoreResult,
+};
+
+const COLUMNS: &str =
+    "id, user_id, item_kind, item_id, reason, details, status, created_at, resolved_at";
+
+/// The admin's view: the report and its owner's account (NULLs once erased).
+const ROW_SELECT: &str = "SELECT r.id, r.user_id, r.item_kind, r.item_id, r.reason, r.details, \
+     r.status, r.created_at, r.resolved_at, u.email AS owner_email, u.role AS owner_role, \
+     u.status AS owner_status FROM abuse_reports r LEFT JOIN users u ON u.id = r.user_id";
+
+fn bad(what: &str, value: &str) -> StoreError {
+    StoreError::Internal(format!("abuse report {what} {value}").into())
+}
+
+fn report_from_row(row: &PgRow) -> StoreResult<Report> {
+    let (kind, reason, status): (String, String, String) = (
+        get(row, "item_kind")?,
+        get(row, "reason")?,
+        get(row, "status")?,
+    );
+    Ok(Report {
+        id: get_id(row, "id")?,
+        user_id: get_opt_id(row, "user_id")?,
+        kind: ReportedKind::parse(&kind).ok_or_else(|| bad("kind", &kind))?,
+        item_id: get::<Uuid>(row, "item_id")?,
+        reason: ReportReason::parse(&reason).ok_or_else(|| bad("reason", &reason))?,
+        details: get(row, "details")?,
+        status: ReportStatus::parse(&status).ok_or_else(|| bad("status", &status))?,
+        created_at: get_time(row, "created_at")?,
+        resolved_at: get::<Option<i64>>(row, "resolved_at")?.map(Timestamp::from_millis),
+    })
+}
+
+fn report_row(row: &PgRow) -> StoreResult<ReportRow> {
+    let report = report_from_row(row)?;
+    let email: Option<String> = get(row, "owner_email")?;
+    let owner = match (report.user_id, email) {
+        (Some(id), Some(email)) => {
+            let status: String = get(row, "owner_status")?;
+            Some(ReportOwner {
+                id,
+                email,
+                role: Role::parse(&get::<String>(row, "owner_role")?),
+                status: AccountStatus::parse(&status).ok_or_else(|| bad("owner", &status))?,
+            })
+        }
+        _ => None,
+    };
+    Ok(ReportRow { report, owner })
+}
+
+#[async_trait]
+impl ReportStore for PgStore {
+    async fn create_report(&self, scope: UserScope, report: &NewReport) -> StoreResult<Report> {
+        let user = scope.user_id().as_uuid();
+        let mut tx = self.scoped(scope).await?;
+        let held = match report.kind {
+            ReportedKind::Result => "SELECT COUNT(*) FROM results WHERE id = $1 AND user_id = $2",
+            ReportedKind::Upload => "SELECT COUNT(*) FROM uploads WHERE id = $1 AND user_id = $2",
+        };
+        let count: i64 = sqlx::query_scalar(held)
+            .bind(report.item_id)
+            .bind(user)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(internal)?;
+        if count == 0 {
+            return Err(StoreError::NotFound);
+        }
+        let sql = format!(
+            "INSERT INTO abuse_reports (id, user_id, item_kind, item_id, reason, details,
+                 created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {COLUMNS}"
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(report.id.as_uuid())
+            .bind(user)
+            .bind(report.kind.as_str())
+            .bind(report.item_id)
+            .bind(report.reason.as_str())
+            .bind(&report.details)
+            .bind(report.created_at.millis())
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(internal)?;
+        tx.commit().await.map_err(internal)?;
+        report_from_row(&row)
+    }
+
+    async fn reports_of(&self, scope: UserScope, limit: u32) -> StoreResult<Vec<Report>> {
+        let mut tx = self.scoped(scope).await?;
+        let sql = format!(
+            "SELECT {COLUMNS} FROM abuse_reports WHERE user_id = $1
+             ORDER BY created_at DESC LIMIT $2"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(scope.user_id().as_uuid())
+            .bind(i64::from(limit))
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(internal)?;
+        tx.commit().await.map_err(internal)?;
+        rows.iter().map(report_from_row).collect()
+    }
+
+    async fn all_reports(&self, limit: u32) -> StoreResult<Vec<ReportRow>> {
+        let sql = format!(
+            "{ROW_SELECT} ORDER BY r.status = 'open' DESC, r.created_at DESC, r.id LIMIT $1"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(i64::from(limit))
+            .fetch_all(&self.system)
+            .await
+            .map_err(internal)?;
+        rows.iter().map(report_row).collect()
+    }
+
+    async fn report_by_id(&self, id: ReportId) -> StoreResult<Option<ReportRow>> {
+        let sql = format!("{ROW_SELECT} WHERE r.id = $1");
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id.as_uuid())
+            .fetch_optional(&self.system)
+            .await
+            .map_err(internal)?
+            .as_ref()
+            .map(report_row)
+            .transpose()
+    }
+
+    async fn resolve_report(
+        &self,
+        id: ReportId,
+        status: ReportStatus,
+        now: Timestamp,
+    ) -> StoreResult<Report> {
+        let resolved = (status != ReportStatus::Open).then_some(now.millis());
+        let sql = format!(
+            "UPDATE abuse_reports SET status = $1, resolved_at = $2 WHERE id = $3
+             RETURNING {COLUMNS}"
+        );
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(status.as_str())
+            .bind(resolved)
+            .bind(id.as_uuid())
+            .fetch_optional(&self.system)
+            .await
+            .map_err(internal)?
+            .as_ref()
+            .map(report_from_row)
+            .transpose()?
+            .ok_or(StoreError::NotFound)
+    }
+}

@@ -1,0 +1,328 @@
+//! Rate limits per address and per account (`[limits]`) through the real router: sign-in,
+//! sign-up, uploads, jobs and the contact form, on the API (429 `rate-limited` JSON) and the
+//! page forms (429 and a page in the reader's language), each with `Retry-After`.
+
+use super::*;
+use crate::config::{Config, LimitsConfig};
+
+/// Every limit off but the ones a test turns on, and the older per-address auth limit off.
+fn limits(set: impl FnOnce(&mut LimitsConfig)) -> Config {
+    let mut config = crate::testing::test_config();
+    config.server.auth_requests_per_minute = 0;
+    let mut limits = LimitsConfig {
+        sign_in_per_ip: 0,
+        sign_in_per_account: 0,
+        sign_up_per_ip: 0,
+        sign_up_per_account: 0,
+        uploads_per_ip: 0,
+        uploads_per_account: 0,
+        jobs_per_ip: 0,
+        jobs_per_account: 0,
+        contact_per_ip: 0,
+        contact_per_account: 0,
+    };
+    set(&mut limits);
+    config.limits = limits;
+    config
+}
+
+struct Answer {
+    status: StatusCode,
+    retry_after: Option<u64>,
+    body: String,
+}
+
+async fn answer(router: &Router, request: Request<Body>) -> Answer {
+    let response = router
+        .clone()
+        .oneshot(request)
+        .await
+        .expect("router answers");
+    let status = response.status();
+    let retry_after = response
+        .headers()
+        .get(header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok());
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes();
+    Answer {
+        status,
+        retry_after,
+        body: String::from_utf8_lossy(&body).into_owned(),
+    }
+}
+
+/// `request` as if from `ip`, optionally signed in with `token` (bearer) and in Japanese.
+fn from(mut request: Request<Body>, ip: [u8; 4], token: Option<&str>) -> Request<Body> {
+    let peer = std::net::SocketAddr::from((ip, 40_000));
+    request
+        .extensions_mut()
+        .insert(axum::extract::ConnectInfo(peer));
+    if let Some(token) = token {
+        let value = format!("Bearer {token}").parse().expect("header");
+        request.headers_mut().insert(header::AUTHORIZATION, value);
+    }
+    request
+}
+
+fn json_post(uri: &str, body: serde_json::Value) -> Request<Body> {
+    Request::builder()
+        .method(Method::POST)
+        .uri(uri)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body.to_string()))
+        .expect("request")
+}
+
+fn in_japanese(mut request: Request<Body>) -> Request<Body> {
+    request.headers_mut().insert(
+        header::ACCEPT_LANGUAGE,
+        header::HeaderValue::from_static("ja"),
+    );
+    request
+}
+
+fn login(email: &str) -> Request<Body> {
+    json_post(
+        "/api/v1/auth/login",
+        serde_json::json!({"email": email, "password": "whatever it is"}),
+    )
+}
+
+fn is_refusal(answer: &Answer) -> bool {
+    answer.status == StatusCode::TOO_MANY_REQUESTS
+        && answer.retry_after.is_some_and(|s| (1..=60).contains(&s))
+}
+
+#[tokio::test]
+async fn sign_in_is_limited_per_address_and_per_email_tried() {
+    let per_ip = crate::testing::test_app_with(limits(|l| l.sign_in_per_ip = 2)).await;
+    let router = app(AppState::new(per_ip.services.clone()));
+    let mut by_ip = Vec::new();
+    for email in ["a@example.org", "b@example.org", "c@example.org"] {
+        by_ip.push(answer(&router, from(login(email), [10, 0, 0, 1], None)).await);
+    }
+    let elsewhere = answer(&router, from(login("d@example.org"), [10, 0, 0, 2], None)).await;
+    let form = in_japanese(from(
+        post_form("/signin", "email=e%40example.org&password=x", "same-origin"),
+        [10, 0, 0, 1],
+        None,
+    ));
+    let page = answer(&router, form).await;
+
+    let per_account = crate::testing::test_app_with(limits(|l| l.sign_in_per_account = 2)).await;
+    let router = app(AppState::new(per_account.services.clone()));
+    let mut by_email = Vec::new();
+    for ip in [[10, 0, 0, 1], [10, 0, 0, 2], [10, 0, 0, 3]] {
+        by_email.push(answer(&router, from(login("Ada@Example.org"), ip, None)).await);
+    }
+    let other_email = answer(&router, from(login("bo@example.org"), [10, 0, 0, 3], None)).await;
+
+    assert_eq!(by_ip[0].status, StatusCode::UNAUTHORIZED);
+    assert_eq!(by_ip[1].status, StatusCode::UNAUTHORIZED);
+    assert!(is_refusal(&by_ip[2]));
+    assert!(by_ip[2].body.contains("rate-limited"));
+    assert_eq!(elsewhere.status, StatusCode::UNAUTHORIZED);
+    assert!(is_refusal(&page));
+    assert!(page.body.contains("<html lang=\"ja-JP\">"), "{}", page.body);
+    assert!(page.body.contains("秒ほど待ってから"));
+    assert_eq!(by_email[1].status, StatusCode::UNAUTHORIZED);
+    assert!(
+        is_refusal(&by_email[2]),
+        "the same address tried from a third IP"
+    );
+    assert_eq!(other_email.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn sign_up_is_limited_per_address_and_per_email_and_the_form_answers_in_korean() {
+    let test = crate::testing::test_app_with(limits(|l| {
+        l.sign_up_per_ip = 2;
+        l.sign_up_per_account = 1;
+    }))
+    .await;
+    let router = app(AppState::new(test.services.clone()));
+    let register = |email: &str| {
+        json_post(
+            "/api/v1/auth/register",
+            serde_json::json!({"email": email, "password": "a sturdy passphrase",
+                               "age_over_14": true}),
+        )
+    };
+
+    let first = answer(
+        &router,
+        from(register("ada@example.org"), [10, 0, 0, 1], None),
+    )
+    .await;
+    let same_email = answer(
+        &router,
+        from(register("ada@example.org"), [10, 0, 0, 9], None),
+    )
+    .await;
+    let second = answer(
+        &router,
+        from(register("bo@example.org"), [10, 0, 0, 1], None),
+    )
+    .await;
+    let third = answer(
+        &router,
+        from(register("cy@example.org"), [10, 0, 0, 1], None),
+    )
+    .await;
+    let mut form = from(
+        post_form(
+            "/signup",
+            "email=di%40example.org&password=x",
+            "same-origin",
+        ),
+        [10, 0, 0, 1],
+        None,
+    );
+    form.headers_mut().insert(
+        header::ACCEPT_LANGUAGE,
+        header::HeaderValue::from_static("ko"),
+    );
+    let page = answer(&router, form).await;
+
+    assert_eq!(first.status, StatusCode::CREATED);
+    assert!(is_refusal(&same_email), "one sign-up per address a minute");
+    assert_eq!(second.status, StatusCode::CREATED);
+    assert!(is_refusal(&third));
+    assert!(is_refusal(&page));
+    assert!(page.body.contains("초 정도 기다린 뒤"), "{}", page.body);
+}
+
+#[tokio::test]
+async fn uploads_and_jobs_are_limited_per_account_and_per_address() {
+    let test = crate::testing::test_app_with(limits(|l| {
+        l.uploads_per_account = 1;
+        l.jobs_per_ip = 2;
+    }))
+    .await;
+    let router = app(AppState::new(test.services.clone()));
+    let (_, ada) = test.session("ada").await;
+    let (_, bo) = test.session("bo").await;
+    // The bodies are wrong on purpose: the limit counts before the handler looks at them.
+    let upload = || json_post("/api/v1/uploads", serde_json::json!({}));
+    let job = || {
+        json_post(
+            "/api/v1/jobs",
+            serde_json::json!({"style": "no-such-style"}),
+        )
+    };
+
+    let ada_first = answer(&router, from(upload(), [10, 0, 0, 1], Some(&ada))).await;
+    let ada_second = answer(&router, from(upload(), [10, 0, 0, 2], Some(&ada))).await;
+    let bo_upload = answer(&router, from(upload(), [10, 0, 0, 2], Some(&bo))).await;
+    let jobs = [
+        answer(&router, from(job(), [10, 0, 0, 3], Some(&ada))).await,
+        answer(&router, from(job(), [10, 0, 0, 3], Some(&bo))).await,
+        answer(&router, from(job(), [10, 0, 0, 3], Some(&bo))).await,
+    ];
+    let job_elsewhere = answer(&router, from(job(), [10, 0, 0, 4], Some(&bo))).await;
+
+    assert_ne!(ada_first.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(is_refusal(&ada_second), "per account, whatever the address");
+    assert!(ada_second.body.contains("rate-limited"));
+    assert_ne!(bo_upload.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_ne!(jobs[1].status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(is_refusal(&jobs[2]), "per address, whatever the account");
+    assert_ne!(job_elsewhere.status, StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
+async fn the_studio_form_counts_as_an_upload_and_a_job_and_refuses_with_a_localized_page() {
+    let test = crate::testing::test_app_with(limits(|l| l.jobs_per_account = 1)).await;
+    let router = app(AppState::new(test.services.clone()));
+    let cookie = signed_up_cookie(&router, SIGN_UP).await;
+    let photo = crate::testing::photo_png(40, 30);
+
+    let first = answer(&router, studio_post(&cookie, &photo, "anime")).await;
+    let second = answer(&router, in_japanese(studio_post(&cookie, &photo, "anime"))).await;
+
+    assert_eq!(first.status, StatusCode::SEE_OTHER);
+    assert!(is_refusal(&second));
+    assert!(
+        second.body.contains("リクエストが多すぎます"),
+        "{}",
+        second.body
+    );
+}
+
+#[tokio::test]
+async fn the_contact_form_path_is_limited_per_address_and_per_account() {
+    let test = crate::testing::test_app_with(limits(|l| {
+        l.contact_per_ip = 1;
+        l.contact_per_account = 1;
+    }))
+    .await;
+    let router = app(AppState::new(test.services.clone()));
+    let (_, ada) = test.session("ada").await;
+    let contact = || {
+        post_form(
+            "/support/contact",
+            "subject=Hi&message=Hello",
+            "same-origin",
+        )
+    };
+
+    // Whether the form exists yet or not, the limit applies to its path.
+    let first = answer(&router, from(contact(), [10, 0, 0, 1], None)).await;
+    let second = answer(&router, from(contact(), [10, 0, 0, 1], None)).await;
+    let ada_first = answer(&router, from(contact(), [10, 0, 0, 2], Some(&ada))).await;
+    let ada_second = answer(&router, from(contact(), [10, 0, 0, 3], Some(&ada))).await;
+
+    assert_ne!(first.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(is_refusal(&second));
+    assert!(second.body.contains("Too many requests"));
+    assert_ne!(ada_first.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(is_refusal(&ada_second));
+}
+
+#[test]
+fn the_limits_section_reads_from_the_file_and_the_environment() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("atelier.toml");
+    std::fs::write(
+        &file,
+        "[limits]\njobs_per_account = 5\ncontact_per_ip = 0\n",
+    )
+    .expect("write");
+    let env = [("ATELIER__LIMITS__SIGN_IN_PER_IP".to_owned(), "7".to_owned())];
+
+    let config = Config::load(
+        Some(file.as_path()),
+        env,
+        &crate::config::Overrides::default(),
+    )
+    .expect("config");
+    let defaults = Config::load(
+        Some(file.as_path()),
+        [],
+        &crate::config::Overrides::default(),
+    )
+    .expect("config")
+    .limits;
+    let unknown = std::fs::write(&file, "[limits]\njobs_per_hour = 5\n").map(|()| {
+        Config::load(
+            Some(file.as_path()),
+            [],
+            &crate::config::Overrides::default(),
+        )
+    });
+
+    assert_eq!(config.limits.jobs_per_account, 5);
+    assert_eq!(config.limits.contact_per_ip, 0);
+    assert_eq!(config.limits.sign_in_per_ip, 7);
+    assert_eq!(
+        defaults.uploads_per_account,
+        LimitsConfig::default().uploads_per_account
+    );
+    assert!(matches!(unknown, Ok(Err(_))), "a misspelt key is refused");
+}
