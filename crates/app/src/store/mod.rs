@@ -609,6 +609,8 @@ pub trait SupportStore: Send + Sync {
     /// Admin: closes the ticket, or reopens it (`open`).
     async fn set_ticket_closed(&self, id: i64, closed: bool, now: Timestamp)
     -> StoreResult<Ticket>;
+}
+
 /// Abuse reports (issue 8): filed by the owner of the item (items are private to their owner),
 /// reviewed by admins.
 #[async_trait]
