@@ -29,6 +29,7 @@
 
 mod access;
 mod accounts;
+mod admin;
 mod api;
 mod audit;
 mod claim;
@@ -132,6 +133,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         13,
         "prompts",
         include_str!("../../../../../migrations/postgres/0013_prompts.sql"),
+    ),
+    (
+        16,
+        "admin console",
+        include_str!("../../../../../migrations/postgres/0016_admin_console.sql"),
     ),
 ];
 

@@ -5,6 +5,7 @@
 //! processes (`atelier worker`) wait on the busy timeout. Reads use a separate pool.
 
 mod accounts;
+mod admin;
 mod api;
 mod audit;
 mod exports;
@@ -102,6 +103,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         13,
         "prompts",
         include_str!("../../../../../migrations/sqlite/0013_prompts.sql"),
+    ),
+    (
+        16,
+        "admin console",
+        include_str!("../../../../../migrations/sqlite/0016_admin_console.sql"),
     ),
 ];
 
