@@ -32,11 +32,10 @@ pub async fn hide_from_non_admins(
         return next.run(request).await;
     }
     let (mut parts, body) = request.into_parts();
-    let caller =
-        <Caller as axum::extract::OptionalFromRequestParts<AppState>>::from_request_parts(
-            &mut parts, &state,
-        )
-        .await;
+    let caller = <Caller as axum::extract::OptionalFromRequestParts<AppState>>::from_request_parts(
+        &mut parts, &state,
+    )
+    .await;
     let is_admin = matches!(&caller, Ok(Some(caller)) if caller.scope.role() == Role::Admin);
     if is_admin {
         return next.run(Request::from_parts(parts, body)).await;

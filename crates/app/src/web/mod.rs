@@ -6,7 +6,14 @@
 mod account;
 pub mod admin;
 mod admin_audit;
+mod admin_console;
+mod admin_dashboard;
+mod admin_jobs;
+mod admin_refunds;
+mod admin_user_actions;
+mod admin_users;
 mod buy;
+mod charts;
 mod format;
 pub mod i18n;
 mod lang;
@@ -119,8 +126,9 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             "/buy/plans/{id}/cancel",
             axum::routing::post(plans::cancel_submit),
         )
-        .route("/admin/purchases", get(buy::admin_purchases))
+        .route("/admin/purchases", get(admin_refunds::admin_purchases))
         .route("/admin/audit", get(admin_audit::admin_audit))
+        .merge(admin_console::routes())
         .route(
             "/policies/accept",
             get(policies::accept_form).post(policies::accept),

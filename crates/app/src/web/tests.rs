@@ -78,10 +78,14 @@ mod library;
 #[path = "privacy_tests.rs"]
 mod privacy;
 
-#[path = "lang_tests.rs"]
-mod lang;
 #[path = "admin_tests.rs"]
 mod admin;
+#[path = "admin_console_tests.rs"]
+mod admin_console;
+#[path = "admin_jobs_tests.rs"]
+mod admin_jobs;
+#[path = "lang_tests.rs"]
+mod lang;
 #[path = "verify_tests.rs"]
 mod verify;
 
