@@ -223,6 +223,14 @@ async fn each_view_is_audited_and_the_dashboard_draws_accessible_charts() {
         .sweep_and_record()
         .await
         .expect("sweep");
+    let earlier = crate::store::SweepRun {
+        started_at: Timestamp::from_millis(1_000),
+        finished_at: Timestamp::from_millis(2_500),
+        removed: vec![("upload".into(), 3), ("mystery".into(), 1)],
+        error: Some("storage unreachable".into()),
+    };
+    let store = &c.test.services.store;
+    store.record_sweep_run(&earlier, 100).await.expect("record");
 
     let (dashboard, dashboard_log) = c.audited(c.get("/admin")).await;
     let (users, users_log) = c.audited(c.get("/admin/users?q=ADA")).await;
@@ -268,5 +276,16 @@ async fn each_view_is_audited_and_the_dashboard_draws_accessible_charts() {
     );
     assert!(dashboard.html.contains("Retention sweeper: latest runs"));
     assert!(!dashboard.html.contains("The sweeper has not run yet."));
+    assert!(
+        dashboard.html.contains("<td>nothing</td>"),
+        "the sweep just run"
+    );
+    assert!(
+        dashboard
+            .html
+            .contains("<td>1.5</td><td>uploads: 3, mystery 1</td><td>storage unreachable</td>"),
+        "{}",
+        dashboard.html
+    );
     assert!(users.html.contains("ada@example.org") && !users.html.contains("root@example.org"));
 }

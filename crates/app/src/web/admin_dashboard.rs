@@ -196,7 +196,11 @@ fn run_row(tr: &Tr, run: &SweepRun) -> RunRow {
     } else {
         run.removed
             .iter()
-            .map(|(kind, count)| format!("{kind} {count}"))
+            .map(|(kind, count)| {
+                let key = format!("admin-sweep-kind-{kind}");
+                tr.try_tn(&key, vec![("count", (*count).into())])
+                    .unwrap_or_else(|| format!("{kind} {count}"))
+            })
             .collect::<Vec<_>>()
             .join(", ")
     };
