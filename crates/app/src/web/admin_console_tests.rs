@@ -289,3 +289,35 @@ async fn each_view_is_audited_and_the_dashboard_draws_accessible_charts() {
     );
     assert!(users.html.contains("ada@example.org") && !users.html.contains("root@example.org"));
 }
+
+#[tokio::test]
+async fn the_user_search_pages_fifty_accounts_at_a_time() {
+    let c = console().await;
+    let store = &c.test.services.store;
+    for n in 0..51 {
+        let user = crate::store::NewUser {
+            id: UserId::new(),
+            email: crate::domain::Email::parse(&format!("p{n}@example.net")).expect("e-mail"),
+            password_hash: "not-a-hash".into(),
+            guardian_consent: false,
+            wrapped_key: vec![0; 60],
+            locale: None,
+            created_at: Timestamp::from_millis(1_000 + n),
+        };
+        store.create_user(user, None).await.expect("create");
+    }
+
+    let first = c.get("/admin/users?q=example.net").await;
+    let second = c.get("/admin/users?q=example.net&page=1").await;
+
+    assert_eq!(first.html.matches("@example.net</a>").count(), 50);
+    let next = first.html.split("rel=\"next\"").next().unwrap_or_default();
+    assert!(next.ends_with("page=1\" "), "{}", first.html);
+    assert!(!first.html.contains("rel=\"prev\""));
+    assert_eq!(second.html.matches("@example.net</a>").count(), 1);
+    assert!(
+        second.html.contains("p0@example.net"),
+        "the oldest comes last"
+    );
+    assert!(second.html.contains("rel=\"prev\"") && !second.html.contains("rel=\"next\""));
+}
