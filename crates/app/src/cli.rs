@@ -9,9 +9,10 @@ use clap::{Args, Subcommand};
 use crate::accounts::SignUp;
 use crate::billing::RefundReport;
 use crate::config::{Config, Overrides};
-use crate::domain::{Email, LotId, PurchaseId, Role, Timestamp, UserId};
+use crate::domain::{Email, PurchaseId, Role, Timestamp, UserId};
+use crate::operator::{self, OperatorError};
 use crate::services::Services;
-use crate::store::{AccountStatus, AdminAction, NewLot, StoreError, UserCredentials};
+use crate::store::{AccountStatus, AdminAction, UserCredentials};
 
 #[path = "cli_export.rs"]
 mod export;
@@ -270,7 +271,7 @@ pub fn migrate(args: CommonArgs) -> ExitCode {
 pub fn sweep(args: CommonArgs) -> ExitCode {
     block_on(async move {
         let services = Services::open(load(&args, None)?).await?;
-        let report = services.sweeper().sweep_once(Timestamp::now()).await?;
+        let report = services.sweeper().sweep_and_record().await?;
         println!(
             "deleted {} uploads, {} results, {} orphan blobs; expired {} tokens; purged the details of {} expired lots, {} access-log rows, {} sent mails, {} usage events and {} expired exports",
             report.uploads,
@@ -380,17 +381,8 @@ async fn erase(services: &Services, email: &str) -> anyhow::Result<()> {
 async fn grant(services: &Services, email: &str, tokens: u32) -> anyhow::Result<()> {
     anyhow::ensure!(tokens > 0, "grant at least one token");
     let user = find(services, email).await?;
-    let now = Timestamp::now();
-    let validity = services.config.tokens.lot_validity;
-    let lot = NewLot {
-        id: LotId::new(),
-        quantity: tokens,
-        source: "operator".into(),
-        created_at: now,
-        expires_at: now.plus(validity),
-    };
-    let expires_at = lot.expires_at;
-    let lot_id = services.store.grant_tokens(user.user.id, lot).await?;
+    let (lot_id, expires_at) =
+        operator::grant_tokens(services, user.user.id, tokens, Timestamp::now()).await?;
     audit(
         services,
         "grant",
@@ -409,21 +401,12 @@ async fn grant(services: &Services, email: &str, tokens: u32) -> anyhow::Result<
 async fn revoke(services: &Services, email: &str, tokens: u32) -> anyhow::Result<()> {
     anyhow::ensure!(tokens > 0, "revoke at least one token");
     let user = find(services, email).await?;
-    let now = Timestamp::now();
-    match services
-        .store
-        .revoke_unspent(user.user.id, tokens, now)
-        .await
-    {
+    match operator::revoke_tokens(services, user.user.id, tokens, Timestamp::now()).await {
         Ok(()) => {}
-        Err(StoreError::InsufficientTokens) => {
-            let scope = crate::domain::UserScope::trusted(user.user.id, Role::User);
-            let balance = services.store.balance(scope, now).await?;
-            anyhow::bail!(
-                "{} has {balance} unspent tokens, fewer than {tokens}; nothing was revoked",
-                user.user.email
-            );
-        }
+        Err(OperatorError::FewerTokens { balance }) => anyhow::bail!(
+            "{} has {balance} unspent tokens, fewer than {tokens}; nothing was revoked",
+            user.user.email
+        ),
         Err(e) => return Err(e.into()),
     }
     audit(services, "revoke", user.user.id, format!("{tokens} tokens")).await?;

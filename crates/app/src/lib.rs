@@ -16,6 +16,7 @@ pub mod jobs;
 pub mod mail;
 pub mod mail_compose;
 pub mod media;
+pub mod operator;
 pub mod policies;
 pub mod privacy;
 pub mod prompts;

@@ -13,7 +13,7 @@ use crate::blobs::{BlobError, Blobs};
 use crate::config::RetentionConfig;
 use crate::domain::Timestamp;
 use crate::privacy::{Privacy, PrivacyError};
-use crate::store::{Store, StoreError};
+use crate::store::{Store, StoreError, SweepRun};
 
 /// A blob younger than this is never an orphan: its row may be about to be inserted.
 const ORPHAN_GRACE: Duration = Duration::from_secs(600);
@@ -55,6 +55,31 @@ pub struct SweepReport {
     pub visitor_tickets: u64,
 }
 
+impl SweepReport {
+    /// What was removed, per kind, as metrics and the dashboard name them.
+    pub fn counts(&self) -> [(&'static str, u64); 14] {
+        [
+            ("upload", self.uploads),
+            ("result", self.results),
+            ("orphan", self.orphans),
+            ("tokens-expired", self.tokens_expired),
+            ("lot-details", self.lot_details),
+            ("access-log", self.access_rows),
+            ("mail", self.mail_rows),
+            ("export", self.exports),
+            ("export-failed", self.exports_failed),
+            ("analytics", self.analytics_rows),
+            ("unconfirmed-account", self.unconfirmed_accounts),
+            ("idempotency", self.idempotency_rows),
+            ("prompt", self.prompts),
+            ("visitor-ticket", self.visitor_tickets),
+        ]
+    }
+}
+
+/// How many sweeper runs the dashboard keeps.
+pub const KEEP_RUNS: u32 = 100;
+
 /// A background export takes seconds; one pending this long was cut short by a restart.
 pub const STALE_EXPORT: std::time::Duration = std::time::Duration::from_secs(3600);
 
@@ -92,7 +117,7 @@ impl Sweeper {
             if *shutdown.borrow() {
                 break;
             }
-            match self.sweep_once(Timestamp::now()).await {
+            match self.sweep_and_record().await {
                 Ok(report) if report != SweepReport::default() => tracing::info!(?report, "sweep"),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "sweep failed; retrying next interval"),
@@ -179,23 +204,44 @@ impl Sweeper {
             .store
             .purge_closed_visitor_tickets(now.minus(self.config.visitor_ticket_ttl))
             .await?;
-        for (kind, count) in [
-            ("idempotency", report.idempotency_rows),
-            ("prompt", report.prompts),
-            ("upload", report.uploads),
-            ("result", report.results),
-            ("orphan", report.orphans),
-            ("access-log", report.access_rows),
-            ("mail", report.mail_rows),
-            ("export", report.exports),
-            ("lot-details", report.lot_details),
-            ("analytics", report.analytics_rows),
-            ("unconfirmed-account", report.unconfirmed_accounts),
-            ("visitor-ticket", report.visitor_tickets),
-        ] {
+        // Expired tokens and failed exports are not deletions: no metric of their own here.
+        for (kind, count) in report.counts() {
+            if matches!(kind, "tokens-expired" | "export-failed") {
+                continue;
+            }
             metrics::counter!("atelier_sweeper_deleted_total", "kind" => kind).increment(count);
         }
         Ok(report)
+    }
+
+    /// One sweep, recorded for the admin dashboard (started, finished, what it removed or
+    /// why it stopped); only the latest [`KEEP_RUNS`] runs are kept. A run that cannot be
+    /// recorded is logged and the sweep's own outcome returned.
+    pub async fn sweep_and_record(&self) -> Result<SweepReport, SweepError> {
+        let started_at = Timestamp::now();
+        let outcome = self.sweep_once(started_at).await;
+        let (removed, error) = match &outcome {
+            Ok(report) => (
+                report
+                    .counts()
+                    .into_iter()
+                    .filter(|(_, count)| *count > 0)
+                    .map(|(kind, count)| (kind.to_owned(), count))
+                    .collect(),
+                None,
+            ),
+            Err(e) => (Vec::new(), Some(e.to_string())),
+        };
+        let run = SweepRun {
+            started_at,
+            finished_at: Timestamp::now(),
+            removed,
+            error,
+        };
+        if let Err(e) = self.store.record_sweep_run(&run, KEEP_RUNS).await {
+            tracing::warn!(error = %e, "could not record the sweep");
+        }
+        outcome
     }
 
     /// Erases, by the same path as a user's own request (blobs, rows, wrapped key; purchases

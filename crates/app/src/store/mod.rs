@@ -4,6 +4,7 @@
 //! Owns all SQL. User-scoped calls take a [`UserScope`]; calls without one are for the
 //! system (sign-in lookup, workers, the sweeper) and say so in their names and docs.
 
+mod admin_records;
 mod api_records;
 mod payment_records;
 mod plan_records;
@@ -25,6 +26,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use tokio::sync::watch;
 
+pub use admin_records::*;
 pub use api_records::*;
 pub use payment_records::*;
 pub use plan_records::*;
@@ -633,6 +635,47 @@ pub trait ReportStore: Send + Sync {
     ) -> StoreResult<Report>;
 }
 
+/// The admin console (issue 8): aggregates for the dashboard, the sweeper's runs, accounts
+/// and jobs across users. Every call is the system's (admins act for no one user); the web
+/// layer records each admin view in the audit log before calling these.
+#[async_trait]
+pub trait AdminStore: Send + Sync {
+    /// Accounts created per UTC day since `since`, days in order.
+    async fn signups_per_day(&self, since: Timestamp) -> StoreResult<Vec<DayCount>>;
+    /// Jobs created since `since`, counted by style and status.
+    async fn jobs_by_style(&self, since: Timestamp) -> StoreResult<Vec<StyleOutcome>>;
+    /// Tokens sold (granted by purchases) and spent (spends less refunds) per UTC day of the
+    /// ledger entry since `since`, days in order.
+    async fn token_flow_per_day(&self, since: Timestamp) -> StoreResult<Vec<TokenFlow>>;
+    /// Queue latency (first claim less creation) of jobs first claimed since `since`, per UTC
+    /// day of that claim, days in order.
+    async fn queue_latency_per_day(&self, since: Timestamp) -> StoreResult<Vec<QueueLatency>>;
+    /// Jobs waiting and jobs running right now.
+    async fn queue_now(&self) -> StoreResult<QueueNow>;
+    /// System: records a sweeper run and deletes all but the latest `keep` runs.
+    async fn record_sweep_run(&self, run: &SweepRun, keep: u32) -> StoreResult<()>;
+    /// The latest sweeper runs, newest first.
+    async fn sweep_runs(&self, limit: u32) -> StoreResult<Vec<SweepRun>>;
+    /// Accounts whose address contains `email_part` (any case; empty: all), newest first,
+    /// skipping `offset`.
+    async fn find_users(
+        &self,
+        email_part: &str,
+        offset: u32,
+        limit: u32,
+        now: Timestamp,
+    ) -> StoreResult<Vec<UserSummary>>;
+    async fn user_summary(&self, user: UserId, now: Timestamp) -> StoreResult<Option<UserSummary>>;
+    /// How many jobs of the user stand in each status (statuses with none left out).
+    async fn job_counts_of(&self, user: UserId) -> StoreResult<Vec<(JobStatus, i64)>>;
+    /// Running jobs, longest running first.
+    async fn running_jobs(&self, limit: u32) -> StoreResult<Vec<AdminJob>>;
+    /// Failed jobs, latest failure first.
+    async fn failed_jobs(&self, limit: u32) -> StoreResult<Vec<AdminJob>>;
+    /// A job of any account, with its request (for a retry).
+    async fn job_by_id(&self, id: JobId) -> StoreResult<Option<Job>>;
+}
+
 /// Everything the service needs from one back-end.
 #[async_trait]
 pub trait Store:
@@ -653,6 +696,7 @@ pub trait Store:
     + ListStore
     + SupportStore
     + ReportStore
+    + AdminStore
 {
     /// Whether the database answers (for `/readyz`).
     async fn ping(&self) -> StoreResult<()>;

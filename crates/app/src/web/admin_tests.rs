@@ -10,7 +10,25 @@ use crate::store::AccountStatus;
 use crate::testing::test_app;
 
 /// Every admin route. A new admin page or API route belongs here.
+/// `{admin}` stands for the signed-in admin's own id.
 const ADMIN_ROUTES: &[(Method, &str)] = &[
+    (Method::GET, "/admin"),
+    (Method::GET, "/admin/users"),
+    (Method::GET, "/admin/users/{admin}"),
+    (Method::POST, "/admin/users/{admin}/grant"),
+    (Method::POST, "/admin/users/{admin}/revoke"),
+    (Method::POST, "/admin/users/{admin}/suspend"),
+    (Method::POST, "/admin/users/{admin}/ban"),
+    (Method::POST, "/admin/users/{admin}/restore"),
+    (Method::GET, "/admin/jobs"),
+    (
+        Method::POST,
+        "/admin/jobs/00000000-0000-0000-0000-000000000000/retry",
+    ),
+    (
+        Method::POST,
+        "/admin/purchases/00000000-0000-0000-0000-000000000000/refund",
+    ),
     (Method::GET, "/admin/purchases"),
     (Method::GET, "/admin/audit"),
     (Method::GET, "/admin/tickets"),
@@ -52,10 +70,10 @@ async fn a_non_admin_gets_404_on_every_admin_route_and_an_admin_does_not() {
     let test = test_app().await;
     let router = app(AppState::new(test.services.clone()));
     let (_, user_token) = test.session("ada").await;
-    let (admin, admin_token) = test.session("root").await;
+    let (admin_id, admin_token) = test.session("root").await;
     test.services
         .store
-        .set_role_and_status(admin, Role::Admin, AccountStatus::Active)
+        .set_role_and_status(admin_id, Role::Admin, AccountStatus::Active)
         .await
         .expect("promote");
     // Ticket 1, for the routes of one ticket.
@@ -76,6 +94,7 @@ async fn a_non_admin_gets_404_on_every_admin_route_and_an_admin_does_not() {
     let cookie = |token: &str| format!("{}={token}", crate::http::session::COOKIE_PLAIN);
 
     for (method, path) in ADMIN_ROUTES {
+        let path = &path.replace("{admin}", &admin_id.to_string());
         let anonymous = answer(&router, method, path, None).await;
         let user = answer(&router, method, path, Some(&cookie(&user_token))).await;
         let admin = answer(&router, method, path, Some(&cookie(&admin_token))).await;

@@ -1,6 +1,6 @@
 //! Buying tokens (C6, C10): the packs, the buyer's lots with their expiry, their purchases;
-//! the form that starts a Stripe Checkout; the page Checkout returns to, which reconciles;
-//! and the admins' list of every purchase.
+//! the form that starts a Stripe Checkout; and the page Checkout returns to, which
+//! reconciles. The admins' list of every purchase is `admin_refunds.rs`.
 
 use askama::Template;
 use axum::Form;
@@ -16,7 +16,7 @@ use super::render;
 use crate::billing::BillingError;
 use crate::domain::{Timestamp, UserScope};
 use crate::http::payments::site_root;
-use crate::http::{AdminCaller, AppState, Caller};
+use crate::http::{AppState, Caller};
 use crate::store::{Purchase, PurchaseStatus};
 
 pub struct PackCard {
@@ -62,15 +62,7 @@ pub(super) struct DonePage {
     pub pending: bool,
 }
 
-#[derive(Template)]
-#[template(path = "admin_purchases.html")]
-struct AdminPage {
-    tr: Tr,
-    user: Option<NavUser>,
-    rows: Vec<(String, String, PurchaseLine)>,
-}
-
-fn purchase_line(tr: &Tr, purchase: &Purchase) -> PurchaseLine {
+pub(super) fn purchase_line(tr: &Tr, purchase: &Purchase) -> PurchaseLine {
     let mut status = tr.t(&format!("purchase-status-{}", purchase.status.as_str()));
     if purchase.refunded_amount > 0 && purchase.status != PurchaseStatus::Refunded {
         status = tr.t1(
@@ -288,43 +280,6 @@ pub async fn buy_success(
         tr,
     };
     render(status, &page)
-}
-
-/// Every account's latest purchases, for admins; others get 403.
-pub async fn admin_purchases(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    AdminCaller(caller): AdminCaller,
-) -> Response {
-    let tr = Tr::from_headers(&headers);
-    let store = &state.services.store;
-    let view = crate::store::AdminAction::view(caller.scope.user_id(), "view-purchases", "page");
-    if store.record_admin_action(&view).await.is_err() {
-        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-    }
-    let Ok(rows) = store.all_purchases(500).await else {
-        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-    };
-    let rows = rows
-        .iter()
-        .map(|row| {
-            let email = row
-                .email
-                .clone()
-                .unwrap_or_else(|| tr.t("admin-account-gone"));
-            (
-                row.purchase.id.to_string(),
-                email,
-                purchase_line(&tr, &row.purchase),
-            )
-        })
-        .collect();
-    let page = AdminPage {
-        user: nav_user(&state, Some(caller)).await,
-        rows,
-        tr,
-    };
-    render(StatusCode::OK, &page)
 }
 
 #[cfg(test)]

@@ -8,7 +8,14 @@ pub mod admin;
 mod admin_audit;
 mod admin_tickets;
 mod admin_reports;
+mod admin_console;
+mod admin_dashboard;
+mod admin_jobs;
+mod admin_refunds;
+mod admin_user_actions;
+mod admin_users;
 mod buy;
+mod charts;
 mod format;
 pub mod i18n;
 mod lang;
@@ -148,7 +155,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             "/admin/reports/{id}/decide",
             axum::routing::post(admin_reports::decide),
         )
-        .route("/admin/purchases", get(buy::admin_purchases))
+        .route("/admin/purchases", get(admin_refunds::admin_purchases))
         .route("/admin/audit", get(admin_audit::admin_audit))
         .route("/support", get(support::faq_page))
         .route(
@@ -175,6 +182,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             "/admin/tickets/{id}/reopen",
             axum::routing::post(admin_tickets::admin_reopen),
         )
+        .merge(admin_console::routes())
         .route(
             "/policies/accept",
             get(policies::accept_form).post(policies::accept),

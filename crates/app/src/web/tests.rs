@@ -94,6 +94,10 @@ mod limits;
 mod reports;
 #[path = "reports_data_tests.rs"]
 mod reports_data;
+#[path = "admin_console_tests.rs"]
+mod admin_console;
+#[path = "admin_jobs_tests.rs"]
+mod admin_jobs;
 #[path = "verify_tests.rs"]
 mod verify;
 

@@ -4,6 +4,7 @@
 //! each test on a fresh database of its own that is dropped afterwards.
 
 mod accounts;
+mod admin;
 mod jobs;
 mod leases;
 mod media;

@@ -79,6 +79,8 @@ pub(crate) const GRANTS: &[(&str, &str, &str)] = &[
         "SELECT, INSERT, DELETE",
         "SELECT, UPDATE (last_used_at)",
     ),
+    // Written and trimmed by the sweeper, read by the admin dashboard (system role).
+    ("sweeper_runs", "", "SELECT, INSERT, DELETE"),
     // Claimed and answered by their owner's request; swept after 24 hours.
     (
         "idempotency_keys",

@@ -81,7 +81,8 @@ pub(super) async fn claim_in(
         let lease_until = now.plus(claim.lease);
         let sql = sqlx::AssertSqlSafe(format!(
             "UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_owner = $1,
-                             lease_until = $2, error = NULL, updated_at = $3
+                             lease_until = $2, error = NULL, updated_at = $3,
+                             started_at = COALESCE(started_at, $3)
              WHERE id = $4
              RETURNING {JOB_COLUMNS}"
         ));

@@ -29,6 +29,7 @@
 
 mod access;
 mod accounts;
+mod admin;
 mod api;
 mod audit;
 mod claim;
@@ -144,6 +145,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         15,
         "abuse reports",
         include_str!("../../../../../migrations/postgres/0015_abuse_reports.sql"),
+    ),
+    (
+        16,
+        "admin console",
+        include_str!("../../../../../migrations/postgres/0016_admin_console.sql"),
     ),
 ];
 

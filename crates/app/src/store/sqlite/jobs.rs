@@ -201,7 +201,7 @@ impl JobStore for SqliteStore {
         let lease_until = now.plus(claim.lease);
         let sql = sqlx::AssertSqlSafe(format!(
             "UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_owner = ?1, lease_until = ?2,
-                             error = NULL, updated_at = ?3
+                             error = NULL, updated_at = ?3, started_at = COALESCE(started_at, ?3)
              WHERE id = (
                  SELECT c.id FROM (
                      SELECT j.id, j.user_id, j.seq,

@@ -5,6 +5,7 @@
 //! processes (`atelier worker`) wait on the busy timeout. Reads use a separate pool.
 
 mod accounts;
+mod admin;
 mod api;
 mod audit;
 mod exports;
@@ -114,6 +115,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         15,
         "abuse reports",
         include_str!("../../../../../migrations/sqlite/0015_abuse_reports.sql"),
+    ),
+    (
+        16,
+        "admin console",
+        include_str!("../../../../../migrations/sqlite/0016_admin_console.sql"),
     ),
 ];
 
