@@ -33,8 +33,8 @@ pub use plan_records::*;
 pub use policy_records::*;
 pub use privacy_records::*;
 pub use records::*;
-pub use support_records::*;
 pub use report_records::*;
+pub use support_records::*;
 
 use crate::config::DatabaseConfig;
 use crate::domain::{

@@ -6,12 +6,12 @@
 mod account;
 pub mod admin;
 mod admin_audit;
-mod admin_tickets;
-mod admin_reports;
 mod admin_console;
 mod admin_dashboard;
 mod admin_jobs;
 mod admin_refunds;
+mod admin_reports;
+mod admin_tickets;
 mod admin_user_actions;
 mod admin_users;
 mod buy;
@@ -28,9 +28,9 @@ mod privacy;
 mod recovery;
 mod reports;
 mod studio;
-mod upload_check;
 mod support;
 mod support_tickets;
+mod upload_check;
 
 use askama::Template;
 use axum::Router;

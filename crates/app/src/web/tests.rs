@@ -80,24 +80,24 @@ mod privacy;
 
 #[path = "admin_tests.rs"]
 mod admin;
-#[path = "lang_tests.rs"]
-mod lang;
-#[path = "upload_check_tests.rs"]
-mod upload_check;
+#[path = "admin_console_tests.rs"]
+mod admin_console;
+#[path = "admin_jobs_tests.rs"]
+mod admin_jobs;
 #[path = "admin_tickets_tests.rs"]
 mod admin_tickets;
-#[path = "support_tests.rs"]
-mod support;
+#[path = "lang_tests.rs"]
+mod lang;
 #[path = "limits_tests.rs"]
 mod limits;
 #[path = "reports_tests.rs"]
 mod reports;
 #[path = "reports_data_tests.rs"]
 mod reports_data;
-#[path = "admin_console_tests.rs"]
-mod admin_console;
-#[path = "admin_jobs_tests.rs"]
-mod admin_jobs;
+#[path = "support_tests.rs"]
+mod support;
+#[path = "upload_check_tests.rs"]
+mod upload_check;
 #[path = "verify_tests.rs"]
 mod verify;
 
