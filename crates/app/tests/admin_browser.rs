@@ -78,6 +78,22 @@ async fn href_of(client: &Client, css: &str) -> String {
         .expect("an href")
 }
 
+/// Waits until the text of `css` is no longer `old` (the next page has loaded); returns it.
+async fn wait_for_change(client: &Client, css: &str, old: &str) -> String {
+    let start = std::time::Instant::now();
+    loop {
+        // The old page's element goes stale while the next one loads.
+        if let Ok(element) = client.find(Locator::Css(css)).await
+            && let Ok(text) = element.text().await
+            && text != old
+        {
+            return text;
+        }
+        assert!(start.elapsed() < WAIT, "{css} stayed {old:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// The admin user page's figure under the column heading `nth` (1: created, 2: status,
 /// 3: role, 4: balance).
 async fn account_fact(client: &Client, nth: usize) -> String {
@@ -191,7 +207,8 @@ async fn an_admin_runs_the_console() {
     assert_ne!(suspended, active, "the status shows the suspension");
     snap(&client, "admin-user").await;
     click(&client, "form[action$='/restore'] button").await;
-    wait_for_selector(&client, "p.notice", WAIT).await;
+    let restored = wait_for_change(&client, "dl.stats div:nth-child(2) dd", &suspended).await;
+    assert_eq!(restored, active, "active again");
     assert!(
         client
             .find(Locator::Css("form[action$='/restore']"))
@@ -199,7 +216,6 @@ async fn an_admin_runs_the_console() {
             .is_err(),
         "an active account has nothing to restore"
     );
-    assert_eq!(account_fact(&client, 2).await, active, "active again");
 
     // The job list.
     client
@@ -232,9 +248,8 @@ async fn an_admin_runs_the_console() {
     wait_for_selector(&client, "dd.status", WAIT).await;
     let open = text_of(&client, "dd.status").await;
     click(&client, "input[value=dismiss] + button").await;
-    wait_for_selector(&client, "dd.status", WAIT).await;
-    let decided = text_of(&client, "dd.status").await;
-    assert_ne!(decided, open, "the report is no longer {open}");
+    let decided = wait_for_change(&client, "dd.status", &open).await;
+    assert_eq!(decided, "Dismissed", "the report was {open}");
 
     // The audit log lists every action.
     client
