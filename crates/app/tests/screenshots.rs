@@ -9,7 +9,8 @@
 //! --ignored` from the repository root (without the variable they go to
 //! `target/screenshots/`). Needs chromium, chromedriver and CJK fonts (Debian:
 //! fonts-noto-cjk); with `pngquant` on PATH (Debian: pngquant) each PNG is shrunk to a
-//! palette of 256 colours, about a third of the size.
+//! palette of 256 colours, about a third of the size. `ATELIER_SCREENSHOTS_ONLY=a,b` takes only
+//! the shots named (e.g. `admin-user-desktop`) and leaves the other files alone.
 
 mod support;
 
@@ -132,6 +133,11 @@ async fn shoot(client: &Client, base: &str, ids: &[(&str, String)], reader: Read
         snap(client, name).await;
         shrink(&screenshots_dir().join(format!("{name}.png")));
     }
+    // Back to English: the sign-up after it waits for the English welcome.
+    client
+        .goto(&format!("{base}/lang/en-US"))
+        .await
+        .expect("English");
 }
 
 /// The studio at phone width once the live photo check has answered about the astronaut.
