@@ -14,13 +14,13 @@ use std::time::Duration;
 use atelier_app::domain::{Email, Role};
 use atelier_app::services::Services;
 use atelier_app::store::AccountStatus;
-use fantoccini::Client;
 use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::key::Key;
+use fantoccini::{Client, Locator};
 use serde_json::{Value, json};
 use support::browser::{
     DESKTOP, PHONE, browser, click, make_portrait, resize, sign_up, start_driver,
-    start_server_with, wait_for_selector, wait_for_text,
+    start_server_with, type_into, wait_for_selector, wait_for_text,
 };
 use support::photo_sized;
 
@@ -33,7 +33,9 @@ enum Reader {
 }
 
 /// Every page the audit visits, as (name, path, reader); `{job}` stands for the path of a
-/// finished job of the member. A new page is one more line here.
+/// finished job of the member, `{result}` for its result, `{ticket}` for the member's support
+/// ticket, `{report}` for the member's report of the result and `{user}` for the member's
+/// account id. A new page is one more line here.
 const PAGES: &[(&str, &str, Reader)] = &[
     ("home", "/", Reader::Visitor),
     ("sign-up", "/signup", Reader::Visitor),
@@ -42,6 +44,8 @@ const PAGES: &[(&str, &str, Reader)] = &[
     ("privacy-policy", "/policies/privacy", Reader::Visitor),
     ("terms", "/policies/terms", Reader::Visitor),
     ("not-found", "/no-such-page", Reader::Visitor),
+    ("support", "/support", Reader::Visitor),
+    ("contact", "/support/contact", Reader::Visitor),
     ("home-signed-in", "/", Reader::Member),
     ("studio", "/studio", Reader::Member),
     ("job", "{job}", Reader::Member),
@@ -52,6 +56,19 @@ const PAGES: &[(&str, &str, Reader)] = &[
     ("buy", "/buy", Reader::Member),
     ("terms-signed-in", "/policies/terms", Reader::Member),
     ("not-found-signed-in", "/no-such-page", Reader::Member),
+    ("support-signed-in", "/support", Reader::Member),
+    ("contact-signed-in", "/support/contact", Reader::Member),
+    ("tickets", "/support/tickets", Reader::Member),
+    ("ticket", "/support/tickets/{ticket}", Reader::Member),
+    ("report", "/results/{result}/report", Reader::Member),
+    ("admin", "/admin", Reader::Admin),
+    ("admin-users", "/admin/users", Reader::Admin),
+    ("admin-user", "/admin/users/{user}", Reader::Admin),
+    ("admin-jobs", "/admin/jobs", Reader::Admin),
+    ("admin-tickets", "/admin/tickets", Reader::Admin),
+    ("admin-ticket", "/admin/tickets/{ticket}", Reader::Admin),
+    ("admin-reports", "/admin/reports", Reader::Admin),
+    ("admin-report", "/admin/reports/{report}", Reader::Admin),
     ("admin-purchases", "/admin/purchases", Reader::Admin),
     ("admin-audit", "/admin/audit", Reader::Admin),
 ];
@@ -121,7 +138,13 @@ async fn overflow(client: &Client) -> Vec<String> {
 }
 
 /// Audits the pages of `reader` at both widths; returns "page@width: violation" lines.
-async fn audit_pages(client: &Client, base: &str, job: &str, reader: Reader) -> Vec<String> {
+/// `ids` fills the placeholders of the paths, e.g. `("{job}", "/jobs/…")`.
+async fn audit_pages(
+    client: &Client,
+    base: &str,
+    ids: &[(&str, String)],
+    reader: Reader,
+) -> Vec<String> {
     let axe = axe_source();
     let mut failures = Vec::new();
     for language in LANGUAGES {
@@ -133,7 +156,9 @@ async fn audit_pages(client: &Client, base: &str, job: &str, reader: Reader) -> 
         for (width_name, size) in SIZES {
             resize(client, size).await;
             for (name, path, _) in PAGES.iter().filter(|p| p.2 == reader) {
-                let path = path.replace("{job}", job);
+                let path = ids
+                    .iter()
+                    .fold(path.to_string(), |path, (key, id)| path.replace(key, id));
                 client.goto(&format!("{base}{path}")).await.expect("page");
                 let url = client.current_url().await.expect("url");
                 assert_eq!(url.path(), path.as_str(), "{name} must not redirect");
@@ -150,6 +175,74 @@ async fn audit_pages(client: &Client, base: &str, job: &str, reader: Reader) -> 
         .await
         .expect("back to English");
     failures
+}
+
+/// The member's finished job, a support ticket sent through the contact form and a report of
+/// the job's result sent through the report form; returns the placeholders of their paths.
+async fn member_with_a_ticket_and_a_report(
+    client: &Client,
+    base: &str,
+    photo: &std::path::Path,
+) -> Vec<(&'static str, String)> {
+    let job = make_portrait(client, base, photo, "anime").await;
+    let job = url::Url::parse(&job).expect("job url").path().to_owned();
+    let report = href_of(client, "a.report-link").await;
+    let result = report
+        .trim_end_matches("/report")
+        .rsplit('/')
+        .next()
+        .expect("result id")
+        .to_owned();
+    client
+        .goto(&format!("{base}{report}"))
+        .await
+        .expect("report form");
+    click(client, "input[name=reason]").await;
+    click(client, "form.stack button[type=submit]").await;
+    wait_for_selector(client, "main p", Duration::from_secs(10)).await;
+
+    client
+        .goto(&format!("{base}/support/contact"))
+        .await
+        .expect("contact");
+    type_into(client, "input[name=subject]", "Where is my portrait?").await;
+    type_into(client, "textarea[name=message]", "It has been a while.").await;
+    click(client, "form.stack button[type=submit]").await;
+    wait_for_selector(client, "p[role=status]", Duration::from_secs(10)).await;
+    client
+        .goto(&format!("{base}/support/tickets"))
+        .await
+        .expect("tickets");
+    let ticket = last_segment(&href_of(client, "tbody a").await);
+    vec![("{job}", job), ("{result}", result), ("{ticket}", ticket)]
+}
+
+/// The `href` attribute of the first element matching `css`, as written in the page.
+async fn href_of(client: &Client, css: &str) -> String {
+    client
+        .find(Locator::Css(css))
+        .await
+        .expect(css)
+        .attr("href")
+        .await
+        .expect("href")
+        .expect("an href")
+}
+
+fn last_segment(path: &str) -> String {
+    path.rsplit('/').next().unwrap_or_default().to_owned()
+}
+
+async fn user_id(services: &Services, email: &str) -> String {
+    let email = Email::parse(email).expect("email");
+    let user = services
+        .store
+        .find_user_by_email(&email)
+        .await
+        .expect("find")
+        .expect("signed up")
+        .user;
+    user.id.to_string()
 }
 
 async fn make_admin(services: &Services, email: &str) {
@@ -196,17 +289,22 @@ async fn every_page_passes_axe_at_phone_and_desktop_widths() {
     );
 
     // Act: audit every page as each reader.
-    let mut failures = audit_pages(&client, &base, "", Reader::Visitor).await;
+    let mut failures = audit_pages(&client, &base, &[], Reader::Visitor).await;
     sign_up(&client, &base, "ada@example.org").await;
-    let job = make_portrait(&client, &base, &photo, "anime").await;
-    let job = url::Url::parse(&job).expect("job url").path().to_owned();
-    failures.extend(audit_pages(&client, &base, &job, Reader::Member).await);
+    let mut ids = member_with_a_ticket_and_a_report(&client, &base, &photo).await;
+    failures.extend(audit_pages(&client, &base, &ids, Reader::Member).await);
     client.goto(&format!("{base}/")).await.expect("home");
     click(&client, "form[action='/signout'] button").await;
     wait_for_selector(&client, "a[href='/signin']", Duration::from_secs(10)).await;
     sign_up(&client, &base, "grace@example.org").await;
     make_admin(&services, "grace@example.org").await;
-    failures.extend(audit_pages(&client, &base, &job, Reader::Admin).await);
+    ids.push(("{user}", user_id(&services, "ada@example.org").await));
+    client
+        .goto(&format!("{base}/admin/reports"))
+        .await
+        .expect("reports");
+    ids.push(("{report}", last_segment(&href_of(&client, "tbody a").await)));
+    failures.extend(audit_pages(&client, &base, &ids, Reader::Admin).await);
     client.close().await.expect("close browser");
 
     // Assert: none serious or critical.

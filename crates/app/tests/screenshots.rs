@@ -1,23 +1,31 @@
 //! The README's screenshots (`docs/screenshots/`), taken from the real server in headless
-//! Chromium: a visitor's start page, then a member's studio, finished job, library and
-//! privacy page, at phone and desktop widths and in each language where the list says so.
+//! Chromium: a visitor's start page and help pages, then a member's studio (also with the
+//! live photo check's answer), finished job, library and privacy page, then an admin's
+//! dashboard and member page, at phone and desktop widths and in each language where the list
+//! says so.
 //!
 //! Ignored by default, and not part of CI: run it when pages change,
 //! `ATELIER_SCREENSHOTS_DIR=$PWD/docs/screenshots cargo test -p atelier-app --test screenshots --
 //! --ignored` from the repository root (without the variable they go to
 //! `target/screenshots/`). Needs chromium, chromedriver and CJK fonts (Debian:
 //! fonts-noto-cjk); with `pngquant` on PATH (Debian: pngquant) each PNG is shrunk to a
-//! palette of 256 colours, about a third of the size.
+//! palette of 256 colours, about a third of the size. `ATELIER_SCREENSHOTS_ONLY=a,b` takes only
+//! the shots named (e.g. `admin-user-desktop`) and leaves the other files alone.
 
 mod support;
 
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
-use fantoccini::Client;
+use std::time::Duration;
+
+use atelier_app::domain::{Email, Role};
+use atelier_app::services::Services;
+use atelier_app::store::AccountStatus;
+use fantoccini::{Client, Locator};
 use support::browser::{
-    DESKTOP, PHONE, browser, make_portrait, resize, screenshots_dir, sign_up, snap, start_driver,
-    start_server,
+    DESKTOP, PHONE, browser, click, make_portrait, resize, screenshots_dir, sign_up, snap,
+    start_driver, start_server_with, wait_for_selector,
 };
 
 /// Who looks at the page.
@@ -25,16 +33,25 @@ use support::browser::{
 enum Reader {
     Visitor,
     Member,
+    Admin,
 }
 
 /// One screenshot: (file name without `.png`, path, viewport, language, reader); `{job}` in
-/// the path stands for the member's finished job.
+/// the path stands for the member's finished job, `{user}` for the member's account id.
 type Shot = (&'static str, &'static str, (u32, u32), &'static str, Reader);
 
 /// Every screenshot. A new one is one more line here.
 const SHOTS: &[Shot] = &[
     ("home-phone", "/", PHONE, "en-US", Reader::Visitor),
     ("home-desktop", "/", DESKTOP, "en-US", Reader::Visitor),
+    ("support-phone", "/support", PHONE, "en-US", Reader::Visitor),
+    (
+        "contact-ko-phone",
+        "/support/contact",
+        PHONE,
+        "ko-KR",
+        Reader::Visitor,
+    ),
     ("studio-phone", "/studio", PHONE, "en-US", Reader::Member),
     (
         "studio-desktop",
@@ -63,7 +80,35 @@ const SHOTS: &[Shot] = &[
     ),
     ("studio-ja-phone", "/studio", PHONE, "ja-JP", Reader::Member),
     ("studio-ko-phone", "/studio", PHONE, "ko-KR", Reader::Member),
+    (
+        "admin-dashboard-desktop",
+        "/admin",
+        DESKTOP,
+        "en-US",
+        Reader::Admin,
+    ),
+    (
+        "admin-dashboard-phone",
+        "/admin",
+        PHONE,
+        "en-US",
+        Reader::Admin,
+    ),
+    (
+        "admin-user-desktop",
+        "/admin/users/{user}",
+        DESKTOP,
+        "en-US",
+        Reader::Admin,
+    ),
 ];
+
+/// Only the shots whose names are in `ATELIER_SCREENSHOTS_ONLY` (comma-separated), when it is
+/// set: regenerating a few leaves the others' files untouched.
+fn wanted(name: &str) -> bool {
+    std::env::var("ATELIER_SCREENSHOTS_ONLY")
+        .map_or(true, |only| only.split(',').any(|n| n.trim() == name))
+}
 
 /// A real portrait for the job and library shots (public domain, from the engine's tests).
 fn astronaut() -> PathBuf {
@@ -74,9 +119,11 @@ fn astronaut() -> PathBuf {
         .expect("astronaut.png")
 }
 
-async fn shoot(client: &Client, base: &str, job: &str, reader: Reader) {
-    for (name, path, size, language, _) in SHOTS.iter().filter(|s| s.4 == reader) {
-        let path = path.replace("{job}", job);
+async fn shoot(client: &Client, base: &str, ids: &[(&str, String)], reader: Reader) {
+    for (name, path, size, language, _) in SHOTS.iter().filter(|s| s.4 == reader && wanted(s.0)) {
+        let path = ids
+            .iter()
+            .fold(path.to_string(), |path, (key, id)| path.replace(key, id));
         // The switcher's route sets the language cookie and goes on to the page.
         client
             .goto(&format!("{base}/lang/{language}?next={path}"))
@@ -86,6 +133,69 @@ async fn shoot(client: &Client, base: &str, job: &str, reader: Reader) {
         snap(client, name).await;
         shrink(&screenshots_dir().join(format!("{name}.png")));
     }
+    // Back to English: the sign-up after it waits for the English welcome.
+    client
+        .goto(&format!("{base}/lang/en-US"))
+        .await
+        .expect("English");
+}
+
+/// The studio at phone width once the live photo check has answered about the astronaut.
+async fn shoot_photo_check(client: &Client, base: &str) {
+    let name = "studio-check-phone";
+    if !wanted(name) {
+        return;
+    }
+    client
+        .goto(&format!("{base}/lang/en-US?next=/studio"))
+        .await
+        .expect("studio");
+    resize(client, PHONE).await;
+    client
+        .find(Locator::Css("input[type=file]"))
+        .await
+        .expect("file input")
+        .send_keys(astronaut().to_str().expect("utf-8 path"))
+        .await
+        .expect("choose photo");
+    // The list says "checking" first, then the server's answers.
+    wait_for_selector(
+        client,
+        "#photo-checks li:not(.check-info)",
+        Duration::from_secs(20),
+    )
+    .await;
+    client
+        .execute(
+            "document.querySelector('.photo-check').scrollIntoView({block: 'center'});",
+            vec![],
+        )
+        .await
+        .expect("scroll");
+    snap(client, name).await;
+    shrink(&screenshots_dir().join(format!("{name}.png")));
+}
+
+async fn make_admin(services: &Services, email: &str) {
+    let email = Email::parse(email).expect("email");
+    let user = services
+        .store
+        .find_user_by_email(&email)
+        .await
+        .expect("find")
+        .expect("signed up")
+        .user;
+    services
+        .store
+        .set_role_and_status(user.id, Role::Admin, AccountStatus::Active)
+        .await
+        .expect("promote");
+}
+
+async fn user_id(services: &Services, email: &str) -> String {
+    let email = Email::parse(email).expect("email");
+    let found = services.store.find_user_by_email(&email).await;
+    found.expect("find").expect("signed up").user.id.to_string()
 }
 
 /// Quantizes `png` in place with pngquant when it is installed; keeps it as it is otherwise
@@ -108,15 +218,25 @@ fn shrink(png: &std::path::Path) {
 #[ignore = "writes the README's screenshots; run with --ignored"]
 async fn screenshots_of_the_main_pages() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let base = start_server(dir.path()).await;
+    let (base, services) = start_server_with(dir.path()).await;
     let (_driver, webdriver) = start_driver();
     let client = browser(&webdriver).await;
 
-    shoot(&client, &base, "", Reader::Visitor).await;
+    shoot(&client, &base, &[], Reader::Visitor).await;
     sign_up(&client, &base, "ada@example.org").await;
     let job = make_portrait(&client, &base, &astronaut(), "anime").await;
     let job = url::Url::parse(&job).expect("job url").path().to_owned();
-    shoot(&client, &base, &job, Reader::Member).await;
+    shoot(&client, &base, &[("{job}", job)], Reader::Member).await;
+    shoot_photo_check(&client, &base).await;
+
+    // An admin looks at the dashboard (with ada's job in its charts) and at ada.
+    client.goto(&format!("{base}/")).await.expect("home");
+    click(&client, "form[action='/signout'] button").await;
+    wait_for_selector(&client, "a[href='/signin']", Duration::from_secs(10)).await;
+    sign_up(&client, &base, "grace@example.org").await;
+    make_admin(&services, "grace@example.org").await;
+    let ada = user_id(&services, "ada@example.org").await;
+    shoot(&client, &base, &[("{user}", ada)], Reader::Admin).await;
 
     client.close().await.expect("close browser");
 }
