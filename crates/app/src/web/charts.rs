@@ -28,7 +28,7 @@ pub struct Chart<'a> {
 
 const WIDTH: f64 = 640.0;
 const HEIGHT: f64 = 240.0;
-const LEFT: f64 = 48.0;
+const LEFT: f64 = 56.0;
 const RIGHT: f64 = 16.0;
 const TOP: f64 = 16.0;
 const BOTTOM: f64 = 56.0;
@@ -37,7 +37,7 @@ const PLOT_H: f64 = HEIGHT - TOP - BOTTOM;
 /// Colour-blind-safe hues (Okabe–Ito) with enough contrast on white.
 const COLORS: [&str; 4] = ["#0072b2", "#d55e00", "#009e73", "#cc79a7"];
 /// At most this many x labels are written; the others are skipped evenly.
-const MAX_X_LABELS: usize = 10;
+const MAX_X_LABELS: usize = 8;
 
 /// Bars side by side for each label, one per series.
 pub fn bar_chart(chart: &Chart) -> String {
@@ -114,12 +114,26 @@ fn draw(chart: &Chart, plot: impl FnOnce(&mut String, &Scale, f64)) -> String {
         .iter()
         .flat_map(|s| s.values.iter().copied())
         .fold(0.0_f64, f64::max);
+    let whole = chart
+        .series
+        .iter()
+        .flat_map(|s| s.values.iter())
+        .all(|v| v.fract() == 0.0);
     let scale = Scale::for_max(if drawable { max } else { 0.0 });
+    // Counts never sit between whole numbers: no axis line at 0.5 sign-ups.
+    let scale = if whole && scale.step < 1.0 {
+        Scale {
+            top: max.ceil().max(1.0),
+            step: 1.0,
+        }
+    } else {
+        scale
+    };
     for tick in scale.ticks() {
         let y = TOP + PLOT_H - scale.height(tick);
         let _ = write!(
             svg,
-            r##"<line x1="{LEFT}" y1="{y:.1}" x2="{:.1}" y2="{y:.1}" stroke="#d0d0d0"/><text x="{:.1}" y="{:.1}" text-anchor="end" font-size="11" fill="#333">{}</text>"##,
+            r##"<line x1="{LEFT}" y1="{y:.1}" x2="{:.1}" y2="{y:.1}" stroke="#d0d0d0"/><text x="{:.1}" y="{:.1}" text-anchor="end" font-size="15" fill="#333">{}</text>"##,
             LEFT + PLOT_W,
             LEFT - 6.0,
             y + 4.0,
@@ -147,9 +161,9 @@ fn draw(chart: &Chart, plot: impl FnOnce(&mut String, &Scale, f64)) -> String {
     for (i, label) in chart.labels.iter().enumerate().step_by(every) {
         let _ = write!(
             svg,
-            r##"<text x="{:.1}" y="{:.1}" text-anchor="middle" font-size="11" fill="#333">{}</text>"##,
+            r##"<text x="{:.1}" y="{:.1}" text-anchor="middle" font-size="15" fill="#333">{}</text>"##,
             LEFT + band * (i as f64 + 0.5),
-            TOP + PLOT_H + 16.0,
+            TOP + PLOT_H + 19.0,
             escape(label)
         );
     }
@@ -157,11 +171,11 @@ fn draw(chart: &Chart, plot: impl FnOnce(&mut String, &Scale, f64)) -> String {
         let x = LEFT + 150.0 * s as f64;
         let _ = write!(
             svg,
-            r##"<rect x="{x:.1}" y="{:.1}" width="10" height="10" fill="{}"/><text x="{:.1}" y="{:.1}" font-size="12" fill="#333">{}</text>"##,
-            HEIGHT - 18.0,
+            r##"<rect x="{x:.1}" y="{:.1}" width="12" height="12" fill="{}"/><text x="{:.1}" y="{:.1}" font-size="15" fill="#333">{}</text>"##,
+            HEIGHT - 19.0,
             COLORS[s % COLORS.len()],
-            x + 14.0,
-            HEIGHT - 9.0,
+            x + 16.0,
+            HEIGHT - 8.0,
             escape(&series.name)
         );
     }

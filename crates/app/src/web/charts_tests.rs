@@ -95,6 +95,29 @@ fn bars_are_as_tall_as_their_share_of_the_axis() {
 }
 
 #[test]
+fn counts_are_marked_on_whole_numbers_only() {
+    let labels = labels(&["11-24", "11-25"]);
+    let counts = [series("sign-ups", &[0.0, 2.0])];
+    let seconds = [series("p50", &[0.0, 2.0]), series("p95", &[0.2, 0.4])];
+    let chart = |series| Chart {
+        title: "Sign-ups",
+        desc: "Sign-ups per day",
+        empty: "No data",
+        labels: &labels,
+        series,
+    };
+
+    let count_svg = line_chart(&chart(&counts));
+    let seconds_svg = line_chart(&chart(&seconds));
+
+    for tick in [">0</text>", ">1</text>", ">2</text>"] {
+        assert!(count_svg.contains(tick), "{tick} in {count_svg}");
+    }
+    assert!(!count_svg.contains(">0.5</text>"), "{count_svg}");
+    assert!(seconds_svg.contains(">0.5</text>"), "{seconds_svg}");
+}
+
+#[test]
 fn a_line_goes_through_one_point_per_label() {
     let labels = labels(&["11-01", "11-02", "11-03"]);
     let series = [
