@@ -19,11 +19,17 @@ pub const COOKIE_PLAIN: &str = "atelier_session";
 pub const COOKIE_TLS: &str = "__Host-atelier_session";
 
 /// The authenticated caller of a request.
+#[derive(Clone, Copy)]
 pub struct Caller {
     pub scope: UserScope,
     /// The API key that authenticated the request; `None` for a session.
     pub api_key: Option<ApiKeyId>,
 }
+
+/// Put in a request's extensions by a middleware that already authenticated its caller (and
+/// passed the policy gate), so the handler's extractor does not authenticate it again.
+#[derive(Clone, Copy)]
+pub(crate) struct Authenticated(pub Caller);
 
 /// Filled by the caller extractor so the access log can record who made the request.
 #[derive(Clone, Default)]
@@ -80,6 +86,9 @@ impl FromRequestParts<AppState> for Caller {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
+        if let Some(Authenticated(caller)) = parts.extensions.get::<Authenticated>() {
+            return Ok(*caller);
+        }
         let tls = state.services.config.server.tls;
         let (token, from_cookie) = match bearer(&parts.headers) {
             Some(token) => (token, false),

@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::i18n::Tr;
 use crate::domain::Role;
+use crate::http::session::Authenticated;
 use crate::http::{ApiError, AppState, Caller};
 
 /// Whether `path` belongs to the admin console or the admin API.
@@ -36,8 +37,11 @@ pub async fn hide_from_non_admins(
         &mut parts, &state,
     )
     .await;
-    let is_admin = matches!(&caller, Ok(Some(caller)) if caller.scope.role() == Role::Admin);
-    if is_admin {
+    if let Ok(Some(admin)) = &caller
+        && admin.scope.role() == Role::Admin
+    {
+        // The handler's own `AdminCaller` reads this instead of authenticating again.
+        parts.extensions.insert(Authenticated(*admin));
         return next.run(Request::from_parts(parts, body)).await;
     }
     if parts.uri.path().starts_with("/api/") {
