@@ -169,13 +169,16 @@ impl Media {
         self.limits.max_bytes
     }
 
-    /// Decodes `bytes` off the runtime (sniffing, caps, orientation, sRGB), counts faces,
-    /// re-encodes as PNG and stores it encrypted.
-    pub async fn ingest_upload(
+    /// What every photo goes through, upload or live check: refused while the caller has
+    /// paused processing or over the byte cap, then decoded off the runtime (sniffing, caps,
+    /// orientation, sRGB) within the time limit and its faces counted; `finish` runs on the
+    /// same blocking thread with the decoded photo and the face count.
+    async fn decode_photo<T: Send + 'static>(
         &self,
         scope: UserScope,
         bytes: Vec<u8>,
-    ) -> Result<Upload, MediaError> {
+        finish: impl FnOnce(atelier_engine::Decoded, usize) -> Result<T, MediaError> + Send + 'static,
+    ) -> Result<T, MediaError> {
         if self.store.privacy(scope).await?.processing_paused {
             return Err(MediaError::ProcessingPaused);
         }
@@ -188,13 +191,27 @@ impl Media {
         let work = tokio::task::spawn_blocking(move || {
             let decoded = atelier_engine::decode(&bytes, &limits).map_err(MediaError::Decode)?;
             let faces = atelier_engine::detect_faces(&decoded.image).len();
-            let png = encode_png(&decoded.image)?;
-            Ok::<_, MediaError>((decoded.image.width(), decoded.image.height(), faces, png))
+            finish(decoded, faces)
         });
-        let (width, height, faces, png) = tokio::time::timeout(DECODE_TIME_LIMIT, work)
+        tokio::time::timeout(DECODE_TIME_LIMIT, work)
             .await
             .map_err(|_| MediaError::DecodeTimeout)?
-            .map_err(|e| MediaError::Internal(e.to_string()))??;
+            .map_err(|e| MediaError::Internal(e.to_string()))?
+    }
+
+    /// Decodes `bytes` off the runtime (sniffing, caps, orientation, sRGB), counts faces,
+    /// re-encodes as PNG and stores it encrypted.
+    pub async fn ingest_upload(
+        &self,
+        scope: UserScope,
+        bytes: Vec<u8>,
+    ) -> Result<Upload, MediaError> {
+        let (width, height, faces, png) = self
+            .decode_photo(scope, bytes, |decoded, faces| {
+                let png = encode_png(&decoded.image)?;
+                Ok((decoded.image.width(), decoded.image.height(), faces, png))
+            })
+            .await?;
         let now = Timestamp::now();
         let id = UploadId::new();
         let upload = Upload {

@@ -5,7 +5,7 @@
 
 use atelier_engine::Limits;
 
-use super::{DECODE_TIME_LIMIT, Media, MediaError};
+use super::{Media, MediaError};
 use crate::domain::UserScope;
 
 /// What the check learned about a photo.
@@ -24,33 +24,18 @@ impl Media {
         scope: UserScope,
         bytes: Vec<u8>,
     ) -> Result<Inspection, MediaError> {
-        if self.store.privacy(scope).await?.processing_paused {
-            return Err(MediaError::ProcessingPaused);
-        }
-        if bytes.len() > self.limits.max_bytes {
-            return Err(MediaError::TooLarge {
-                max: self.limits.max_bytes,
-            });
-        }
-        let limits = self.limits.clone();
-        let work = tokio::task::spawn_blocking(move || inspect_blocking(&bytes, &limits));
-        tokio::time::timeout(DECODE_TIME_LIMIT, work)
-            .await
-            .map_err(|_| MediaError::DecodeTimeout)?
-            .map_err(|e| MediaError::Internal(e.to_string()))?
+        self.decode_photo(scope, bytes, |decoded, faces| {
+            Ok(Inspection {
+                width: decoded.image.width(),
+                height: decoded.image.height(),
+                faces,
+            })
+        })
+        .await
     }
 
     /// The caps a photo must fit, for the page to state them.
     pub fn limits(&self) -> &Limits {
         &self.limits
     }
-}
-
-fn inspect_blocking(bytes: &[u8], limits: &Limits) -> Result<Inspection, MediaError> {
-    let decoded = atelier_engine::decode(bytes, limits).map_err(MediaError::Decode)?;
-    Ok(Inspection {
-        width: decoded.image.width(),
-        height: decoded.image.height(),
-        faces: atelier_engine::detect_faces(&decoded.image).len(),
-    })
 }
