@@ -18,7 +18,7 @@ use fantoccini::{Client, Locator};
 use support::browser::{
     DESKTOP, PASSWORD, PHONE, browser, browser_in, click, make_portrait, resize, sign_up,
     sign_up_expecting, snap, start_driver, start_server_with, text_of, type_into,
-    wait_for_selector, wait_for_text,
+    wait_for_selector, wait_for_text, wait_for_url,
 };
 use support::photo_sized;
 
@@ -181,6 +181,8 @@ async fn an_admin_runs_the_console() {
         .expect("users");
     type_into(&client, "input#q", "ada@").await;
     click(&client, "form.search button[type=submit]").await;
+    // The unfiltered list already shows ada: wait for the search's own page.
+    wait_for_url(&client, "q=ada", WAIT).await;
     wait_for_text(&client, "ada@example.org", WAIT).await;
     let rows = client
         .find_all(Locator::Css("tbody tr"))

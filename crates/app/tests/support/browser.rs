@@ -156,6 +156,24 @@ pub async fn wait_for_text(client: &Client, text: &str, limit: Duration) {
     }
 }
 
+/// Waits until the browser's address contains `part` (a form's GET has landed).
+pub async fn wait_for_url(client: &Client, part: &str, limit: Duration) {
+    let start = Instant::now();
+    loop {
+        if client
+            .current_url()
+            .await
+            .expect("url")
+            .as_str()
+            .contains(part)
+        {
+            return;
+        }
+        assert!(start.elapsed() < limit, "the address never held {part:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// The HTTP status of `url` fetched by the page itself, with its session cookie.
 pub async fn fetch_status(client: &Client, url: &str) -> Value {
     let script = "const done = arguments[arguments.length - 1]; fetch(arguments[0]).then(r => done(r.status));";
