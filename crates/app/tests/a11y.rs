@@ -19,7 +19,7 @@ use fantoccini::key::Key;
 use fantoccini::{Client, Locator};
 use serde_json::{Value, json};
 use support::browser::{
-    DESKTOP, PHONE, browser, click, make_portrait, resize, sign_up, start_driver,
+    DESKTOP, PHONE, browser, click, click_to_load, make_portrait, resize, sign_up, start_driver,
     start_server_with, type_into, wait_for_selector, wait_for_text,
 };
 use support::photo_sized;
@@ -198,7 +198,7 @@ async fn member_with_a_ticket_and_a_report(
         .await
         .expect("report form");
     click(client, "input[name=reason]").await;
-    click(client, "form.stack button[type=submit]").await;
+    click_to_load(client, "form.stack button[type=submit]").await;
     wait_for_selector(client, "main p", Duration::from_secs(10)).await;
 
     client
@@ -207,7 +207,7 @@ async fn member_with_a_ticket_and_a_report(
         .expect("contact");
     type_into(client, "input[name=subject]", "Where is my portrait?").await;
     type_into(client, "textarea[name=message]", "It has been a while.").await;
-    click(client, "form.stack button[type=submit]").await;
+    click_to_load(client, "form.stack button[type=submit]").await;
     wait_for_selector(client, "p[role=status]", Duration::from_secs(10)).await;
     client
         .goto(&format!("{base}/support/tickets"))
@@ -294,7 +294,7 @@ async fn every_page_passes_axe_at_phone_and_desktop_widths() {
     let mut ids = member_with_a_ticket_and_a_report(&client, &base, &photo).await;
     failures.extend(audit_pages(&client, &base, &ids, Reader::Member).await);
     client.goto(&format!("{base}/")).await.expect("home");
-    click(&client, "form[action='/signout'] button").await;
+    click_to_load(&client, "form[action='/signout'] button").await;
     wait_for_selector(&client, "a[href='/signin']", Duration::from_secs(10)).await;
     sign_up(&client, &base, "grace@example.org").await;
     make_admin(&services, "grace@example.org").await;

@@ -13,9 +13,9 @@ use std::time::Duration;
 use fantoccini::{Client, Locator};
 use serde_json::json;
 use support::browser::{
-    DESKTOP, PASSWORD, PHONE, browser, browser_in, click, fetch_status, make_portrait, resize,
-    sign_up, sign_up_expecting, snap, start_driver, start_server, text_of, type_into,
-    wait_for_text,
+    DESKTOP, PASSWORD, PHONE, browser, browser_in, click, click_to_load, fetch_status,
+    make_portrait, resize, sign_up, sign_up_expecting, snap, start_driver, start_server, text_of,
+    type_into, wait_for_text,
 };
 use support::photo_sized;
 
@@ -107,7 +107,7 @@ async fn journey(language: &Language) {
     // Act and assert, page by page.
     client.goto(&format!("{base}/")).await.expect("home");
     if let Choice::Switcher(code) = language.choice {
-        click(&client, &format!("footer .languages a[lang='{code}']")).await;
+        click_to_load(&client, &format!("footer .languages a[lang='{code}']")).await;
         wait_for_text(
             &client,
             &format!("lang=\"{code}\""),
@@ -158,7 +158,7 @@ async fn journey(language: &Language) {
     assert_eq!(text_of(&client, "main h1").await, language.library);
     assert_thumbnails_load(&client).await;
     snap_both(&client, &shot("04-library")).await;
-    click(&client, ".library .actions form button").await;
+    click_to_load(&client, ".library .actions form button").await;
     wait_for_text(&client, language.deleted, Duration::from_secs(10)).await;
     assert_eq!(
         fetch_status(&client, &href).await,
@@ -257,7 +257,7 @@ async fn the_privacy_page_exports_a_zip_pauses_and_deletes_the_account() {
     assert!(account.contains("ada@example.org"));
 
     click(&client, "input[name=processing_paused]").await;
-    click(&client, "form[action='/privacy/preferences'] button").await;
+    click_to_load(&client, "form[action='/privacy/preferences'] button").await;
     wait_for_text(&client, "Your choices are saved.", Duration::from_secs(10)).await;
     type_into(
         &client,
@@ -265,7 +265,7 @@ async fn the_privacy_page_exports_a_zip_pauses_and_deletes_the_account() {
         PASSWORD,
     )
     .await;
-    click(&client, "form[action='/privacy/delete'] button").await;
+    click_to_load(&client, "form[action='/privacy/delete'] button").await;
     wait_for_text(&client, "Your account is deleted", Duration::from_secs(10)).await;
     snap(&client, "en-US-08-account-deleted").await;
     client

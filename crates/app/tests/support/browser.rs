@@ -156,24 +156,6 @@ pub async fn wait_for_text(client: &Client, text: &str, limit: Duration) {
     }
 }
 
-/// Waits until the browser's address contains `part` (a form's GET has landed).
-pub async fn wait_for_url(client: &Client, part: &str, limit: Duration) {
-    let start = Instant::now();
-    loop {
-        if client
-            .current_url()
-            .await
-            .expect("url")
-            .as_str()
-            .contains(part)
-        {
-            return;
-        }
-        assert!(start.elapsed() < limit, "the address never held {part:?}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 /// The HTTP status of `url` fetched by the page itself, with its session cookie.
 pub async fn fetch_status(client: &Client, url: &str) -> Value {
     let script = "const done = arguments[arguments.length - 1]; fetch(arguments[0]).then(r => done(r.status));";
@@ -224,7 +206,7 @@ pub async fn sign_up_expecting(client: &Client, base: &str, email: &str, welcome
     type_into(client, "input[name=email]", email).await;
     type_into(client, "input[name=password]", PASSWORD).await;
     click(client, "input[name=age_over_14]").await;
-    click(client, "form.stack button[type=submit]").await;
+    click_to_load(client, "form.stack button[type=submit]").await;
     wait_for_text(client, welcome, Duration::from_secs(10)).await;
 }
 
@@ -248,7 +230,7 @@ pub async fn make_portrait(client: &Client, base: &str, photo: &Path, style: &st
         .await
         .expect("choose photo");
     click(client, &format!("input[value={style}]")).await;
-    click(client, "form.stack button[type=submit]").await;
+    click_to_load(client, "form.stack button[type=submit]").await;
     wait_for_selector(client, "figure.result img", Duration::from_secs(120)).await;
     client.current_url().await.expect("job url").to_string()
 }
@@ -281,6 +263,35 @@ pub async fn type_into(client: &Client, css: &str, text: &str) {
         .send_keys(text)
         .await
         .expect("type");
+}
+
+/// Clicks `css`, which leads to another page (a link, a form's button), and waits until that
+/// page has loaded. The page being left is marked first, so nothing the test looks at next can
+/// be read from it: a click returns before the browser has started to navigate.
+pub async fn click_to_load(client: &Client, css: &str) {
+    client
+        .execute("window.atelierLeaving = true;", vec![])
+        .await
+        .expect("mark the page");
+    click(client, css).await;
+    let start = Instant::now();
+    loop {
+        // While the browser navigates a script may fail; that is not yet loaded either.
+        let loaded = client
+            .execute(
+                "return !window.atelierLeaving && document.readyState === 'complete';",
+                vec![],
+            )
+            .await;
+        if matches!(loaded, Ok(Value::Bool(true))) {
+            return;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "clicking {css} never loaded the next page"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 pub async fn click(client: &Client, css: &str) {
