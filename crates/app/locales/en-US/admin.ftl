@@ -1,7 +1,16 @@
-# The admin console's common ground: navigation and the 404 page.
+# The admin console's common ground: navigation and the error pages (404 and the rest).
 nav-admin = Admin
 not-found-title = Page not found
 not-found-home = Back to the start page
+not-found-text = There is nothing at this address. Photos and portraits are deleted after their 24 hours; if you followed an older link, what it showed may be gone.
+error-page-help = Help and support
+error-page-too-large-title = That is too large
+error-page-too-large-text = What you sent is larger than Atelier accepts. A photo may be up to { $megabytes } MB; please choose a smaller one.
+error-page-forbidden-title = Not allowed
+error-page-forbidden-text = You may not do that here. If you think this is a mistake, please contact support.
+error-page-server-title = Something went wrong
+error-page-request-title = That did not work
+error-page-request-text = Atelier could not understand that request. Please go back and try again.
 admin-nav-label = Admin console
 admin-nav-dashboard = Dashboard
 admin-nav-users = Users

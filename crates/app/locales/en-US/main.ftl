@@ -143,6 +143,7 @@ ledger-refund = Refunded
 ledger-expire = Expired
 ledger-revoke = Revoked
 error-upload = This file could not be used: { $reason }
+error-form-unreadable = The form arrived incomplete. Please choose the photo again and resend it.
 error-insufficient-tokens = You do not have enough tokens for this style.
 error-unknown-style = Please choose a style.
 error-empty-file = Please choose a photo.
@@ -335,7 +336,6 @@ policy-accept-intro = These documents changed and are now in force. Please read 
 policy-accept-line = Version { $version }, in force since { $date }
 policy-accept-button = Accept and continue
 policy-accept-refuse = If you do not agree, you can still download your data or delete your account:
-error-not-found = Not found.
 
 ## Language, dates and countdowns
 footer-language = Language

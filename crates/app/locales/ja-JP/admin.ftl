@@ -1,7 +1,16 @@
-# 管理コンソール共通: ナビゲーションと 404 ページ。
+# 管理コンソール共通: ナビゲーションとエラーページ（404 など）。
 nav-admin = 管理
 not-found-title = ページが見つかりません
 not-found-home = トップページに戻る
+not-found-text = このアドレスには何もありません。写真とポートレートは 24 時間後に削除されます。以前のリンクから来た場合、その内容はすでに削除されている可能性があります。
+error-page-help = ヘルプとサポート
+error-page-too-large-title = 送信データが大きすぎます
+error-page-too-large-text = 送信されたデータは Atelier で受け付けられる大きさを超えています。写真は { $megabytes } MB までです。もっと小さいファイルを選んでください。
+error-page-forbidden-title = この操作はできません
+error-page-forbidden-text = ここではこの操作は許可されていません。誤りだと思われる場合は、サポートまでお問い合わせください。
+error-page-server-title = 問題が発生しました
+error-page-request-title = うまくいきませんでした
+error-page-request-text = Atelier はこのリクエストを処理できませんでした。前のページに戻って、もう一度お試しください。
 admin-nav-label = 管理コンソール
 admin-nav-dashboard = ダッシュボード
 admin-nav-users = ユーザー

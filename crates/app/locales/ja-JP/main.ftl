@@ -131,6 +131,7 @@ ledger-refund = 返却
 ledger-expire = 期限切れ
 ledger-revoke = 取り消し
 error-upload = このファイルは使用できません: { $reason }
+error-form-unreadable = フォームが途中までしか届きませんでした。もう一度写真を選んで送信してください。
 error-insufficient-tokens = このスタイルに必要なトークンが足りません。
 error-unknown-style = スタイルを選んでください。
 error-empty-file = 写真を選んでください。
@@ -308,7 +309,6 @@ policy-accept-intro = 以下の文書が変更され、施行されました。�
 policy-accept-line = バージョン { $version }、{ $date } から施行
 policy-accept-button = 同意して続ける
 policy-accept-refuse = 同意されない場合でも、データのダウンロードやアカウントの削除はできます:
-error-not-found = 見つかりません。
 
 ## Language, dates and countdowns
 footer-language = 言語

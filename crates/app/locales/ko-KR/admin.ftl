@@ -1,7 +1,16 @@
-# 관리 콘솔 공통: 내비게이션과 404 페이지.
+# 관리 콘솔 공통: 내비게이션과 오류 페이지(404 등).
 nav-admin = 관리
 not-found-title = 페이지를 찾을 수 없습니다
 not-found-home = 첫 페이지로 돌아가기
+not-found-text = 이 주소에는 아무것도 없습니다. 사진과 초상화는 24시간이 지나면 삭제됩니다. 예전 링크를 따라오셨다면 그 내용은 이미 삭제되었을 수 있습니다.
+error-page-help = 도움말 및 지원
+error-page-too-large-title = 보낸 데이터가 너무 큽니다
+error-page-too-large-text = 보내신 데이터가 Atelier가 받을 수 있는 크기를 넘습니다. 사진은 { $megabytes }MB까지 올릴 수 있습니다. 더 작은 파일을 골라 주십시오.
+error-page-forbidden-title = 허용되지 않습니다
+error-page-forbidden-text = 여기에서는 이 작업을 할 수 없습니다. 잘못되었다고 생각되면 지원팀에 문의해 주십시오.
+error-page-server-title = 문제가 발생했습니다
+error-page-request-title = 처리하지 못했습니다
+error-page-request-text = Atelier가 이 요청을 이해하지 못했습니다. 이전 페이지로 돌아가 다시 시도해 주십시오.
 admin-nav-label = 관리 콘솔
 admin-nav-dashboard = 대시보드
 admin-nav-users = 사용자

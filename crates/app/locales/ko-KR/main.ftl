@@ -131,6 +131,7 @@ ledger-refund = 환불
 ledger-expire = 만료
 ledger-revoke = 회수
 error-upload = 이 파일은 사용할 수 없습니다: { $reason }
+error-form-unreadable = 양식이 완전히 전달되지 않았습니다. 사진을 다시 골라 보내 주십시오.
 error-insufficient-tokens = 이 스타일에 필요한 토큰이 부족합니다.
 error-unknown-style = 스타일을 선택해 주십시오.
 error-empty-file = 사진을 선택해 주십시오.
@@ -308,7 +309,6 @@ policy-accept-intro = 아래 문서가 변경되어 현재 시행 중입니다. 
 policy-accept-line = 버전 { $version }, { $date }부터 시행
 policy-accept-button = 동의하고 계속하기
 policy-accept-refuse = 동의하지 않으셔도 데이터를 다운로드하거나 계정을 삭제할 수 있습니다:
-error-not-found = 찾을 수 없습니다.
 
 ## Language, dates and countdowns
 footer-language = 언어

@@ -6,11 +6,10 @@
 //! probing. Handlers behind the gate still take a `Caller` and check the role again.
 
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use super::i18n::Tr;
 use crate::domain::Role;
 use crate::http::session::Authenticated;
 use crate::http::{ApiError, AppState, Caller};
@@ -47,29 +46,12 @@ pub async fn hide_from_non_admins(
     if parts.uri.path().starts_with("/api/") {
         return ApiError::not_found().into_response();
     }
-    not_found_with_nav(&state, &parts.headers, caller.ok().flatten()).await
+    super::error_pages::not_found(&state, &parts.headers, caller.ok().flatten()).await
 }
 
 /// The page for a path that does not exist (or that the reader may not know exists).
 pub fn not_found_page(headers: &HeaderMap) -> Response {
-    let page = NotFoundPage {
-        tr: Tr::from_headers(headers),
-        user: None,
-    };
-    super::render(StatusCode::NOT_FOUND, &page)
-}
-
-/// The 404 page with the reader's own navigation bar when signed in.
-async fn not_found_with_nav(
-    state: &AppState,
-    headers: &HeaderMap,
-    caller: Option<Caller>,
-) -> Response {
-    let page = NotFoundPage {
-        tr: Tr::from_headers(headers),
-        user: super::pages::nav_user(state, caller).await,
-    };
-    super::render(StatusCode::NOT_FOUND, &page)
+    super::error_pages::not_found_without_nav(headers)
 }
 
 /// The web fallback: unknown paths get the localized 404 page.
@@ -78,14 +60,7 @@ pub async fn fallback(
     headers: HeaderMap,
     caller: Option<Caller>,
 ) -> Response {
-    not_found_with_nav(&state, &headers, caller).await
-}
-
-#[derive(askama::Template)]
-#[template(path = "not_found.html")]
-struct NotFoundPage {
-    tr: Tr,
-    user: Option<super::pages::NavUser>,
+    super::error_pages::not_found(&state, &headers, caller).await
 }
 
 #[cfg(test)]

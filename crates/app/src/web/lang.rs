@@ -27,8 +27,7 @@ pub async fn switch_language(
     headers: HeaderMap,
 ) -> Response {
     let Some(tr) = Tr::for_tag(&code) else {
-        let tr = Tr::from_headers(&headers);
-        return (StatusCode::NOT_FOUND, tr.t("error-not-found")).into_response();
+        return super::admin::not_found_page(&headers);
     };
     let back = query
         .next

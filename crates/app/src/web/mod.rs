@@ -16,6 +16,7 @@ mod admin_user_actions;
 mod admin_users;
 mod buy;
 mod charts;
+mod error_pages;
 mod format;
 pub mod i18n;
 mod lang;
@@ -200,6 +201,10 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         ))
         .layer(middleware::from_fn(policies::send_to_accept_page))
         .layer(middleware::from_fn(refuse_cross_site_posts))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            error_pages::dress_errors,
+        ))
 }
 
 /// The per-IP limit of the API's sign-in routes, applied to their form twins.
@@ -290,7 +295,7 @@ async fn refuse_cross_site_posts(request: Request, next: Next) -> Response {
     let (parts, body) = request.into_parts();
     if !same_origin(&parts) {
         let tr = i18n::Tr::from_headers(&parts.headers);
-        return (StatusCode::FORBIDDEN, tr.t("error-cross-site-request")).into_response();
+        return error_pages::refusal(StatusCode::FORBIDDEN, tr.t("error-cross-site-request"));
     }
     next.run(Request::from_parts(parts, body)).await
 }

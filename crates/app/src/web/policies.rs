@@ -97,7 +97,7 @@ async fn show(
 ) -> Response {
     let tr = Tr::from_headers(&headers);
     let Some(kind) = PolicyKind::parse(&kind) else {
-        return (StatusCode::NOT_FOUND, tr.t("error-not-found")).into_response();
+        return super::error_pages::not_found(&state, &headers, caller).await;
     };
     let now = Timestamp::now();
     let policies = &state.services.policies;
@@ -107,7 +107,7 @@ async fn show(
     ) {
         (Ok(shown), Ok(all)) => (shown, all),
         (Err(PolicyError::NotFound), _) => {
-            return (StatusCode::NOT_FOUND, tr.t("error-not-found")).into_response();
+            return super::error_pages::not_found(&state, &headers, caller).await;
         }
         (Err(e), _) | (_, Err(e)) => {
             tracing::error!(error = %e, "policy page");

@@ -161,20 +161,49 @@ pub async fn studio_submit(
     };
     let tr = Tr::from_headers(&headers);
     let (mut file, mut style, mut prompt) = (None, String::new(), String::new());
-    while let Ok(Some(field)) = multipart.next_field().await {
-        match field.name() {
-            Some("file") => {
-                file = field
-                    .bytes()
-                    .await
-                    .ok()
-                    .map(|b| b.to_vec())
-                    .filter(|b| !b.is_empty());
+    // A body past the size limit fails part-way: say the photo is too large, not that the
+    // style (read after the file, or never) is missing.
+    let mut unread = None;
+    loop {
+        match multipart.next_field().await {
+            Ok(Some(field)) => match field.name() {
+                Some("file") => match field.bytes().await {
+                    Ok(bytes) => file = Some(bytes.to_vec()).filter(|b| !b.is_empty()),
+                    Err(e) => {
+                        unread = Some(e.status());
+                        break;
+                    }
+                },
+                Some("style") => style = field.text().await.unwrap_or_default(),
+                Some("prompt") => prompt = field.text().await.unwrap_or_default(),
+                _ => {}
+            },
+            Ok(None) => break,
+            Err(e) => {
+                unread = Some(e.status());
+                break;
             }
-            Some("style") => style = field.text().await.unwrap_or_default(),
-            Some("prompt") => prompt = field.text().await.unwrap_or_default(),
-            _ => {}
         }
+    }
+    if let Some(status) = unread {
+        let message = if status == StatusCode::PAYLOAD_TOO_LARGE {
+            tr.t1(
+                "error-upload",
+                "reason",
+                super::upload_check::too_large_text(&tr, state.services.media.max_bytes()),
+            )
+        } else {
+            tr.t("error-form-unreadable")
+        };
+        return studio_page_with(
+            &state,
+            tr.clone(),
+            caller.scope,
+            status,
+            Some(message),
+            prompt,
+        )
+        .await;
     }
     let prompt_given = !prompt.trim().is_empty();
     // Check style and prompt first: a refused prompt keeps no photo and spends nothing.
@@ -226,7 +255,8 @@ pub async fn studio_submit(
                 } else {
                     StatusCode::UNPROCESSABLE_ENTITY
                 };
-                let message = tr.t1("error-upload", "reason", error.to_string());
+                let reason = super::upload_check::photo_refusal(&tr, &state.services.media, &error);
+                let message = tr.t1("error-upload", "reason", reason);
                 return studio_page(&state, tr.clone(), caller.scope, status, Some(message)).await;
             }
         },
@@ -448,7 +478,7 @@ async fn keep_or_release(
         Ok(result) => Redirect::to(&format!("/jobs/{}", result.job_id)).into_response(),
         Err(MediaError::SavingDisabled) => {
             let tr = Tr::from_headers(&headers);
-            (StatusCode::CONFLICT, tr.t("job-saving-disabled")).into_response()
+            super::error_pages::refusal(StatusCode::CONFLICT, tr.t("job-saving-disabled"))
         }
         Err(_) => StatusCode::NOT_FOUND.into_response(),
     }

@@ -86,6 +86,8 @@ mod admin_console;
 mod admin_jobs;
 #[path = "admin_tickets_tests.rs"]
 mod admin_tickets;
+#[path = "error_pages_tests.rs"]
+mod error_pages;
 #[path = "lang_tests.rs"]
 mod lang;
 #[path = "limits_tests.rs"]

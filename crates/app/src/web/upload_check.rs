@@ -67,7 +67,7 @@ pub async fn check_photo(
     let tr = Tr::from_headers(&headers);
     let media = &state.services.media;
     let too_large = || {
-        let text = tr.t1("check-too-large", "max", megabytes(media.max_bytes()));
+        let text = too_large_text(&tr, media.max_bytes());
         answer(StatusCode::PAYLOAD_TOO_LARGE, CheckAnswer::refused(text))
     };
     let mut file = None;
@@ -110,6 +110,20 @@ pub async fn check_photo(
 
 fn answer(status: StatusCode, body: CheckAnswer) -> Response {
     (status, Json(body)).into_response()
+}
+
+/// The reader's words for a photo the upload refuses: the live check's, and the studio
+/// form's when a photo comes without the check (no JavaScript).
+pub(super) fn photo_refusal(tr: &Tr, media: &crate::media::Media, error: &MediaError) -> String {
+    match error {
+        MediaError::TooLarge { .. } => too_large_text(tr, media.max_bytes()),
+        MediaError::Decode(e) if e.code() == "too-large" => too_large_text(tr, media.max_bytes()),
+        _ => refusal_text(tr, error, media.limits().max_pixels),
+    }
+}
+
+pub(super) fn too_large_text(tr: &Tr, max_bytes: usize) -> String {
+    tr.t1("check-too-large", "max", megabytes(max_bytes))
 }
 
 /// The reader's words for a photo that cannot be used.
