@@ -131,7 +131,67 @@ struct ContactPage {
     /// The signed-in user's address (fixed); `None` for a visitor.
     account_email: Option<String>,
     form: ContactForm,
+    /// The signed-in user's recent jobs to pick the one the question is about.
+    jobs: Vec<JobChoice>,
     errors: Vec<(&'static str, String)>,
+}
+
+/// One line of the job picker: the job's id, and its style and time as the reader reads them.
+struct JobChoice {
+    id: String,
+    label: String,
+}
+
+/// How many of the user's latest jobs the picker offers.
+const JOBS_OFFERED: u32 = 20;
+
+/// The user's latest jobs, newest first; the job already in the form (from a job page's
+/// link, or typed before) stays offered even when it is older.
+async fn job_choices(
+    state: &AppState,
+    tr: &Tr,
+    caller: Option<Caller>,
+    chosen: &str,
+) -> Vec<JobChoice> {
+    let Some(caller) = caller else {
+        return Vec::new();
+    };
+    let jobs = state
+        .services
+        .store
+        .jobs_of(caller.scope, JOBS_OFFERED)
+        .await
+        .unwrap_or_else(|error| {
+            tracing::warn!(%error, "the contact form's job list");
+            Vec::new()
+        });
+    let mut choices: Vec<JobChoice> = jobs
+        .iter()
+        .map(|job| JobChoice {
+            id: job.id.to_string(),
+            label: tr.tn(
+                "support-contact-job-choice",
+                vec![
+                    (
+                        "style",
+                        super::library::style_label(state, tr, &job.style).into(),
+                    ),
+                    ("time", tr.datetime(job.created_at).into()),
+                ],
+            ),
+        })
+        .collect();
+    let chosen = chosen.trim();
+    if !chosen.is_empty() && !choices.iter().any(|choice| choice.id == chosen) {
+        choices.insert(
+            0,
+            JobChoice {
+                id: chosen.to_owned(),
+                label: chosen.to_owned(),
+            },
+        );
+    }
+    choices
 }
 
 impl ContactPage {
@@ -158,6 +218,7 @@ async fn contact_page(
             ("urgent", config.urgent_response_hours.into()),
         ],
     );
+    let jobs = job_choices(state, &tr, caller, &form.job).await;
     let user = nav_user(state, caller).await;
     let errors: Vec<_> = errors
         .iter()
@@ -173,6 +234,7 @@ async fn contact_page(
         user,
         intro,
         form,
+        jobs,
         errors,
         tr,
     };

@@ -270,7 +270,15 @@ async fn a_job_reference_must_be_one_of_the_users_own_jobs() {
             .html
             .contains(&format!("/support/contact?job={adas_job}"))
     );
-    assert!(prefilled.html.contains(&format!("value=\"{adas_job}\"")));
+    // The picker offers ada's own job by style (never bob's), the linked one chosen.
+    assert!(
+        prefilled
+            .html
+            .contains(&format!("<option value=\"{adas_job}\" selected>Anime, ")),
+        "{}",
+        prefilled.html
+    );
+    assert!(!prefilled.html.contains(&bobs_job.to_string()));
     assert!(
         prefilled
             .html
@@ -278,7 +286,12 @@ async fn a_job_reference_must_be_one_of_the_users_own_jobs() {
     );
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(refused.html.contains("This is not one of your jobs."));
-    assert!(refused.html.contains(&bobs_job.to_string()), "input kept");
+    assert!(
+        refused
+            .html
+            .contains(&format!("<option value=\"{bobs_job}\" selected>")),
+        "input kept"
+    );
     let ticket = test
         .services
         .store
