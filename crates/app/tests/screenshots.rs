@@ -24,7 +24,7 @@ use atelier_app::services::Services;
 use atelier_app::store::AccountStatus;
 use fantoccini::{Client, Locator};
 use support::browser::{
-    DESKTOP, PHONE, browser, click, make_portrait, resize, screenshots_dir, sign_up, snap,
+    DESKTOP, PHONE, browser, click_to_load, make_portrait, resize, screenshots_dir, sign_up, snap,
     start_driver, start_server_with, wait_for_selector,
 };
 
@@ -37,7 +37,8 @@ enum Reader {
 }
 
 /// One screenshot: (file name without `.png`, path, viewport, language, reader); `{job}` in
-/// the path stands for the member's finished job, `{user}` for the member's account id.
+/// the path stands for the member's finished job (`{job_id}` for its id alone), `{user}` for
+/// the member's account id.
 type Shot = (&'static str, &'static str, (u32, u32), &'static str, Reader);
 
 /// Every screenshot. A new one is one more line here.
@@ -76,6 +77,20 @@ const SHOTS: &[Shot] = &[
         "/privacy",
         DESKTOP,
         "en-US",
+        Reader::Member,
+    ),
+    (
+        "contact-member-desktop",
+        "/support/contact?job={job_id}",
+        DESKTOP,
+        "en-US",
+        Reader::Member,
+    ),
+    (
+        "not-found-ja-phone",
+        "/jobs/00000000-0000-4000-8000-000000000000",
+        PHONE,
+        "ja-JP",
         Reader::Member,
     ),
     ("studio-ja-phone", "/studio", PHONE, "ja-JP", Reader::Member),
@@ -226,12 +241,19 @@ async fn screenshots_of_the_main_pages() {
     sign_up(&client, &base, "ada@example.org").await;
     let job = make_portrait(&client, &base, &astronaut(), "anime").await;
     let job = url::Url::parse(&job).expect("job url").path().to_owned();
-    shoot(&client, &base, &[("{job}", job)], Reader::Member).await;
+    let job_id = job.trim_start_matches("/jobs/").to_owned();
+    shoot(
+        &client,
+        &base,
+        &[("{job_id}", job_id), ("{job}", job)],
+        Reader::Member,
+    )
+    .await;
     shoot_photo_check(&client, &base).await;
 
     // An admin looks at the dashboard (with ada's job in its charts) and at ada.
     client.goto(&format!("{base}/")).await.expect("home");
-    click(&client, "form[action='/signout'] button").await;
+    click_to_load(&client, "form[action='/signout'] button").await;
     wait_for_selector(&client, "a[href='/signin']", Duration::from_secs(10)).await;
     sign_up(&client, &base, "grace@example.org").await;
     make_admin(&services, "grace@example.org").await;
