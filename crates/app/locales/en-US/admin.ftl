@@ -2,7 +2,7 @@
 nav-admin = Admin
 not-found-title = Page not found
 not-found-home = Back to the start page
-not-found-text = There is nothing at this address. Photos and portraits are deleted after their 24 hours; if you followed an older link, what it showed may be gone.
+not-found-text = There is nothing at this address. Photos and portraits are deleted after a set time (Help says how long); if you followed an older link, what it showed may be gone.
 error-page-help = Help and support
 error-page-too-large-title = That is too large
 error-page-too-large-text = What you sent is larger than Atelier accepts. A photo may be up to { $megabytes } MB; please choose a smaller one.

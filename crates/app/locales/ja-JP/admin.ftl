@@ -2,7 +2,7 @@
 nav-admin = 管理
 not-found-title = ページが見つかりません
 not-found-home = トップページに戻る
-not-found-text = このアドレスには何もありません。写真とポートレートは 24 時間後に削除されます。以前のリンクから来た場合、その内容はすでに削除されている可能性があります。
+not-found-text = このアドレスには何もありません。写真とポートレートは一定時間後に削除されます（期間はヘルプに記載）。以前のリンクから来た場合、その内容はすでに削除されている可能性があります。
 error-page-help = ヘルプとサポート
 error-page-too-large-title = 送信データが大きすぎます
 error-page-too-large-text = 送信されたデータは Atelier で受け付けられる大きさを超えています。写真は { $megabytes } MB までです。もっと小さいファイルを選んでください。

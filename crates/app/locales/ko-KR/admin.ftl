@@ -2,7 +2,7 @@
 nav-admin = 관리
 not-found-title = 페이지를 찾을 수 없습니다
 not-found-home = 첫 페이지로 돌아가기
-not-found-text = 이 주소에는 아무것도 없습니다. 사진과 초상화는 24시간이 지나면 삭제됩니다. 예전 링크를 따라오셨다면 그 내용은 이미 삭제되었을 수 있습니다.
+not-found-text = 이 주소에는 아무것도 없습니다. 사진과 초상화는 정해진 시간이 지나면 삭제됩니다(기간은 도움말 참조). 예전 링크를 따라오셨다면 그 내용은 이미 삭제되었을 수 있습니다.
 error-page-help = 도움말 및 지원
 error-page-too-large-title = 보낸 데이터가 너무 큽니다
 error-page-too-large-text = 보내신 데이터가 Atelier가 받을 수 있는 크기를 넘습니다. 사진은 { $megabytes }MB까지 올릴 수 있습니다. 더 작은 파일을 골라 주십시오.

@@ -46,7 +46,7 @@ async fn a_job_that_is_gone_shows_the_404_page_in_japanese_with_the_members_navi
             "{}",
             page.html
         );
-        assert!(page.html.contains("24 時間後に削除"), "{}", page.html);
+        assert!(page.html.contains("一定時間後に削除"), "{}", page.html);
         assert!(
             page.html.contains("action=\"/signout\""),
             "signed in: {}",

@@ -181,13 +181,14 @@ async fn job_choices(
             ),
         })
         .collect();
-    let chosen = chosen.trim();
+    // Whatever came in the address or the form, kept to a job id's length.
+    let chosen: String = chosen.trim().chars().take(64).collect();
     if !chosen.is_empty() && !choices.iter().any(|choice| choice.id == chosen) {
         choices.insert(
             0,
             JobChoice {
-                id: chosen.to_owned(),
-                label: chosen.to_owned(),
+                id: chosen.clone(),
+                label: chosen,
             },
         );
     }
