@@ -123,7 +123,7 @@ pub async fn library(
                 prompt: prompt_of.get(&result.job_id).cloned(),
                 style,
                 expires_at: result.deletes_at.map(|at| at.rfc3339()),
-                expires_text: super::studio::deadline_text(&tr, result),
+                expires_text: super::job_page::deadline_text(&tr, result),
                 countdown: result
                     .deletes_at
                     .map_or_else(String::new, |at| tr.countdown(now, at)),

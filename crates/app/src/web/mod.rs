@@ -19,6 +19,7 @@ mod charts;
 mod error_pages;
 mod format;
 pub mod i18n;
+mod job_page;
 mod lang;
 mod library;
 mod limited;
@@ -70,11 +71,14 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/signup", get(pages::signup_form).post(pages::signup))
         .route("/signin", get(pages::signin_form).post(pages::signin))
         .route("/signout", axum::routing::post(pages::signout))
-        .route("/jobs/{id}", get(studio::job_page))
-        .route("/jobs/{id}/cancel", axum::routing::post(studio::cancel_job))
+        .route("/jobs/{id}", get(job_page::job_page))
+        .route(
+            "/jobs/{id}/cancel",
+            axum::routing::post(job_page::cancel_job),
+        )
         .route(
             "/results/{id}/delete",
-            axum::routing::post(studio::delete_result),
+            axum::routing::post(job_page::delete_result),
         )
         .route("/forgot", get(recovery::forgot_form).post(recovery::forgot))
         .route(
@@ -94,11 +98,11 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         )
         .route(
             "/results/{id}/save",
-            axum::routing::post(studio::save_result),
+            axum::routing::post(job_page::save_result),
         )
         .route(
             "/results/{id}/unsave",
-            axum::routing::post(studio::unsave_result),
+            axum::routing::post(job_page::unsave_result),
         )
         .route("/account", get(account::account))
         .route("/account/email", axum::routing::post(account::change_email))
