@@ -11,16 +11,13 @@ mod support;
 
 use std::time::Duration;
 
-use atelier_app::domain::{Email, Role};
-use atelier_app::services::Services;
-use atelier_app::store::AccountStatus;
 use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::key::Key;
 use fantoccini::{Client, Locator};
 use serde_json::{Value, json};
 use support::browser::{
-    DESKTOP, PHONE, browser, click, click_to_load, make_portrait, resize, sign_up, start_driver,
-    start_server_with, type_into, wait_for_selector, wait_for_text,
+    DESKTOP, PHONE, browser, click, click_to_load, make_admin, make_portrait, resize, sign_up,
+    start_driver, start_server_with, type_into, user_id, wait_for_selector, wait_for_text,
 };
 use support::photo_sized;
 
@@ -233,34 +230,6 @@ fn last_segment(path: &str) -> String {
     path.rsplit('/').next().unwrap_or_default().to_owned()
 }
 
-async fn user_id(services: &Services, email: &str) -> String {
-    let email = Email::parse(email).expect("email");
-    let user = services
-        .store
-        .find_user_by_email(&email)
-        .await
-        .expect("find")
-        .expect("signed up")
-        .user;
-    user.id.to_string()
-}
-
-async fn make_admin(services: &Services, email: &str) {
-    let email = Email::parse(email).expect("email");
-    let user = services
-        .store
-        .find_user_by_email(&email)
-        .await
-        .expect("find")
-        .expect("signed up")
-        .user;
-    services
-        .store
-        .set_role_and_status(user.id, Role::Admin, AccountStatus::Active)
-        .await
-        .expect("promote");
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs chromium, chromedriver and axe-core; run with --ignored"]
 async fn every_page_passes_axe_at_phone_and_desktop_widths() {
@@ -298,7 +267,10 @@ async fn every_page_passes_axe_at_phone_and_desktop_widths() {
     wait_for_selector(&client, "a[href='/signin']", Duration::from_secs(10)).await;
     sign_up(&client, &base, "grace@example.org").await;
     make_admin(&services, "grace@example.org").await;
-    ids.push(("{user}", user_id(&services, "ada@example.org").await));
+    ids.push((
+        "{user}",
+        user_id(&services, "ada@example.org").await.to_string(),
+    ));
     client
         .goto(&format!("{base}/admin/reports"))
         .await

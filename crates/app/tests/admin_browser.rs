@@ -11,34 +11,15 @@ mod support;
 
 use std::time::Duration;
 
-use atelier_app::domain::{Email, Role};
-use atelier_app::services::Services;
-use atelier_app::store::AccountStatus;
 use fantoccini::{Client, Locator};
 use support::browser::{
-    DESKTOP, PASSWORD, PHONE, browser, browser_in, click, click_to_load, make_portrait, resize,
-    sign_up, sign_up_expecting, snap, start_driver, start_server_with, text_of, type_into,
+    DESKTOP, PASSWORD, PHONE, browser, browser_in, click, click_to_load, make_admin, make_portrait,
+    resize, sign_up, sign_up_expecting, snap, start_driver, start_server_with, text_of, type_into,
     wait_for_selector, wait_for_text,
 };
 use support::photo_sized;
 
 const WAIT: Duration = Duration::from_secs(10);
-
-async fn make_admin(services: &Services, email: &str) {
-    let email = Email::parse(email).expect("email");
-    let user = services
-        .store
-        .find_user_by_email(&email)
-        .await
-        .expect("find")
-        .expect("signed up")
-        .user;
-    services
-        .store
-        .set_role_and_status(user.id, Role::Admin, AccountStatus::Active)
-        .await
-        .expect("promote");
-}
 
 async fn sign_out(client: &Client, base: &str) {
     client.goto(&format!("{base}/")).await.expect("home");

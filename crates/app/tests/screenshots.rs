@@ -19,13 +19,10 @@ use std::process::{Command, Stdio};
 
 use std::time::Duration;
 
-use atelier_app::domain::{Email, Role};
-use atelier_app::services::Services;
-use atelier_app::store::AccountStatus;
 use fantoccini::{Client, Locator};
 use support::browser::{
-    DESKTOP, PHONE, browser, click_to_load, make_portrait, resize, screenshots_dir, sign_up, snap,
-    start_driver, start_server_with, wait_for_selector,
+    DESKTOP, PHONE, browser, click_to_load, make_admin, make_portrait, resize, screenshots_dir,
+    sign_up, snap, start_driver, start_server_with, user_id, wait_for_selector,
 };
 
 /// Who looks at the page.
@@ -191,28 +188,6 @@ async fn shoot_photo_check(client: &Client, base: &str) {
     shrink(&screenshots_dir().join(format!("{name}.png")));
 }
 
-async fn make_admin(services: &Services, email: &str) {
-    let email = Email::parse(email).expect("email");
-    let user = services
-        .store
-        .find_user_by_email(&email)
-        .await
-        .expect("find")
-        .expect("signed up")
-        .user;
-    services
-        .store
-        .set_role_and_status(user.id, Role::Admin, AccountStatus::Active)
-        .await
-        .expect("promote");
-}
-
-async fn user_id(services: &Services, email: &str) -> String {
-    let email = Email::parse(email).expect("email");
-    let found = services.store.find_user_by_email(&email).await;
-    found.expect("find").expect("signed up").user.id.to_string()
-}
-
 /// Quantizes `png` in place with pngquant when it is installed; keeps it as it is otherwise
 /// (or when quantizing would not make it smaller).
 fn shrink(png: &std::path::Path) {
@@ -257,7 +232,7 @@ async fn screenshots_of_the_main_pages() {
     wait_for_selector(&client, "a[href='/signin']", Duration::from_secs(10)).await;
     sign_up(&client, &base, "grace@example.org").await;
     make_admin(&services, "grace@example.org").await;
-    let ada = user_id(&services, "ada@example.org").await;
+    let ada = user_id(&services, "ada@example.org").await.to_string();
     shoot(&client, &base, &[("{user}", ada)], Reader::Admin).await;
 
     client.close().await.expect("close browser");

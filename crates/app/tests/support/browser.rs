@@ -10,7 +10,9 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use atelier_app::config::{Config, Overrides};
+use atelier_app::domain::{Email, Role, UserId};
 use atelier_app::services::Services;
+use atelier_app::store::AccountStatus;
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{Value, json};
@@ -194,6 +196,23 @@ pub async fn start_server_with(dir: &Path) -> (String, Services) {
         std::future::pending(),
     ));
     (base, services)
+}
+
+/// The account id of the signed-up `email`.
+pub async fn user_id(services: &Services, email: &str) -> UserId {
+    let email = Email::parse(email).expect("email");
+    let found = services.store.find_user_by_email(&email).await;
+    found.expect("find").expect("signed up").user.id
+}
+
+/// Makes the signed-up `email` an admin (no page can: `atelier user create-admin` does).
+pub async fn make_admin(services: &Services, email: &str) {
+    let id = user_id(services, email).await;
+    services
+        .store
+        .set_role_and_status(id, Role::Admin, AccountStatus::Active)
+        .await
+        .expect("promote");
 }
 
 /// Fills and sends the sign-up form; `welcome` is text the next page shows (the welcome
