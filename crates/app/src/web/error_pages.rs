@@ -29,26 +29,34 @@ pub fn refusal(status: StatusCode, message: String) -> Response {
 
 /// The 404 page, with the reader's navigation when signed in.
 pub async fn not_found(state: &AppState, headers: &HeaderMap, caller: Option<Caller>) -> Response {
-    let tr = Tr::from_headers(headers);
-    let page = ErrorPage {
-        title: tr.t("not-found-title"),
-        message: tr.t("not-found-text"),
-        user: nav_user(state, caller).await,
-        tr,
-    };
-    super::render(StatusCode::NOT_FOUND, &page)
+    let user = nav_user(state, caller).await;
+    not_found_for(Tr::from_headers(headers), user)
 }
 
 /// The 404 page without looking the reader up (the handler has already refused them).
 pub fn not_found_without_nav(headers: &HeaderMap) -> Response {
-    let tr = Tr::from_headers(headers);
+    not_found_for(Tr::from_headers(headers), None)
+}
+
+fn not_found_for(tr: Tr, user: Option<NavUser>) -> Response {
+    let (title, message) = (tr.t("not-found-title"), tr.t("not-found-text"));
+    error_page(StatusCode::NOT_FOUND, tr, user, title, message)
+}
+
+fn error_page(
+    status: StatusCode,
+    tr: Tr,
+    user: Option<NavUser>,
+    title: String,
+    message: String,
+) -> Response {
     let page = ErrorPage {
-        title: tr.t("not-found-title"),
-        message: tr.t("not-found-text"),
-        user: None,
         tr,
+        user,
+        title,
+        message,
     };
-    super::render(StatusCode::NOT_FOUND, &page)
+    super::render(status, &page)
 }
 
 /// Middleware: an error answer without a page of its own becomes the error page, for
@@ -89,13 +97,9 @@ async fn dress(state: &AppState, headers: &HeaderMap, response: Response) -> Res
     let said = response.extensions().get::<Said>().cloned();
     let tr = Tr::from_headers(headers);
     let (title, message) = words_for(state, &tr, status);
-    let page = ErrorPage {
-        title,
-        message: said.map_or(message, |Said(message)| message),
-        user: nav_user(state, caller_of(state, headers).await).await,
-        tr,
-    };
-    let mut dressed = super::render(status, &page);
+    let message = said.map_or(message, |Said(message)| message);
+    let user = nav_user(state, caller_of(state, headers).await).await;
+    let mut dressed = error_page(status, tr, user, title, message);
     // Keep what the refusal told the browser besides its body (Retry-After, Allow, cookies).
     for (name, value) in response.headers() {
         if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
