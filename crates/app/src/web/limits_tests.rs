@@ -26,37 +26,6 @@ fn limits(set: impl FnOnce(&mut LimitsConfig)) -> Config {
     config
 }
 
-struct Answer {
-    status: StatusCode,
-    retry_after: Option<u64>,
-    body: String,
-}
-
-async fn answer(router: &Router, request: Request<Body>) -> Answer {
-    let response = router
-        .clone()
-        .oneshot(request)
-        .await
-        .expect("router answers");
-    let status = response.status();
-    let retry_after = response
-        .headers()
-        .get(header::RETRY_AFTER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse().ok());
-    let body = response
-        .into_body()
-        .collect()
-        .await
-        .expect("body")
-        .to_bytes();
-    Answer {
-        status,
-        retry_after,
-        body: String::from_utf8_lossy(&body).into_owned(),
-    }
-}
-
 /// `request` as if from `ip`, optionally signed in with `token` (bearer) and in Japanese.
 fn from(mut request: Request<Body>, ip: [u8; 4], token: Option<&str>) -> Request<Body> {
     let peer = std::net::SocketAddr::from((ip, 40_000));
@@ -94,7 +63,7 @@ fn login(email: &str) -> Request<Body> {
     )
 }
 
-fn is_refusal(answer: &Answer) -> bool {
+fn is_refusal(answer: &Page) -> bool {
     answer.status == StatusCode::TOO_MANY_REQUESTS
         && answer.retry_after.is_some_and(|s| (1..=60).contains(&s))
 }
@@ -105,32 +74,32 @@ async fn sign_in_is_limited_per_address_and_per_email_tried() {
     let router = app(AppState::new(per_ip.services.clone()));
     let mut by_ip = Vec::new();
     for email in ["a@example.org", "b@example.org", "c@example.org"] {
-        by_ip.push(answer(&router, from(login(email), [10, 0, 0, 1], None)).await);
+        by_ip.push(send(&router, from(login(email), [10, 0, 0, 1], None)).await);
     }
-    let elsewhere = answer(&router, from(login("d@example.org"), [10, 0, 0, 2], None)).await;
+    let elsewhere = send(&router, from(login("d@example.org"), [10, 0, 0, 2], None)).await;
     let form = in_japanese(from(
         post_form("/signin", "email=e%40example.org&password=x", "same-origin"),
         [10, 0, 0, 1],
         None,
     ));
-    let page = answer(&router, form).await;
+    let page = send(&router, form).await;
 
     let per_account = crate::testing::test_app_with(limits(|l| l.sign_in_per_account = 2)).await;
     let router = app(AppState::new(per_account.services.clone()));
     let mut by_email = Vec::new();
     for ip in [[10, 0, 0, 1], [10, 0, 0, 2], [10, 0, 0, 3]] {
-        by_email.push(answer(&router, from(login("Ada@Example.org"), ip, None)).await);
+        by_email.push(send(&router, from(login("Ada@Example.org"), ip, None)).await);
     }
-    let other_email = answer(&router, from(login("bo@example.org"), [10, 0, 0, 3], None)).await;
+    let other_email = send(&router, from(login("bo@example.org"), [10, 0, 0, 3], None)).await;
 
     assert_eq!(by_ip[0].status, StatusCode::UNAUTHORIZED);
     assert_eq!(by_ip[1].status, StatusCode::UNAUTHORIZED);
     assert!(is_refusal(&by_ip[2]));
-    assert!(by_ip[2].body.contains("rate-limited"));
+    assert!(by_ip[2].html.contains("rate-limited"));
     assert_eq!(elsewhere.status, StatusCode::UNAUTHORIZED);
     assert!(is_refusal(&page));
-    assert!(page.body.contains("<html lang=\"ja-JP\">"), "{}", page.body);
-    assert!(page.body.contains("秒ほど待ってから"));
+    assert!(page.html.contains("<html lang=\"ja-JP\">"), "{}", page.html);
+    assert!(page.html.contains("秒ほど待ってから"));
     assert_eq!(by_email[1].status, StatusCode::UNAUTHORIZED);
     assert!(
         is_refusal(&by_email[2]),
@@ -155,22 +124,22 @@ async fn sign_up_is_limited_per_address_and_per_email_and_the_form_answers_in_ko
         )
     };
 
-    let first = answer(
+    let first = send(
         &router,
         from(register("ada@example.org"), [10, 0, 0, 1], None),
     )
     .await;
-    let same_email = answer(
+    let same_email = send(
         &router,
         from(register("ada@example.org"), [10, 0, 0, 9], None),
     )
     .await;
-    let second = answer(
+    let second = send(
         &router,
         from(register("bo@example.org"), [10, 0, 0, 1], None),
     )
     .await;
-    let third = answer(
+    let third = send(
         &router,
         from(register("cy@example.org"), [10, 0, 0, 1], None),
     )
@@ -188,14 +157,14 @@ async fn sign_up_is_limited_per_address_and_per_email_and_the_form_answers_in_ko
         header::ACCEPT_LANGUAGE,
         header::HeaderValue::from_static("ko"),
     );
-    let page = answer(&router, form).await;
+    let page = send(&router, form).await;
 
     assert_eq!(first.status, StatusCode::CREATED);
     assert!(is_refusal(&same_email), "one sign-up per address a minute");
     assert_eq!(second.status, StatusCode::CREATED);
     assert!(is_refusal(&third));
     assert!(is_refusal(&page));
-    assert!(page.body.contains("초 정도 기다린 뒤"), "{}", page.body);
+    assert!(page.html.contains("초 정도 기다린 뒤"), "{}", page.html);
 }
 
 #[tokio::test]
@@ -217,19 +186,19 @@ async fn uploads_and_jobs_are_limited_per_account_and_per_address() {
         )
     };
 
-    let ada_first = answer(&router, from(upload(), [10, 0, 0, 1], Some(&ada))).await;
-    let ada_second = answer(&router, from(upload(), [10, 0, 0, 2], Some(&ada))).await;
-    let bo_upload = answer(&router, from(upload(), [10, 0, 0, 2], Some(&bo))).await;
+    let ada_first = send(&router, from(upload(), [10, 0, 0, 1], Some(&ada))).await;
+    let ada_second = send(&router, from(upload(), [10, 0, 0, 2], Some(&ada))).await;
+    let bo_upload = send(&router, from(upload(), [10, 0, 0, 2], Some(&bo))).await;
     let jobs = [
-        answer(&router, from(job(), [10, 0, 0, 3], Some(&ada))).await,
-        answer(&router, from(job(), [10, 0, 0, 3], Some(&bo))).await,
-        answer(&router, from(job(), [10, 0, 0, 3], Some(&bo))).await,
+        send(&router, from(job(), [10, 0, 0, 3], Some(&ada))).await,
+        send(&router, from(job(), [10, 0, 0, 3], Some(&bo))).await,
+        send(&router, from(job(), [10, 0, 0, 3], Some(&bo))).await,
     ];
-    let job_elsewhere = answer(&router, from(job(), [10, 0, 0, 4], Some(&bo))).await;
+    let job_elsewhere = send(&router, from(job(), [10, 0, 0, 4], Some(&bo))).await;
 
     assert_ne!(ada_first.status, StatusCode::TOO_MANY_REQUESTS);
     assert!(is_refusal(&ada_second), "per account, whatever the address");
-    assert!(ada_second.body.contains("rate-limited"));
+    assert!(ada_second.html.contains("rate-limited"));
     assert_ne!(bo_upload.status, StatusCode::TOO_MANY_REQUESTS);
     assert_ne!(jobs[1].status, StatusCode::TOO_MANY_REQUESTS);
     assert!(is_refusal(&jobs[2]), "per address, whatever the account");
@@ -243,15 +212,15 @@ async fn the_studio_form_counts_as_an_upload_and_a_job_and_refuses_with_a_locali
     let cookie = signed_up_cookie(&router, SIGN_UP).await;
     let photo = crate::testing::photo_png(40, 30);
 
-    let first = answer(&router, studio_post(&cookie, &photo, "anime")).await;
-    let second = answer(&router, in_japanese(studio_post(&cookie, &photo, "anime"))).await;
+    let first = send(&router, studio_post(&cookie, &photo, "anime")).await;
+    let second = send(&router, in_japanese(studio_post(&cookie, &photo, "anime"))).await;
 
     assert_eq!(first.status, StatusCode::SEE_OTHER);
     assert!(is_refusal(&second));
     assert!(
-        second.body.contains("リクエストが多すぎます"),
+        second.html.contains("リクエストが多すぎます"),
         "{}",
-        second.body
+        second.html
     );
 }
 
@@ -273,14 +242,14 @@ async fn the_contact_form_path_is_limited_per_address_and_per_account() {
     };
 
     // Whether the form exists yet or not, the limit applies to its path.
-    let first = answer(&router, from(contact(), [10, 0, 0, 1], None)).await;
-    let second = answer(&router, from(contact(), [10, 0, 0, 1], None)).await;
-    let ada_first = answer(&router, from(contact(), [10, 0, 0, 2], Some(&ada))).await;
-    let ada_second = answer(&router, from(contact(), [10, 0, 0, 3], Some(&ada))).await;
+    let first = send(&router, from(contact(), [10, 0, 0, 1], None)).await;
+    let second = send(&router, from(contact(), [10, 0, 0, 1], None)).await;
+    let ada_first = send(&router, from(contact(), [10, 0, 0, 2], Some(&ada))).await;
+    let ada_second = send(&router, from(contact(), [10, 0, 0, 3], Some(&ada))).await;
 
     assert_ne!(first.status, StatusCode::TOO_MANY_REQUESTS);
     assert!(is_refusal(&second));
-    assert!(second.body.contains("Too many requests"));
+    assert!(second.html.contains("Too many requests"));
     assert_ne!(ada_first.status, StatusCode::TOO_MANY_REQUESTS);
     assert!(is_refusal(&ada_second));
 }

@@ -14,6 +14,8 @@ struct Page {
     status: StatusCode,
     cookie: Option<String>,
     location: Option<String>,
+    /// `Retry-After`, in seconds.
+    retry_after: Option<u64>,
     html: String,
 }
 
@@ -35,6 +37,7 @@ async fn send(router: &Router, request: Request<Body>) -> Page {
         header_text(header::SET_COOKIE),
         header_text(header::LOCATION),
     );
+    let retry_after = header_text(header::RETRY_AFTER).and_then(|v| v.parse().ok());
     let body = response
         .into_body()
         .collect()
@@ -45,6 +48,7 @@ async fn send(router: &Router, request: Request<Body>) -> Page {
         status,
         cookie,
         location,
+        retry_after,
         html: String::from_utf8_lossy(&body).into_owned(),
     }
 }
