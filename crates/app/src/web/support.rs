@@ -48,12 +48,10 @@ fn faq(state: &AppState, tr: &Tr) -> Faq {
         .map(ToString::to_string)
         .collect::<Vec<_>>()
         .join(", ");
-    let megabytes = config.uploads.max_bytes as f64 / 1_000_000.0;
-    let size = if megabytes.fract() == 0.0 {
-        format!("{megabytes:.0} MB")
-    } else {
-        format!("{megabytes:.1} MB")
-    };
+    let size = format!(
+        "{} MB",
+        super::upload_check::megabytes(config.uploads.max_bytes)
+    );
     let megapixels = config.uploads.max_pixels.div_ceil(1_000_000);
     let upload = span(tr, config.retention.upload_ttl);
     Faq {
