@@ -22,6 +22,7 @@ mod error;
 mod face;
 mod filter;
 mod geometry;
+mod portrait;
 mod style;
 mod xmp;
 
@@ -32,7 +33,8 @@ pub use encode::{EncodeOptions, encode};
 pub use error::{DecodeError, EncodeError};
 pub use face::{FaceBox, detect_faces};
 pub use geometry::{crop_to_face, fit_max_edge};
-pub use style::{Params, Style, stylize};
+pub use portrait::{Face, FaceRegion, Mask, Portrait, analyze};
+pub use style::{Params, Style, stylize, stylize_portrait};
 
 /// The engine's version, written into every output's provenance metadata.
 pub const ENGINE_VERSION: &str = env!("CARGO_PKG_VERSION");

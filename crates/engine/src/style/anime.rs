@@ -12,6 +12,7 @@ use crate::RgbImage;
 use crate::filter::directional::smooth_along_orientation;
 use crate::filter::domain::domain_transform;
 use crate::filter::flow::{difference_of_gaussians, tangent_field};
+use crate::portrait::Portrait;
 use crate::raster::{Upsampler, fast_tanh, round, rows_to_rgb8, smoothstep};
 use crate::style::{Params, StageClock, WorkScale};
 
@@ -19,7 +20,7 @@ const BINS: f32 = 8.0;
 const PHI_Q: f32 = 3.4;
 const TAU: f32 = 0.99;
 
-pub fn render(image: &RgbImage, params: &Params) -> RgbImage {
+pub fn render(image: &RgbImage, _portrait: &Portrait, params: &Params) -> RgbImage {
     let clock = StageClock::start();
     let strength = params.intensity();
     let work = WorkScale::of(image);

@@ -14,6 +14,7 @@ use crate::RgbImage;
 use crate::filter::directional::smooth_along_orientation;
 use crate::filter::flow::tangent_field;
 use crate::filter::noise::{Paper, seed32, white_plane};
+use crate::portrait::Portrait;
 use crate::raster::{Raster, Upsampler, luma, rows_to_rgb8};
 use crate::style::{Params, StageClock, WorkScale};
 
@@ -28,7 +29,7 @@ struct Tap {
     sectors: Vec<(usize, f32)>,
 }
 
-pub fn render(image: &RgbImage, params: &Params) -> RgbImage {
+pub fn render(image: &RgbImage, _portrait: &Portrait, params: &Params) -> RgbImage {
     let clock = StageClock::start();
     let strength = params.intensity();
     let work = WorkScale::of(image);

@@ -11,10 +11,11 @@
 use crate::RgbImage;
 use crate::filter::domain::domain_transform;
 use crate::filter::noise::{Fbm, seed32};
+use crate::portrait::Portrait;
 use crate::raster::{Raster, Upsampler, gaussian_blur, luma, rows_to_rgb8};
 use crate::style::{Params, StageClock, WorkScale};
 
-pub fn render(image: &RgbImage, params: &Params) -> RgbImage {
+pub fn render(image: &RgbImage, _portrait: &Portrait, params: &Params) -> RgbImage {
     let clock = StageClock::start();
     let strength = params.intensity();
     let scale = WorkScale::of(image);

@@ -8,6 +8,7 @@
 //! that hand-drawn pencil images follow, then rendered with a pencil hatching texture whose
 //! depth follows the tone (a per-pixel form of the paper's `H^β`).
 
+use crate::portrait::Portrait;
 use rayon::prelude::*;
 
 use crate::RgbImage;
@@ -28,7 +29,7 @@ const DIRECTIONS: [(f32, f32); 8] = [
     (-0.894, 0.447),
 ];
 
-pub fn render(image: &RgbImage, params: &Params) -> RgbImage {
+pub fn render(image: &RgbImage, _portrait: &Portrait, params: &Params) -> RgbImage {
     let clock = StageClock::start();
     let s = feature_scale(image);
     let strength = params.intensity();

@@ -10,12 +10,13 @@
 use crate::RgbImage;
 use crate::filter::domain::domain_transform;
 use crate::filter::noise::{Fbm, Paper, ValueNoise, seed32};
+use crate::portrait::Portrait;
 use crate::raster::{
     Raster, Upsampler, fast_tanh, gaussian_blur, luma, round, rows_to_rgb8, smoothstep,
 };
 use crate::style::{Params, StageClock, WorkScale};
 
-pub fn render(image: &RgbImage, params: &Params) -> RgbImage {
+pub fn render(image: &RgbImage, _portrait: &Portrait, params: &Params) -> RgbImage {
     let clock = StageClock::start();
     let strength = params.intensity();
     let work = WorkScale::of(image);

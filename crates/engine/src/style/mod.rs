@@ -12,6 +12,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::RgbImage;
+use crate::portrait::{Portrait, analyze};
 use crate::raster::{LightnessLut, Raster, reduce_pixels};
 
 /// A built-in portrait style.
@@ -113,19 +114,43 @@ impl Params {
     }
 }
 
-/// Turns a photo into a styled portrait of the same size. Deterministic: the same image, style
-/// and params always give the same pixels, whatever the number of threads.
+/// Turns a photo into a styled portrait of the same size, analysing it first (see
+/// `stylize_portrait` to reuse an analysis). Deterministic: the same image, style and params
+/// always give the same pixels, whatever the number of threads.
 pub fn stylize(image: &RgbImage, style: Style, params: &Params) -> RgbImage {
     if image.width() == 0 || image.height() == 0 {
         return image.clone();
     }
+    stylize_portrait(image, &analyze(image), style, params)
+}
+
+/// Turns a photo into a styled portrait of the same size, using `portrait` (from `analyze` on
+/// this same image) to treat the person, the background and the face's features apart.
+/// A portrait of another size is ignored (treated as `Portrait::unknown`).
+pub fn stylize_portrait(
+    image: &RgbImage,
+    portrait: &Portrait,
+    style: Style,
+    params: &Params,
+) -> RgbImage {
+    if image.width() == 0 || image.height() == 0 {
+        return image.clone();
+    }
+    let unknown;
+    let portrait =
+        if portrait.person.width == image.width() && portrait.person.height == image.height() {
+            portrait
+        } else {
+            unknown = Portrait::unknown(image.width(), image.height());
+            &unknown
+        };
     match style {
-        Style::RoughSketch => rough_sketch::render(image, params),
-        Style::DetailedSketch => detailed_sketch::render(image, params),
-        Style::LightColor => light_color::render(image, params),
-        Style::Artistic => artistic::render(image, params),
-        Style::Anime => anime::render(image, params),
-        Style::Clay3d => clay::render(image, params),
+        Style::RoughSketch => rough_sketch::render(image, portrait, params),
+        Style::DetailedSketch => detailed_sketch::render(image, portrait, params),
+        Style::LightColor => light_color::render(image, portrait, params),
+        Style::Artistic => artistic::render(image, portrait, params),
+        Style::Anime => anime::render(image, portrait, params),
+        Style::Clay3d => clay::render(image, portrait, params),
     }
 }
 

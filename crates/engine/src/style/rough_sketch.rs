@@ -10,6 +10,7 @@ use crate::RgbImage;
 use crate::filter::directional::smooth_along_orientation;
 use crate::filter::flow::{difference_of_gaussians, tangent_field};
 use crate::filter::noise::{Paper, ValueNoise, seed32};
+use crate::portrait::Portrait;
 use crate::raster::{Raster, Upsampler, fract, gaussian_blur, rows_to_rgb8, smoothstep};
 use crate::style::{Params, StageClock, WorkScale};
 
@@ -20,7 +21,7 @@ const PHI: f32 = 0.017;
 /// Peak-to-peak depth of the paper texture; its tooth also breaks up the graphite.
 const PAPER_DEPTH: f32 = 0.10;
 
-pub fn render(image: &RgbImage, params: &Params) -> RgbImage {
+pub fn render(image: &RgbImage, _portrait: &Portrait, params: &Params) -> RgbImage {
     let clock = StageClock::start();
     let strength = params.intensity();
     let work = WorkScale::of(image);
