@@ -44,7 +44,7 @@ const NMS_MIN_IOU: f32 = 0.3;
 const MIN_PRESENCE: f32 = 0.5;
 /// Faces given a mesh, largest first: each costs one run of the mesh network; more faces
 /// than this are kept with an empty mesh.
-const MAX_MESH_FACES: usize = 8;
+pub(crate) const MAX_MESH_FACES: usize = 8;
 /// Raw logits are clipped to this before the sigmoid (mediapipe's `score_clipping_thresh`).
 const SCORE_CLIP: f32 = 100.0;
 const MESH_POINTS: usize = 468;
@@ -194,7 +194,7 @@ fn iou(a: &[f32; 4], b: &[f32; 4]) -> f32 {
 /// with every remaining one overlapping it by more than `NMS_MIN_IOU` (weights: their scores;
 /// the score stays the best one's), drop those, repeat. Ties are broken by anchor order so the
 /// result never depends on sort stability.
-fn weighted_nms(mut detections: Vec<Detection>) -> Vec<Detection> {
+fn weighted_nms(detections: Vec<Detection>) -> Vec<Detection> {
     let mut order: Vec<usize> = (0..detections.len()).collect();
     order.sort_by(|&a, &b| {
         detections[b]
@@ -202,9 +202,7 @@ fn weighted_nms(mut detections: Vec<Detection>) -> Vec<Detection> {
             .total_cmp(&detections[a].score)
             .then(a.cmp(&b))
     });
-    let sorted: Vec<Detection> = order.iter().map(|&i| detections[i]).collect();
-    detections.clear();
-    let mut remaining = sorted;
+    let mut remaining: Vec<Detection> = order.iter().map(|&i| detections[i]).collect();
     let mut out = Vec::new();
     while let Some(best) = remaining.first().copied() {
         let (group, rest): (Vec<Detection>, Vec<Detection>) = remaining
@@ -247,7 +245,8 @@ pub(crate) fn mesh_roi(detection: &Detection) -> ([f32; 2], f32, f32) {
     let centre = [(x0 + x1) / 2.0, (y0 + y1) / 2.0];
     let side = (x1 - x0).max(y1 - y0) * 1.5;
     let [r, l] = [detection.keypoints[0], detection.keypoints[1]];
-    let rotation = normalize_radians(-(-(l[1] - r[1])).atan2(l[0] - r[0]));
+    // mediapipe: target angle (0) − atan2(−Δy, Δx), with y pointing down.
+    let rotation = normalize_radians(-f32::atan2(-(l[1] - r[1]), l[0] - r[0]));
     (centre, side, rotation)
 }
 
@@ -297,9 +296,4 @@ pub(crate) fn mesh(image: &RgbImage, detection: &Detection) -> Vec<[f32; 3]> {
             ]
         })
         .collect()
-}
-
-/// Faces given a mesh per photo (the largest ones).
-pub(crate) const fn max_mesh_faces() -> usize {
-    MAX_MESH_FACES
 }

@@ -157,8 +157,8 @@ pub(crate) fn warp_input(
                         }
                         let i = ((y * w + x) * 3) as usize;
                         let weight = wx * wy;
-                        for c in 0..3 {
-                            rgb[c] += weight * f32::from(raw[i + c]);
+                        for (sum, &value) in rgb.iter_mut().zip(&raw[i..i + 3]) {
+                            *sum += weight * f32::from(value);
                         }
                     }
                 }

@@ -233,7 +233,7 @@ fn distance_to_outline(p: [f32; 2], polygon: &[[f32; 2]]) -> f32 {
 
 /// Finds the person and the faces in `image` with mediapipe's three networks (see `face`,
 /// `segment` and `nn`): faces largest first, each with the detector's box and key points and,
-/// for the `face::max_mesh_faces()` largest, the 468-point mesh; the person mask at the photo's
+/// for the `face::MAX_MESH_FACES` largest, the 468-point mesh; the person mask at the photo's
 /// size. Deterministic, whatever the number of threads. An empty photo gives an empty
 /// portrait; should the embedded networks fail to load (a build defect, caught by the tests),
 /// the photo is treated as `Portrait::unknown`.
@@ -249,7 +249,7 @@ pub fn analyze(image: &RgbImage) -> Portrait {
             let detections = crate::face::detect(image);
             let meshes: Vec<Vec<[f32; 3]>> = detections
                 .par_iter()
-                .take(crate::face::max_mesh_faces())
+                .take(crate::face::MAX_MESH_FACES)
                 .map(|d| crate::face::mesh(image, d))
                 .collect();
             detections
