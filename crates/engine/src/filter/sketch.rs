@@ -19,8 +19,6 @@ pub struct SketchGuides {
     pub eyes: Raster,
     /// Eyes, brows and lips, feathered.
     pub features: Raster,
-    /// Whether any face had a mesh (otherwise `skin`, `eyes` and `features` are all zero).
-    pub has_face: bool,
 }
 
 impl SketchGuides {
@@ -40,8 +38,11 @@ impl SketchGuides {
             person.data.fill(1.0);
         }
         let factor = (1u32 << levels) as f32;
-        let (mut skin, mut eyes, mut features) =
-            (Raster::new(w, h, 1), Raster::new(w, h, 1), Raster::new(w, h, 1));
+        let (mut skin, mut eyes, mut features) = (
+            Raster::new(w, h, 1),
+            Raster::new(w, h, 1),
+            Raster::new(w, h, 1),
+        );
         let mut has_face = false;
         for face in portrait.faces.iter().filter(|f| f.mesh.len() >= 468) {
             has_face = true;
@@ -66,7 +67,11 @@ impl SketchGuides {
             let left = scaled.region_mask(FaceRegion::LeftEye, mw, mh, 0.05 * size);
             max_into(&mut eye.data, &left.data);
             let mut feature = eye.clone();
-            for region in [FaceRegion::RightBrow, FaceRegion::LeftBrow, FaceRegion::Lips] {
+            for region in [
+                FaceRegion::RightBrow,
+                FaceRegion::LeftBrow,
+                FaceRegion::Lips,
+            ] {
                 let m = scaled.region_mask(region, mw, mh, 0.04 * size);
                 max_into(&mut feature.data, &m.data);
             }
@@ -90,7 +95,6 @@ impl SketchGuides {
             skin,
             eyes,
             features,
-            has_face,
         }
     }
 }
@@ -104,7 +108,9 @@ fn max_into(dst: &mut [f32], src: &[f32]) {
 /// The face's width in photo pixels (cheek to cheek on the mesh).
 fn face_width(face: &Face) -> f32 {
     let (a, b) = (face.mesh[234], face.mesh[454]);
-    ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2)).sqrt().max(1.0)
+    ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2))
+        .sqrt()
+        .max(1.0)
 }
 
 /// Mesh indices of the lines an artist draws on a face: upper and lower eyelids of both eyes
@@ -114,7 +120,11 @@ const LINES: [(&[usize], f32, f32); 5] = [
     (&[263, 466, 388, 387, 386, 385, 384, 398, 362], 0.85, 1.0),
     (&[33, 7, 163, 144, 145, 153, 154, 155, 133], 0.35, 0.6),
     (&[263, 249, 390, 373, 374, 380, 381, 382, 362], 0.35, 0.6),
-    (&[78, 191, 80, 81, 82, 13, 312, 311, 310, 415, 308], 0.7, 0.9),
+    (
+        &[78, 191, 80, 81, 82, 13, 312, 311, 310, 415, 308],
+        0.7,
+        0.9,
+    ),
 ];
 
 /// One tapered segment: end points, half-width and darkness at each end.
@@ -224,7 +234,6 @@ mod tests {
     #[test]
     fn guides_without_a_face_are_empty_and_keep_the_person() {
         let g = SketchGuides::new(&Portrait::unknown(33, 21), 1, 17, 11);
-        assert!(!g.has_face);
         assert!(g.skin.data.iter().all(|&v| v == 0.0));
         assert!(g.person.data.iter().all(|&v| (v - 1.0).abs() < 1e-6));
         assert!(FeatureLines::new(&Portrait::unknown(10, 10), 1.0).is_empty());
@@ -246,6 +255,6 @@ mod tests {
         }
         assert!(dark > 20, "{dark}");
         let g = SketchGuides::new(&p, 0, 100, 100);
-        assert!(g.has_face);
+        assert!(g.eyes.data.iter().any(|&v| v > 0.5));
     }
 }

@@ -154,7 +154,8 @@ pub fn render(image: &RgbImage, portrait: &Portrait, params: &Params) -> RgbImag
                 let dark = 1.0 - t[1].clamp(0.0, 1.0);
                 let wash = 1.0 - wash_depth * dark;
                 // Hatching in the darks, lifted where a contour stroke runs, so it stops there.
-                let hatch_weight = smoothstep(0.25, 0.65, dark) * t[3] * (1.0 - (3.0 * ink).min(1.0));
+                let hatch_weight =
+                    smoothstep(0.25, 0.65, dark) * t[3] * (1.0 - (3.0 * ink).min(1.0));
                 let hatch = 1.0 - hatch_depth * hatch_weight * smoothstep(0.3, 0.7, tex[x]);
                 let drawn = dodge * wash * hatch * (1.0 - ink) * (1.0 - cover[x]);
                 // The background fades to paper, keeping a ghost of its strongest lines.
