@@ -54,24 +54,24 @@ pub fn render(image: &RgbImage, portrait: &Portrait, params: &Params) -> RgbImag
     // round the head and shoulders instead of every crease. It is kept as a double angle
     // (cos 2θ, sin 2θ), which interpolates without the sign flips of a tangent.
     let coarse = reduce_raster(&lum, 1);
-    let form = tangent_field(&coarse, 3.0 * s);
+    let form = tangent_field(&coarse, 6.0 * s);
     let form_up = Upsampler::new(&form, lw, lh);
     let tone = gaussian_blur(&lum, 2.0 * s);
     clock.mark("hatch");
 
     // Channels: line response, tone (0..1), cos 2θ and sin 2θ of the form, person fade, skin,
-    // eyes.
+    // eyes, unblurred lightness (0..1).
     let guide = Raster::from_rows_with(
         lw,
         lh,
-        7,
+        8,
         || vec![0f32; 3 * lw],
         |f, y, out| {
             form_up.row(y, f);
-            let (d, t) = (dog.row(y), tone.row(y));
+            let (d, t, l) = (dog.row(y), tone.row(y), lum.row(y));
             let (p, sk, ey) = (guides.person.row(y), guides.skin.row(y), guides.eyes.row(y));
             for x in 0..lw {
-                let o = &mut out[7 * x..7 * x + 7];
+                let o = &mut out[8 * x..8 * x + 8];
                 let (tx, ty) = (f[3 * x], f[3 * x + 1]);
                 o[0] = -d[x];
                 o[1] = t[x] * 0.01;
@@ -80,6 +80,7 @@ pub fn render(image: &RgbImage, portrait: &Portrait, params: &Params) -> RgbImag
                 o[4] = smoothstep(0.1, 0.6, p[x]);
                 o[5] = sk[x];
                 o[6] = ey[x];
+                o[7] = l[x] * 0.01;
             }
         },
     );
@@ -103,8 +104,8 @@ pub fn render(image: &RgbImage, portrait: &Portrait, params: &Params) -> RgbImag
     let line_span = LINE_SPAN * (1.3 - 0.6 * strength);
     let hatch_depth = 0.45 + 0.35 * strength;
     let smudge_depth = 0.16 + 0.12 * strength;
-    let inv_spacing = 1.0 / (3.5 * full_s.max(0.7));
-    let inv_length = 1.0 / (18.0 * full_s.max(0.7));
+    let inv_spacing = 1.0 / (4.0 * full_s.max(0.7));
+    let inv_length = 1.0 / (28.0 * full_s.max(0.7));
     let hatch_seed = seed32(params.seed, 16);
 
     rows_to_rgb8(
@@ -114,7 +115,7 @@ pub fn render(image: &RgbImage, portrait: &Portrait, params: &Params) -> RgbImag
         || {
             (
                 [(); 4].map(|_| vec![0f32; w]),
-                vec![0f32; 7 * w],
+                vec![0f32; 8 * w],
                 vec![0f32; w],
             )
         },
@@ -126,7 +127,7 @@ pub fn render(image: &RgbImage, portrait: &Portrait, params: &Params) -> RgbImag
             features.coverage_row(y, cover);
             paper.fill_row(y, out, scratch);
             for x in 0..w {
-                let g = &g[7 * x..7 * x + 7];
+                let g = &g[8 * x..8 * x + 8];
                 let (fade, skin, eye) = (g[4], g[5], g[6]);
                 // Skin keeps only its strong lines (the nose, the mouth), never its wrinkles;
                 // eyes are drawn by the mesh lines, light.
@@ -143,13 +144,13 @@ pub fn render(image: &RgbImage, portrait: &Portrait, params: &Params) -> RgbImag
                 ink *= 1.0 - 0.6 * smoothstep(0.5, 0.8, lift[x]);
                 ink *= 1.0 - 0.45 * eye;
                 // The iris and pupil: a mid-grey tone inside the eye, never a black blob.
-                let iris = 0.45 * eye * smoothstep(0.55, 0.25, g[1]);
+                let iris = 0.5 * eye * smoothstep(0.5, 0.2, g[7]);
 
                 // Hatching: strokes along the form, blended between the two nearest of four
                 // directions; their weight grows with darkness, and the deep shadows get a
                 // second, crossing layer. A slow wobble bends them like a hand.
                 let dark = 1.0 - g[1];
-                let allow = (1.0 - eye) * (1.0 - 0.6 * skin);
+                let allow = (1.0 - eye) * (1.0 - 0.85 * skin);
                 let (xf, yf) = (x as f32, y as f32);
                 let jitter = (wx[x] - 0.5) * 1.5;
                 // The dominant direction draws at the tone's density; where the form turns,
@@ -166,7 +167,7 @@ pub fn render(image: &RgbImage, portrait: &Portrait, params: &Params) -> RgbImag
                         second = k;
                     }
                 }
-                let density = smoothstep(0.15, 0.85, dark);
+                let density = smoothstep(0.3, 0.95, dark);
                 let share = (weights[second].max(0.0) / weights[first].max(1e-6)).powi(2);
                 let mut form = 0f32;
                 for (k, d) in [(first, density), (second, density * share)] {
@@ -183,7 +184,7 @@ pub fn render(image: &RgbImage, portrait: &Portrait, params: &Params) -> RgbImag
                         ));
                     }
                 }
-                let deep = 0.8 * smoothstep(0.5, 0.95, dark);
+                let deep = 0.85 * smoothstep(0.6, 0.95, dark);
                 let cross = if deep > 0.02 {
                     hatch_stroke(
                         xf,
@@ -201,7 +202,9 @@ pub fn render(image: &RgbImage, portrait: &Portrait, params: &Params) -> RgbImag
                 let hatch = hatch_depth * allow * form.max(0.85 * cross);
 
                 // A light graphite smudge under the strokes carries the broad shading.
-                let smudge = smudge_depth * smoothstep(0.1, 0.9, dark) * (1.0 - 0.5 * eye);
+                let smudge = (smudge_depth * smoothstep(0.1, 0.9, dark)
+                    + 0.3 * smoothstep(0.65, 1.0, dark))
+                    * (1.0 - 0.5 * eye);
                 let drawn = 1.0
                     - (1.0 - ink)
                         * (1.0 - hatch)
