@@ -11,7 +11,7 @@
 use crate::RgbImage;
 use crate::filter::directional::smooth_along_orientation;
 use crate::filter::flow::{difference_of_gaussians, tangent_field};
-use crate::filter::noise::{Paper, ValueNoise, hash, seed32, white};
+use crate::filter::noise::{Paper, ValueNoise, hash, seed32};
 use crate::filter::sketch::{FeatureLines, SketchGuides};
 use crate::portrait::Portrait;
 use crate::raster::{
@@ -56,41 +56,56 @@ pub fn render(image: &RgbImage, portrait: &Portrait, params: &Params) -> RgbImag
     let coarse = reduce_raster(&lum, 1);
     let form = tangent_field(&coarse, 6.0 * s);
     let form_up = Upsampler::new(&form, lw, lh);
-    let tone = gaussian_blur(&lum, 2.0 * s);
+    // The tone is smooth: blurred on the coarse copy (σ = 2s on the reduced grid).
+    let tone = gaussian_blur(&coarse, s);
+    let tone_up = Upsampler::new(&tone, lw, lh);
     clock.mark("hatch");
 
-    // Channels: line response, tone (0..1), cos 2θ and sin 2θ of the form, person fade, skin,
-    // eyes, unblurred lightness (0..1).
+    let smudge_depth = 0.16 + 0.12 * strength;
+    // Everything that varies smoothly is settled on the reduced grid, so the full-size pass
+    // only shapes lines and strokes. The line response is damped on skin (only the nose and
+    // mouth's strong lines survive, never wrinkles) and in the eyes (their lines come from
+    // the mesh). Channels: line response, darkness (0..1), cos 2θ and sin 2θ of the form,
+    // person fade, hatch allowance, flat graphite (smudge and iris).
+    let mut response = dog;
     let guide = Raster::from_rows_with(
         lw,
         lh,
-        8,
-        || vec![0f32; 3 * lw],
-        |f, y, out| {
+        7,
+        || (vec![0f32; 3 * lw], vec![0f32; lw]),
+        |(f, t), y, out| {
             form_up.row(y, f);
-            let (d, t, l) = (dog.row(y), tone.row(y), lum.row(y));
+            tone_up.row(y, t);
+            let (d, l) = (response.row(y), lum.row(y));
             let (p, sk, ey) = (guides.person.row(y), guides.skin.row(y), guides.eyes.row(y));
             for x in 0..lw {
-                let o = &mut out[8 * x..8 * x + 8];
+                let o = &mut out[7 * x..7 * x + 7];
                 let (tx, ty) = (f[3 * x], f[3 * x + 1]);
-                o[0] = -d[x];
-                o[1] = t[x] * 0.01;
+                let (skin, eye) = (sk[x], ey[x]);
+                let fade = smoothstep(0.1, 0.6, p[x]);
+                let dark = 1.0 - t[x] * 0.01;
+                o[0] = -d[x] * (1.0 - 0.45 * eye) / (1.0 + 0.9 * skin);
+                o[1] = dark;
                 o[2] = tx * tx - ty * ty;
                 o[3] = 2.0 * tx * ty;
-                o[4] = smoothstep(0.1, 0.6, p[x]);
-                o[5] = sk[x];
-                o[6] = ey[x];
-                o[7] = l[x] * 0.01;
+                o[4] = fade;
+                o[5] = fade * (1.0 - eye) * (1.0 - 0.85 * skin);
+                // A light smudge carries the broad shading; the iris and pupil are a mid
+                // grey inside the eye, never a black blob.
+                let smudge = (smudge_depth * smoothstep(0.1, 0.9, dark)
+                    + 0.3 * smoothstep(0.65, 1.0, dark))
+                    * (1.0 - 0.5 * eye);
+                let iris = 0.5 * eye * smoothstep(0.5, 0.2, l[x] * 0.01);
+                o[6] = fade * (1.0 - (1.0 - smudge) * (1.0 - iris));
             }
         },
     );
-    let response = Raster::from_rows(lw, lh, 1, |y, out| {
-        for (o, &d) in out.iter_mut().zip(dog.row(y)) {
-            *o = -d;
+    response.par_rows_mut(|y, row| {
+        for (v, g) in row.iter_mut().zip(guide.row(y).chunks_exact(7)) {
+            *v = g[0];
         }
     });
     let (w, h) = (image.width() as usize, image.height() as usize);
-    let guide_up = Upsampler::new(&guide, w, h);
     clock.mark("guide");
 
     let full_s = s * work.factor;
@@ -102,8 +117,29 @@ pub fn render(image: &RgbImage, portrait: &Portrait, params: &Params) -> RgbImag
     let features = FeatureLines::new(portrait, 0.8);
     let line_start = LINE_START * (1.4 - 0.8 * strength);
     let line_span = LINE_SPAN * (1.3 - 0.6 * strength);
+    // Cells where anything at all is drawn (a line, hatching, flat graphite), dilated by one
+    // cell to cover the bilinear support and the wobble: elsewhere the pass leaves paper.
+    let marked = Raster::from_rows(lw, lh, 1, |y, out| {
+        for (o, g) in out.iter_mut().zip(guide.row(y).chunks_exact(7)) {
+            let hatched = g[5] > 0.01 && g[1] > 0.3;
+            *o = if g[0] > line_start || hatched || g[6] > 1e-3 {
+                1.0
+            } else {
+                0.0
+            };
+        }
+    });
+    let busy = Raster::from_rows(lw, lh, 1, |y, out| {
+        let rows = [y.saturating_sub(1), y, (y + 1).min(lh - 1)].map(|r| marked.row(r));
+        for (x, o) in out.iter_mut().enumerate() {
+            let (x0, x1) = (x.saturating_sub(1), (x + 1).min(lw - 1));
+            *o = rows
+                .iter()
+                .map(|r| r[x0].max(r[x]).max(r[x1]))
+                .fold(0.0, f32::max);
+        }
+    });
     let hatch_depth = 0.45 + 0.35 * strength;
-    let smudge_depth = 0.16 + 0.12 * strength;
     let inv_spacing = 1.0 / (4.0 * full_s.max(0.7));
     let inv_length = 1.0 / (28.0 * full_s.max(0.7));
     let hatch_seed = seed32(params.seed, 16);
@@ -112,27 +148,21 @@ pub fn render(image: &RgbImage, portrait: &Portrait, params: &Params) -> RgbImag
         w,
         h,
         1,
-        || {
-            (
-                [(); 4].map(|_| vec![0f32; w]),
-                vec![0f32; 8 * w],
-                vec![0f32; w],
-            )
-        },
-        |([wx, wy, lift, scratch], g, cover), y, out| {
-            guide_up.row(y, g);
+        || ([(); 4].map(|_| vec![0f32; w]), vec![0f32; w]),
+        |([wx, wy, lift, scratch], cover), y, out| {
             warp_x.fill_row(y, wx);
             warp_y.fill_row(y, wy);
             breaks.fill_row(y, lift);
             features.coverage_row(y, cover);
             paper.fill_row(y, out, scratch);
             for x in 0..w {
-                let g = &g[8 * x..8 * x + 8];
-                let (fade, skin, eye) = (g[4], g[5], g[6]);
-                // Skin keeps only its strong lines (the nose, the mouth), never its wrinkles;
-                // eyes are drawn by the mesh lines, light.
-                let start = line_start * (1.0 + 0.9 * skin);
-                let line = |r: f32| smoothstep(start, start + line_span, r);
+                let cell = (y >> work.levels) * lw + (x >> work.levels);
+                if busy.data[cell] == 0.0 && cover[x] == 0.0 {
+                    continue;
+                }
+                let (gx, gy) = work.to_work(x as f32, y as f32);
+                let g = guide.sample_px::<7>(gx, gy);
+                let line = |r: f32| smoothstep(line_start, line_start + line_span, r);
                 // The same drawing twice, one traced and one displaced by a slow wobble: where
                 // they part, strokes double up and overshoot like a hand.
                 let (ox, oy) = ((wx[x] - 0.5) * wobble, (wy[x] - 0.5) * wobble);
@@ -142,78 +172,70 @@ pub fn render(image: &RgbImage, portrait: &Portrait, params: &Params) -> RgbImag
                 let mut ink = 1.0 - (1.0 - 0.85 * traced) * (1.0 - 0.45 * loose);
                 // Strokes lift off the paper in places: breaks lighten them.
                 ink *= 1.0 - 0.6 * smoothstep(0.5, 0.8, lift[x]);
-                ink *= 1.0 - 0.45 * eye;
-                // The iris and pupil: a mid-grey tone inside the eye, never a black blob.
-                let iris = 0.5 * eye * smoothstep(0.5, 0.2, g[7]);
 
                 // Hatching: strokes along the form, blended between the two nearest of four
                 // directions; their weight grows with darkness, and the deep shadows get a
                 // second, crossing layer. A slow wobble bends them like a hand.
-                let dark = 1.0 - g[1];
-                let allow = (1.0 - eye) * (1.0 - 0.85 * skin);
-                let (xf, yf) = (x as f32, y as f32);
-                let jitter = (wx[x] - 0.5) * 1.5;
-                // The dominant direction draws at the tone's density; where the form turns,
-                // the next one joins in, fainter, like a hand changing its angle.
-                let weights = [g[2], g[3], -g[2], -g[3]];
-                let (mut first, mut second) = (0usize, 1usize);
-                for k in 0..4 {
-                    if weights[k] > weights[first] {
-                        first = k;
-                    }
-                }
-                for k in 0..4 {
-                    if k != first && (second == first || weights[k] > weights[second]) {
-                        second = k;
-                    }
-                }
+                let (dark, allow) = (g[1], g[5]);
                 let density = smoothstep(0.3, 0.95, dark);
-                let share = (weights[second].max(0.0) / weights[first].max(1e-6)).powi(2);
-                let mut form = 0f32;
-                for (k, d) in [(first, density), (second, density * share)] {
-                    if d > 0.02 {
-                        form = form.max(hatch_stroke(
+                let hatch = if allow > 0.01 && density > 0.0 {
+                    let (xf, yf) = (x as f32, y as f32);
+                    let jitter = (wx[x] - 0.5) * 1.5;
+                    // The dominant direction draws at the tone's density; where the form
+                    // turns, the next one joins in, fainter, like a hand changing its angle.
+                    let weights = [g[2], g[3], -g[2], -g[3]];
+                    let (mut first, mut second) = (0usize, 1usize);
+                    for k in 0..4 {
+                        if weights[k] > weights[first] {
+                            first = k;
+                        }
+                    }
+                    for k in 0..4 {
+                        if k != first && (second == first || weights[k] > weights[second]) {
+                            second = k;
+                        }
+                    }
+                    let share = (weights[second].max(0.0) / weights[first].max(1e-6)).powi(2);
+                    let mut form = 0f32;
+                    for (k, d) in [(first, density), (second, density * share)] {
+                        if d > 0.02 {
+                            form = form.max(hatch_stroke(
+                                xf,
+                                yf,
+                                HATCH_NORMALS[k],
+                                inv_spacing,
+                                inv_length,
+                                jitter,
+                                d,
+                                hatch_seed + k as u32,
+                            ));
+                        }
+                    }
+                    let deep = 0.85 * smoothstep(0.6, 0.95, dark);
+                    let cross = if deep > 0.02 {
+                        hatch_stroke(
                             xf,
                             yf,
-                            HATCH_NORMALS[k],
-                            inv_spacing,
+                            CROSS_NORMAL,
+                            inv_spacing * 0.9,
                             inv_length,
-                            jitter,
-                            d,
-                            hatch_seed + k as u32,
-                        ));
-                    }
-                }
-                let deep = 0.85 * smoothstep(0.6, 0.95, dark);
-                let cross = if deep > 0.02 {
-                    hatch_stroke(
-                        xf,
-                        yf,
-                        CROSS_NORMAL,
-                        inv_spacing * 0.9,
-                        inv_length,
-                        1.3 * jitter,
-                        deep,
-                        hatch_seed + 7,
-                    )
+                            1.3 * jitter,
+                            deep,
+                            hatch_seed + 7,
+                        )
+                    } else {
+                        0.0
+                    };
+                    hatch_depth * allow * form.max(0.85 * cross)
                 } else {
                     0.0
                 };
-                let hatch = hatch_depth * allow * form.max(0.85 * cross);
 
-                // A light graphite smudge under the strokes carries the broad shading.
-                let smudge = (smudge_depth * smoothstep(0.1, 0.9, dark)
-                    + 0.3 * smoothstep(0.65, 1.0, dark))
-                    * (1.0 - 0.5 * eye);
-                let drawn = 1.0
-                    - (1.0 - ink)
-                        * (1.0 - hatch)
-                        * (1.0 - cover[x])
-                        * (1.0 - iris)
-                        * (1.0 - smudge);
-                // Background: paper and a few of its strongest lines, loosely.
+                // Background: paper and a few of its strongest lines, loosely; the hatching
+                // and flat graphite are already faded there.
                 let ghost = 0.45 * ink * smoothstep(0.5, 0.85, ink);
-                let mark = ghost + (drawn - ghost) * fade;
+                let ink = ghost + (ink - ghost) * g[4];
+                let mark = 1.0 - (1.0 - ink) * (1.0 - hatch) * (1.0 - cover[x]) * (1.0 - g[6]);
                 // Graphite catches on the paper's tooth: darker marks show more of its grain.
                 let tooth = (1.0 - out[x]) * (1.0 / PAPER_DEPTH);
                 let textured = 1.0 - mark * (0.75 + 0.25 * tooth);
@@ -242,7 +264,7 @@ fn hatch_stroke(
     let across = (x * n.0 + y * n.1) * inv_spacing + jitter;
     let line = floor(across);
     // Each stroke's dashes start at their own offset, so neighbours do not line up.
-    let offset = white(line as i32 as u32, 0x51ed, seed);
+    let offset = fract(line * 0.618_034);
     let along = (y * n.0 - x * n.1) * inv_length + offset;
     let dash = floor(along);
     let r = hash(line as i32 as u32, dash as i32 as u32, seed);
