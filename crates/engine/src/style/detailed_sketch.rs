@@ -117,8 +117,9 @@ pub fn render(image: &RgbImage, portrait: &Portrait, params: &Params) -> RgbImag
         for x in 0..small.w {
             let o = &mut out[5 * x..5 * x + 5];
             o[0] = m[x];
-            // Skin takes the softer wash: volumes, not pores.
-            o[1] = wa[x] + (so[x] - wa[x]) * sk[x];
+            // Skin takes a softer wash, half of it the plain local gray, so a bright face
+            // keeps its volumes (cheeks, nose, temples) without its pores.
+            o[1] = wa[x] + (0.5 * (so[x] + m[x]) - wa[x]) * sk[x];
             o[2] = 1.0 - 0.7 * sk[x];
             o[3] = (1.0 - sk[x]) * (1.0 - ey[x]);
             o[4] = smoothstep(0.1, 0.6, p[x]);
