@@ -112,7 +112,8 @@ pub fn render(image: &RgbImage, portrait: &Portrait, params: &Params) -> RgbImag
 
     let canvas = Paper::new(w, h, 0.06, seed32(params.seed, 42));
     let weave_period = (3.0 * full_s).max(2.5);
-    let relief = 0.07 + 0.06 * strength;
+    // The relief stays the same at every intensity: intensity sets sizes, not lighting.
+    let relief = 0.1;
     let (under, clear, features) = (
         Upsampler::new(&painted, w, h),
         Upsampler::new(&base, w, h),
