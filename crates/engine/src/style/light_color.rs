@@ -60,10 +60,10 @@ pub fn render(image: &RgbImage, portrait: &Portrait, params: &Params) -> RgbImag
         for (x, o) in out.chunks_exact_mut(3).enumerate() {
             let person = smoothstep(0.3, 0.7, p[x]);
             let keep = cl.map_or(0.0, |_| f[x] * 0.8);
-            for ch in 0..3 {
+            for (ch, o) in o.iter_mut().enumerate() {
                 let i = x * 3 + ch;
                 let v = we[i] + (wa[i] - we[i]) * person;
-                o[ch] = cl.map_or(v, |c| v + (c[i] - v) * keep);
+                *o = cl.map_or(v, |c| v + (c[i] - v) * keep);
             }
         }
     });
