@@ -469,7 +469,7 @@ fn kernel_taps(m: usize) -> Vec<Tap> {
                 weights
                     .iter()
                     .enumerate()
-                    .filter(|&(_, &wk)| wk > 1e-3 * total)
+                    .filter(|&(_, &wk)| wk > 0.02 * total)
                     .map(|(k, &wk)| (k, falloff * wk / total))
                     .collect()
             } else {

@@ -21,7 +21,8 @@ use crate::filter::noise::{Fbm, Paper, ValueNoise, seed32, white_plane};
 use crate::filter::portrait_masks::WorkMasks;
 use crate::portrait::Portrait;
 use crate::raster::{
-    Raster, Upsampler, fast_tanh, gaussian_blur, luma, round, rows_to_rgb8, smoothstep,
+    Raster, Upsampler, fast_tanh, gaussian_blur, luma, reduce_raster, round, rows_to_rgb8,
+    smoothstep,
 };
 use crate::style::{Params, StageClock, WorkScale};
 
@@ -70,7 +71,8 @@ pub fn render(image: &RgbImage, portrait: &Portrait, params: &Params) -> RgbImag
     clock.mark("wash");
 
     // Nearness to the person: the background wash thins out into paper away from them.
-    let near = gaussian_blur(&masks.person, 24.0 * s.max(0.25));
+    // Blurred on an 8× smaller copy: the wide Gaussian would cost more there than all else.
+    let near = gaussian_blur(&reduce_raster(&masks.person, 3), 3.0 * s.max(0.25));
     let aux = pigment_plane(&wash, (&masks, &near), s, strength, params.seed);
     let pencil = under_drawing(&luma(&src), &masks, s);
     // Granules sit in the wash (they move with it), one per reduced pixel.
@@ -159,11 +161,10 @@ fn pigment_plane(
                 l.row(y),
                 l.row((y + 1).min(h - 1)),
             );
-            let (p, sk, f, nr) = (
+            let (p, sk, f) = (
                 masks.person.row(y),
                 masks.skin.row(y),
                 masks.features.row(y),
-                near.row(y),
             );
             for x in 0..w {
                 let person = smoothstep(0.3, 0.7, p[x]);
@@ -183,7 +184,8 @@ fn pigment_plane(
                 // open patches where the wash was never laid.
                 let lum = row[x] + 0.12 * (turb[x] - 0.5);
                 let highlight = smoothstep(0.7, 0.9, lum);
-                let far = 1.0 - nr[x].min(1.0);
+                let far =
+                    1.0 - near.sample_px::<1>((x as f32 - 3.5) / 8.0, (y as f32 - 3.5) / 8.0)[0];
                 let open = smoothstep(0.6, 0.68, patch[x] + 0.12 * far) * (1.0 - person);
                 // The dried edge of an open patch holds a little more pigment.
                 let boundary = 1.0 - (2.0 * open - 1.0).abs();
