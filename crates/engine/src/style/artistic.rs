@@ -42,11 +42,11 @@ const ALPHA: f32 = 1.0;
 /// everywhere (the background keeps it); the person gets the second; contours, skin and
 /// features the smaller ones.
 const LAYERS: [(f32, f32); 5] = [
-    (30.0, -1.0),
-    (17.0, 0.25),
-    (9.5, 0.45),
-    (5.5, 0.62),
-    (3.2, 0.86),
+    (36.0, -1.0),
+    (22.0, 0.25),
+    (14.0, 0.45),
+    (8.0, 0.7),
+    (4.2, 0.9),
 ];
 
 /// Light direction in the image plane (towards the light: upper left; y grows downwards).
@@ -73,14 +73,14 @@ pub fn render(image: &RgbImage, portrait: &Portrait, params: &Params) -> RgbImag
     // Skin first: wrinkles and pores would otherwise survive as little strokes of their own.
     let base = if masks.has_face {
         let mut smooth = src.clone();
-        domain_transform(&mut smooth, &src, 14.0 * s * size, 0.3, 2);
-        blend(&src, &smooth, &masks.skin, 0.9)
+        domain_transform(&mut smooth, &src, 22.0 * s * size, 0.35, 2);
+        blend(&src, &smooth, &masks.skin, 1.0)
     } else {
         src
     };
     clock.mark("skin");
 
-    let radius = (6.5 * s * size).clamp(1.5, 12.0);
+    let radius = (9.0 * s * size).clamp(1.5, 16.0);
     let field = tangent_field(&luma(&base), 2.0);
     let taps = kernel_taps(3);
     let painted = kuwahara(&base, &field, &taps, radius);
@@ -113,7 +113,7 @@ pub fn render(image: &RgbImage, portrait: &Portrait, params: &Params) -> RgbImag
     let canvas = Paper::new(w, h, 0.06, seed32(params.seed, 42));
     let weave_period = (3.0 * full_s).max(2.5);
     // The relief stays the same at every intensity: intensity sets sizes, not lighting.
-    let relief = 0.1;
+    let relief = 0.15;
     let (under, clear, features) = (
         Upsampler::new(&painted, w, h),
         Upsampler::new(&base, w, h),
@@ -152,7 +152,7 @@ pub fn render(image: &RgbImage, portrait: &Portrait, params: &Params) -> RgbImag
                         let sheen = 0.4 * light.max(0.0);
                         let mut c = [0f32; 3];
                         for ch in 0..3 {
-                            let paint = stroke.colour[ch] + (local[ch] - stroke.colour[ch]) * 0.25;
+                            let paint = stroke.colour[ch] + (local[ch] - stroke.colour[ch]) * 0.1;
                             c[ch] = paint * (1.0 + light) + sheen;
                         }
                         (c, 0.35)
@@ -222,8 +222,8 @@ fn detail_map(painted: &Raster, masks: &WorkMasks, s: f32) -> Raster {
         );
         for x in 0..w {
             let person = smoothstep(0.3, 0.7, p[x]);
-            let edge = smoothstep(0.015, 0.09, g[x]) * (0.5 + 0.5 * person);
-            out[x] = edge.max(0.3 * person).max(0.66 * sk[x]).max(f[x]);
+            let edge = smoothstep(0.03, 0.14, g[x]) * (0.3 + 0.7 * person);
+            out[x] = edge.max(0.3 * person).max(0.5 * sk[x]).max(f[x]);
         }
     })
 }
@@ -409,7 +409,7 @@ impl Layer {
             bh,
             starts,
             members,
-            tolerance: 0.16 + 0.1 * (cell / 30.0).min(1.0),
+            tolerance: 0.2 + 0.14 * (cell / 36.0).min(1.0),
         }
     }
 
