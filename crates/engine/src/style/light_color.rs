@@ -51,11 +51,12 @@ pub fn render(image: &RgbImage, portrait: &Portrait, params: &Params) -> RgbImag
         None
     };
     let wash = Raster::from_rows(src.w, src.h, 3, |y, out| {
-        let (wa, we, p, f) = (
+        let (wa, we, p, f, sk) = (
             wash.row(y),
             wet.row(y),
             masks.person.row(y),
             masks.features.row(y),
+            masks.skin.row(y),
         );
         let cl = clear.as_ref().map(|c| c.row(y));
         for (x, o) in out.chunks_exact_mut(3).enumerate() {
@@ -63,7 +64,8 @@ pub fn render(image: &RgbImage, portrait: &Portrait, params: &Params) -> RgbImag
             let keep = cl.map_or(0.0, |_| f[x] * 0.8);
             for (ch, o) in o.iter_mut().enumerate() {
                 let i = x * 3 + ch;
-                let v = we[i] + (wa[i] - we[i]) * person;
+                // Skin is half wet-in-wet too: flatter washes with a few soft edges.
+                let v = we[i] + (wa[i] - we[i]) * person * (1.0 - 0.45 * sk[x]);
                 *o = cl.map_or(v, |c| v + (c[i] - v) * keep);
             }
         }
@@ -146,7 +148,7 @@ fn pigment_plane(
     let turbulence = Fbm::new(w, h, 70.0 * s, 3, seed32(seed, 31));
     let blooms = Fbm::new(w, h, 38.0 * s, 2, seed32(seed, 36));
     let patches = Fbm::new(w, h, 55.0 * s, 2, seed32(seed, 37));
-    let rim_width = 0.03;
+    let rim_width = 0.06;
     Raster::from_rows_with(
         w,
         h,
@@ -178,18 +180,24 @@ fn pigment_plane(
                 let inside = smoothstep(0.0, 0.08, b);
                 let freedom = (1.0 - 0.75 * sk[x]) * (1.0 - f[x]) * (1.3 - 0.5 * person);
                 let density = (0.45 + 0.4 * strength) * (turb[x] - 0.5) * 2.0 * freedom.min(1.0)
-                    + (0.55 + 0.35 * strength) * edge * (1.0 - 0.6 * f[x])
-                    + (0.35 * rim - 0.25 * inside) * freedom;
+                    + (0.55 + 0.35 * strength) * edge * (1.0 - 0.6 * f[x]) * (1.0 - 0.5 * sk[x])
+                    + (0.12 * rim - 0.12 * inside) * freedom;
                 // Reserved paper: the highlights, ragged by the noise, and in the background
                 // open patches where the wash was never laid.
                 let lum = row[x] + 0.12 * (turb[x] - 0.5);
                 let highlight = smoothstep(0.7, 0.9, lum);
                 let far =
                     1.0 - near.sample_px::<1>((x as f32 - 3.5) / 8.0, (y as f32 - 3.5) / 8.0)[0];
-                let open = smoothstep(0.6, 0.68, patch[x] + 0.12 * far) * (1.0 - person);
-                // The dried edge of an open patch holds a little more pigment.
+                // More paper towards the picture's borders, as a loose wash is laid from
+                // the sitter outwards; soft, irregular edges (a wide ramp over the noise).
+                let inset =
+                    (x.min(w - 1 - x) as f32 / w as f32).min(y.min(h - 1 - y) as f32 / h as f32);
+                let border = 1.0 - smoothstep(0.0, 0.22, inset);
+                let open =
+                    smoothstep(0.5, 0.85, patch[x] + 0.1 * far + 0.35 * border) * (1.0 - person);
+                // The dried edge of an open patch holds only a little more pigment.
                 let boundary = 1.0 - (2.0 * open - 1.0).abs();
-                let density = density + 0.45 * boundary;
+                let density = density + 0.1 * boundary;
                 out[2 * x] = density;
                 out[2 * x + 1] = highlight.max(open) * (1.0 - f[x]);
             }
