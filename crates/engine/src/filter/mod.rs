@@ -5,4 +5,5 @@ pub mod directional;
 pub mod domain;
 pub mod flow;
 pub mod noise;
+pub mod portrait_masks;
 pub mod sketch;
