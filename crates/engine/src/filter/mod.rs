@@ -5,3 +5,4 @@ pub mod directional;
 pub mod domain;
 pub mod flow;
 pub mod noise;
+pub mod regions;
