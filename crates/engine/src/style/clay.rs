@@ -138,9 +138,17 @@ fn clay_albedo(
     maps: &FaceMaps,
     strength: f32,
 ) -> Raster {
+    // Without a face mesh nothing says where the features are: keep the lighter smoothing
+    // and a gentler palette pull, so eyes, nose and mouth survive the flattening.
+    let known = !maps.meshed.is_empty();
+    let regions = if known { regions } else { smooth };
     let palette = palette(regions, person, everywhere, PALETTE);
     let skin = face_skin(regions, maps);
-    let pull = 0.45 + 0.3 * strength;
+    let pull = if known {
+        0.45 + 0.3 * strength
+    } else {
+        0.15 + 0.15 * strength
+    };
     let saturation = 1.25 + 0.2 * strength;
     let detail = gaussian_blur(photo, 0.8);
     Raster::from_rows(smooth.w, smooth.h, 3, |y, out| {
