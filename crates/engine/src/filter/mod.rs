@@ -6,4 +6,5 @@ pub mod domain;
 pub mod flow;
 pub mod noise;
 pub mod portrait_masks;
+pub mod regions;
 pub mod sketch;
