@@ -120,7 +120,8 @@ def run_atelier(binary, photo, style, out_dir):
 
 
 def run_gmic(photo, command, out, cache):
-    """Runs the G'MIC pipeline in process (decode, filter, encode); returns the seconds.
+    """Runs the G'MIC pipeline in process (decode, filter, encode); returns the seconds and
+    the machine's load average when it started (timings on a shared machine need it).
 
     G'MIC's result depends only on the photo and the command, so with a cache folder it is
     kept there (with its timing) and reused: re-rendering the sheets after a change to
@@ -131,15 +132,24 @@ def run_gmic(photo, command, out, cache):
     cached = cache / f"{key}.png" if cache else None
     if cached and cached.exists() and cached.with_suffix(".json").exists():
         shutil.copyfile(cached, out)
-        return json.loads(cached.with_suffix(".json").read_text())["seconds"]
+        kept = json.loads(cached.with_suffix(".json").read_text())
+        return kept["seconds"], kept.get("load")
+    load = os.getloadavg()[0]
     started = time.perf_counter()
     gmic.run(f"{photo} {command} output {out}")
     seconds = time.perf_counter() - started
     if cached:
         cache.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(out, cached)
-        cached.with_suffix(".json").write_text(json.dumps({"command": command, "seconds": seconds}))
-    return seconds
+        cached.with_suffix(".json").write_text(
+            json.dumps({"command": command, "seconds": seconds, "load": load}))
+    return seconds, load
+
+
+def build_profile(binary):
+    """`release` or `debug`, from the cargo target folder the binary sits in."""
+    parent = Path(binary).resolve().parent.name
+    return parent if parent in ("release", "debug") else "unknown profile"
 
 
 def font(size):
@@ -239,11 +249,12 @@ def main():
         for name, credit, path, box in inputs:
             ours, ours_s = run_atelier(a.atelier, path, style, work)
             theirs = work / f"{name}.{style}.gmic.png"
-            gmic_s = run_gmic(path, command, theirs, Path(a.gmic_cache) if a.gmic_cache else None)
+            gmic_s, load = run_gmic(path, command, theirs, Path(a.gmic_cache) if a.gmic_cache else None)
             w, h = Image.open(path).size
             timings.append(dict(style=style, photo=name, width=w, height=h,
                                 gmic=command, gmic_s=round(gmic_s, 3),
-                                atelier_process_s=round(ours_s, 3)))
+                                atelier_process_s=round(ours_s, 3),
+                                load=None if load is None else round(load, 1)))
             print(f"  {style:16} {name:13} G'MIC {gmic_s:7.2f} s   atelier stylize {ours_s:6.2f} s")
             rows.append((name, credit,
                          [Image.open(p).convert("RGB") for p in (path, ours, theirs)], box))
@@ -253,15 +264,18 @@ def main():
 
     (out / "timings.json").write_text(json.dumps(timings, indent=1) + "\n")
     lines = ["| style | photo | size | G'MIC filter (in process, with decode and encode) | G'MIC s "
-             "| `atelier stylize` s (whole process) | Atelier faster by |",
-             "|---|---|---|---|---:|---:|---:|"]
+             "| `atelier stylize` s (whole process) | Atelier faster by | load average |",
+             "|---|---|---|---|---:|---:|---:|---:|"]
     for t in timings:
         lines.append(f"| {t['style']} | {t['photo']} | {t['width']}×{t['height']} | `{t['gmic']}` "
                      f"| {t['gmic_s']:.2f} | {t['atelier_process_s']:.2f} "
-                     f"| {t['gmic_s'] / t['atelier_process_s']:.1f}× |")
+                     f"| {t['gmic_s'] / t['atelier_process_s']:.0f}× | {'?' if t['load'] is None else t['load']} |")
     (out / "timings.md").write_text(
         "# G'MIC peers' timings\n\nWritten by `bench/compare_looks.sh` with the sheets beside "
-        "this file, on the machine that rendered them.\n\n" + "\n".join(lines) + "\n")
+        "this file, on the machine that rendered them (the load average says how busy it was: "
+        "on a 2-core machine above 2 means both sides ran slower than alone). G'MIC's times "
+        "are kept with its cached results, so they date from the run that first made them. "
+        f"Atelier: `{Path(a.atelier).name}` built as `{build_profile(a.atelier)}`.\n\n" + "\n".join(lines) + "\n")
     shutil.rmtree(work, ignore_errors=True)
     print(f"wrote {out / 'timings.json'} and {out / 'timings.md'}")
 
