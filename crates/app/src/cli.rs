@@ -255,6 +255,7 @@ pub fn worker(args: WorkerArgs) -> ExitCode {
         crate::server::shutdown_signal().await;
         let _ = stop_tx.send(true);
         while tasks.join_next().await.is_some() {}
+        crate::server::close_store(services.store.as_ref()).await;
         Ok(())
     })
 }

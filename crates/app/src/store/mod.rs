@@ -700,6 +700,17 @@ pub trait Store:
 {
     /// Whether the database answers (for `/readyz`).
     async fn ping(&self) -> StoreResult<()>;
+    /// Makes what was deleted so far unrecoverable from the database files this process
+    /// controls. On SQLite: every deleted row is already overwritten in its page
+    /// (`secure_delete`), but the page images from before the delete live on in the WAL until
+    /// a checkpoint; this checkpoints the WAL into the main file and truncates it to 0 bytes,
+    /// retrying while readers on older snapshots hold it. Erasure, the sweeper and shutdown
+    /// call it. On PostgreSQL the server's WAL, dead tuples and backups are the operator's
+    /// (docs/erasure.md): nothing to do here.
+    async fn scrub(&self) -> StoreResult<()>;
+    /// Closes every connection (at shutdown); the store is unusable afterwards. On SQLite the
+    /// last connection to close removes the `-wal` and `-shm` files.
+    async fn close(&self);
 }
 
 /// Opens the store for `url`, running its migrations (and, on PostgreSQL, applying the roles

@@ -97,11 +97,11 @@ pub(crate) const GRANTS: &[(&str, &str, &str)] = &[
     ),
     ("support_messages", "SELECT, INSERT", "SELECT, INSERT"),
     // Filed by the item's owner; read and decided by admins, and detached by erasure (the
-    // reporter and their free text cleared), as the system role.
+    // reporter, the item and their free text cleared), as the system role.
     (
         "abuse_reports",
         "SELECT, INSERT",
-        "SELECT, UPDATE (status, resolved_at, user_id, details)",
+        "SELECT, UPDATE (status, resolved_at, user_id, item_id, details)",
     ),
 ];
 
