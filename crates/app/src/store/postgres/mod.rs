@@ -45,6 +45,7 @@ mod reports;
 mod retention;
 mod settle;
 mod support;
+mod throttle;
 mod tokens;
 mod usage;
 mod wake;
@@ -151,6 +152,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "admin console",
         include_str!("../../../../../migrations/postgres/0016_admin_console.sql"),
     ),
+    (
+        18,
+        "throttle",
+        include_str!("../../../../../migrations/postgres/0018_throttle.sql"),
+    ),
 ];
 
 pub struct PgStore {
@@ -249,6 +255,10 @@ impl Store for PgStore {
             .await
             .map_err(internal)?;
         Ok(())
+    }
+
+    fn shared_by_nodes(&self) -> bool {
+        true
     }
 }
 

@@ -19,6 +19,7 @@ mod reports;
 mod retention;
 mod settle;
 mod support;
+mod throttle;
 mod tokens;
 mod usage;
 
@@ -120,6 +121,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         16,
         "admin console",
         include_str!("../../../../../migrations/sqlite/0016_admin_console.sql"),
+    ),
+    (
+        18,
+        "throttle",
+        include_str!("../../../../../migrations/sqlite/0018_throttle.sql"),
     ),
 ];
 
