@@ -32,7 +32,7 @@ mod xmp;
 
 mod raster;
 
-pub use decode::{Decoded, Format, Limits, decode, sniff};
+pub use decode::{Decoded, Format, Header, Limits, decode, probe, sniff};
 pub use encode::{EncodeOptions, encode};
 pub use error::{DecodeError, EncodeError};
 pub use face::{FaceBox, detect_faces};

@@ -103,6 +103,9 @@ pub(crate) const GRANTS: &[(&str, &str, &str)] = &[
         "SELECT, INSERT",
         "SELECT, UPDATE (status, resolved_at, user_id, item_id, details)",
     ),
+    // Rate-limit and sign-in throttle counters, shared by every node; sign-in and the
+    // limit middleware run as the system role.
+    ("throttle_counters", "", "SELECT, INSERT, UPDATE, DELETE"),
 ];
 
 /// A login role and the password to give it (`None`: leave its password alone).

@@ -45,6 +45,7 @@ mod reports;
 mod retention;
 mod settle;
 mod support;
+mod throttle;
 mod tokens;
 mod usage;
 mod wake;
@@ -155,6 +156,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         17,
         "report items",
         include_str!("../../../../../migrations/postgres/0017_report_items.sql"),
+    ),
+    (
+        18,
+        "throttle",
+        include_str!("../../../../../migrations/postgres/0018_throttle.sql"),
     ),
 ];
 
@@ -267,6 +273,10 @@ impl Store for PgStore {
         self.listener.abort();
         self.app.close().await;
         self.system.close().await;
+    }
+
+    fn shared_by_nodes(&self) -> bool {
+        true
     }
 }
 

@@ -23,6 +23,7 @@ mod reports;
 mod retention;
 mod settle;
 mod support;
+mod throttle;
 mod tokens;
 mod usage;
 
@@ -133,6 +134,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         17,
         "report items",
         include_str!("../../../../../migrations/sqlite/0017_report_items.sql"),
+    ),
+    (
+        18,
+        "throttle",
+        include_str!("../../../../../migrations/sqlite/0018_throttle.sql"),
     ),
 ];
 
