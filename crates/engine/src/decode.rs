@@ -1,8 +1,9 @@
 //! Safe decoding of untrusted uploads (C9): bytes in, 8-bit sRGB pixels out.
 //!
-//! This module owns format sniffing, the byte/pixel/memory caps, EXIF orientation and the
-//! conversion to sRGB without alpha. It keeps nothing of the input but pixels: EXIF, GPS, XMP
-//! and ICC data are read only to orient and colour-correct, then dropped with the decoder.
+//! This module owns format sniffing, the byte/pixel/memory caps, the refusal of files cut
+//! short (`complete`), EXIF orientation and the conversion to sRGB without alpha. It keeps
+//! nothing of the input but pixels: EXIF, GPS, XMP and ICC data are read only to orient and
+//! colour-correct, then dropped with the decoder.
 //! It must never panic, hang or allocate beyond `Limits` on any input.
 
 use std::fmt;
@@ -13,6 +14,7 @@ use image::{DynamicImage, ImageDecoder, ImageError, ImageFormat, ImageReader};
 use crate::{DecodeError, RgbImage};
 
 mod color;
+mod complete;
 
 /// An image format the engine reads and writes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -272,6 +274,14 @@ pub fn decode(bytes: &[u8], limits: &Limits) -> Result<Decoded, DecodeError> {
             detail: format!("{} bytes of pixels", decoder.total_bytes()),
         });
     }
+
+    // A file cut short would decode into a partly grey picture; refuse it before decoding.
+    let whole = match format {
+        Format::Jpeg => complete::jpeg(bytes),
+        Format::Png => complete::png(bytes),
+        Format::WebP => complete::webp(bytes),
+    };
+    whole.map_err(|detail| DecodeError::Corrupt { format, detail })?;
 
     // Broken EXIF or ICC data must not cost the user their upload: fall back to defaults.
     let orientation = decoder

@@ -51,6 +51,96 @@ fn webp_of(img: &RgbImage) -> Vec<u8> {
     out
 }
 
+/// A JPEG from `jpeg-encoder`: progressive (several scans) and/or with restart markers, the
+/// framings image's own baseline encoder never writes.
+fn jpeg_framed(img: &RgbImage, progressive: bool, restart_interval: u16) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut encoder = jpeg_encoder::Encoder::new(&mut out, 90);
+    encoder.set_progressive(progressive);
+    encoder.set_restart_interval(restart_interval);
+    let (width, height) = (img.width() as u16, img.height() as u16);
+    encoder
+        .encode(img.as_raw(), width, height, jpeg_encoder::ColorType::Rgb)
+        .expect("jpeg");
+    out
+}
+
+/// Where a JPEG's entropy-coded data lies: from just after the first SOS segment to its EOI.
+fn jpeg_scan_data(jpeg: &[u8]) -> std::ops::Range<usize> {
+    let sos = jpeg
+        .windows(2)
+        .position(|w| w == [0xFF, 0xDA])
+        .expect("a start of scan");
+    let header = usize::from(u16::from_be_bytes([jpeg[sos + 2], jpeg[sos + 3]]));
+    assert_eq!(&jpeg[jpeg.len() - 2..], [0xFF, 0xD9], "ends with EOI");
+    sos + 2 + header..jpeg.len() - 2
+}
+
+/// Where a PNG's IDAT data lies, and where its IEND chunk starts.
+fn png_idat_data(png: &[u8]) -> (std::ops::Range<usize>, usize) {
+    let idat = png
+        .windows(4)
+        .position(|w| w == b"IDAT")
+        .expect("an IDAT chunk");
+    let length = u32::from_be_bytes(png[idat - 4..idat].try_into().unwrap()) as usize;
+    assert_eq!(&png[png.len() - 8..png.len() - 4], b"IEND");
+    (idat + 4..idat + 4 + length, png.len() - 12)
+}
+
+/// Files cut short at several points inside their picture data, each named: JPEGs
+/// (baseline, progressive, with restarts) cut inside the scan data and just before or
+/// inside EOI, PNGs cut inside IDAT and without IEND, WebPs cut inside the image chunk or
+/// claiming a RIFF larger than the file.
+fn truncated_files() -> Vec<(String, Format, Vec<u8>)> {
+    let photo = quadrants(64, 48);
+    let mut files = Vec::new();
+    for (name, jpeg) in [
+        ("baseline jpeg", jpeg_of(&photo)),
+        ("progressive jpeg", jpeg_framed(&photo, true, 0)),
+        ("jpeg with restarts", jpeg_framed(&photo, false, 2)),
+    ] {
+        let scan = jpeg_scan_data(&jpeg);
+        let mut cuts: Vec<usize> = (1..5).map(|k| scan.start + scan.len() * k / 5).collect();
+        cuts.extend([scan.start, scan.end, scan.end + 1]);
+        for cut in cuts {
+            files.push((
+                format!("{name} cut at {cut}"),
+                Format::Jpeg,
+                jpeg[..cut].to_vec(),
+            ));
+        }
+    }
+    let png = png_of(&photo);
+    let (idat, iend) = png_idat_data(&png);
+    for cut in (0..4)
+        .map(|k| idat.start + idat.len() * k / 4)
+        .chain([iend, iend + 8])
+    {
+        files.push((
+            format!("png cut at {cut}"),
+            Format::Png,
+            png[..cut].to_vec(),
+        ));
+    }
+    let webp = webp_of(&photo);
+    for cut in (1..4).map(|k| 20 + (webp.len() - 20) * k / 4) {
+        files.push((
+            format!("webp cut at {cut}"),
+            Format::WebP,
+            webp[..cut].to_vec(),
+        ));
+    }
+    let mut overlong = webp.clone();
+    let claimed = (webp.len() - 8 + 100) as u32;
+    overlong[4..8].copy_from_slice(&claimed.to_le_bytes());
+    files.push((
+        "webp with a RIFF size past the end".into(),
+        Format::WebP,
+        overlong,
+    ));
+    files
+}
+
 /// Inserts an APP1 EXIF segment right after SOI holding one IFD0 entry, Orientation, plus a
 /// second "maker note"-like ASCII entry carrying `SECRET` (standing in for GPS data).
 fn with_exif_orientation(jpeg: &[u8], orientation: u16) -> Vec<u8> {
@@ -183,6 +273,11 @@ fn every_file_in_the_must_fail_corpus_is_refused_with_a_code_and_one_line() {
             corpus.push((format!("{format} cut at {cut}"), bytes[..cut].to_vec()));
         }
     }
+    corpus.extend(
+        truncated_files()
+            .into_iter()
+            .map(|(name, _, bytes)| (name, bytes)),
+    );
     for seed in 0..64 {
         let len = 1 + (seed as usize * 97) % 3000;
         corpus.push((format!("random {seed}"), pseudo_random_bytes(seed, len)));
@@ -194,15 +289,77 @@ fn every_file_in_the_must_fail_corpus_is_refused_with_a_code_and_one_line() {
 }
 
 #[test]
-fn a_jpeg_cut_short_anywhere_never_panics() {
-    // A JPEG cut inside its entropy-coded data may still show its top rows (decoders differ
-    // on this), so either outcome is fine; a panic or a wrong-sized image is not.
-    let jpeg = jpeg_of(&quadrants(64, 48));
-    for cut in (1..jpeg.len()).step_by(7) {
-        match decode(&jpeg[..cut], &Limits::default()) {
-            Ok(d) => assert_eq!(d.image.dimensions(), (64, 48), "cut at {cut}"),
-            Err(e) => assert!(!e.to_string().contains('\n'), "cut at {cut}"),
+fn files_cut_short_inside_their_picture_data_are_refused_as_corrupt() {
+    // Lenient decoders show such a file with grey or missing rows; Pillow refuses it, and so
+    // do we: a half-grey portrait must not be accepted, let alone charged for.
+    for (name, format, bytes) in truncated_files() {
+        match decode(&bytes, &Limits::default()) {
+            Ok(d) => panic!("{name}: decoded {:?}", d.image.dimensions()),
+            Err(e) => {
+                assert_eq!(e.code(), "corrupt-image", "{name}: {e:?}");
+                assert_eq!(
+                    e.to_string(),
+                    format!("the {format} file is damaged or incomplete")
+                );
+            }
         }
+    }
+}
+
+#[test]
+fn a_jpeg_cut_short_anywhere_is_refused() {
+    let jpeg = jpeg_of(&quadrants(64, 48));
+    let scan = jpeg_scan_data(&jpeg);
+    for cut in 1..jpeg.len() {
+        let err = match decode(&jpeg[..cut], &Limits::default()) {
+            Ok(d) => panic!("cut at {cut}: decoded {:?}", d.image.dimensions()),
+            Err(e) => e,
+        };
+        assert!(!err.to_string().contains('\n'), "cut at {cut}");
+        if cut >= scan.start {
+            assert_eq!(err.code(), "corrupt-image", "cut at {cut}");
+        }
+    }
+}
+
+#[test]
+fn the_fuzz_seeds_are_what_their_names_say() {
+    // Each seed is a first byte (the fuzz target's knobs) and then the file.
+    macro_rules! seed {
+        ($name:literal) => {
+            (
+                $name,
+                &include_bytes!(concat!("../../../fuzz/seeds/pipeline/", $name))[1..],
+            )
+        };
+    }
+    let whole = [
+        seed!("jpg-01"),
+        seed!("jpg-36"),
+        seed!("png-00"),
+        seed!("png-35"),
+        seed!("png-gray16-05"),
+        seed!("png-rgba-04"),
+        seed!("webp-02"),
+        seed!("webp-37"),
+    ];
+    let cut = [
+        seed!("jpg-cut-scan-01"),
+        seed!("jpg-no-eoi-01"),
+        seed!("png-cut-idat-00"),
+        seed!("png-no-iend-00"),
+        seed!("webp-cut-02"),
+        seed!("webp-riff-past-end-02"),
+    ];
+    for (name, bytes) in whole {
+        assert!(decode(bytes, &Limits::default()).is_ok(), "{name}");
+    }
+    for (name, bytes) in cut {
+        let code = decode(bytes, &Limits::default())
+            .map(|_| ())
+            .unwrap_err()
+            .code();
+        assert_eq!(code, "corrupt-image", "{name}");
     }
 }
 
@@ -352,6 +509,38 @@ fn the_format_is_sniffed_from_bytes_not_from_a_lying_name() {
     let decoded = decode(&jpeg, &Limits::default()).unwrap();
     assert_eq!(decoded.format, Format::Jpeg);
     assert_eq!(decoded.image.dimensions(), (32, 32));
+}
+
+#[test]
+fn whole_files_decode_whatever_their_framing_and_trailing_bytes() {
+    // Cameras append trailers after EOI (and MPF files a second picture); bytes after IEND
+    // or past the RIFF size are as harmless. Only a file that ends early is refused.
+    let photo = quadrants(64, 48);
+    let trailer = b"\0\0trailing bytes \xFF\xD8 of a camera";
+    let mut files = vec![
+        ("progressive jpeg", jpeg_framed(&photo, true, 0)),
+        ("jpeg with restarts", jpeg_framed(&photo, false, 2)),
+    ];
+    for (name, bytes) in [
+        ("jpeg", jpeg_of(&photo)),
+        ("png", png_of(&photo)),
+        ("webp", webp_of(&photo)),
+    ] {
+        files.push((name, bytes.clone()));
+        files.push((name, [bytes.as_slice(), trailer].concat()));
+    }
+    let mut filled = jpeg_of(&photo);
+    let scan = jpeg_scan_data(&filled);
+    // Fill bytes before EOI, as some encoders pad.
+    filled.splice(scan.end..scan.end, [0xFF, 0xFF, 0xFF]);
+    files.push(("jpeg with fill bytes before EOI", filled));
+    for (name, bytes) in files {
+        let decoded = match decode(&bytes, &Limits::default()) {
+            Ok(d) => d,
+            Err(e) => panic!("{name} ({} bytes): {e:?}", bytes.len()),
+        };
+        assert_eq!(decoded.image.dimensions(), (64, 48), "{name}");
+    }
 }
 
 #[test]
