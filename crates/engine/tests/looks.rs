@@ -253,8 +253,6 @@ macro_rules! face_tests {
 
 face_tests! {
     rough_sketch_keeps_a_face: Style::RoughSketch;
-    #[ignore = "fails until the style rework lands: no face is found again in its output \
-               of grace_hopper and cameraman"]
     detailed_sketch_keeps_a_face: Style::DetailedSketch;
     light_color_keeps_a_face: Style::LightColor;
     artistic_keeps_a_face: Style::Artistic;
@@ -263,22 +261,18 @@ face_tests! {
 }
 
 #[test]
-#[ignore = "fails until the style rework lands: analysis has no person mask yet (the whole \
-            photo counts as the person) and the background is not faded to paper"]
 fn rough_sketch_background_is_paper() {
     background_is_paper(Style::RoughSketch);
 }
 
 #[test]
-#[ignore = "fails until the style rework lands: analysis has no person mask yet (the whole \
-            photo counts as the person) and the background is not faded to paper"]
 fn detailed_sketch_background_is_paper() {
     background_is_paper(Style::DetailedSketch);
 }
 
 #[test]
-#[ignore = "fails until the style rework lands: artistic does no abstraction and raises the \
-            colour count"]
+#[ignore = "still fails (issue 18 open): the stroke relief adds shades, so the astronaut \
+            (787 vs 771 colours) and the cameraman (20 vs 18) gain colours; Grace Hopper loses them"]
 fn artistic_has_fewer_colours_than_the_photo() {
     let mut failures = Vec::new();
     for case in cases() {
@@ -298,15 +292,11 @@ fn artistic_has_fewer_colours_than_the_photo() {
 }
 
 #[test]
-#[ignore = "fails until the style rework lands: analysis has no face mesh yet, so there is no \
-            face oval to measure"]
 fn anime_keeps_the_face_hue() {
     face_hue_is_kept(Style::Anime);
 }
 
 #[test]
-#[ignore = "fails until the style rework lands: analysis has no face mesh yet, so there is no \
-            face oval to measure"]
 fn light_color_keeps_the_face_hue() {
     face_hue_is_kept(Style::LightColor);
 }
