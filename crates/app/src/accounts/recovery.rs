@@ -114,7 +114,7 @@ impl Accounts {
             token: &token,
             valid_for,
         };
-        self.send(email.as_str(), found.user.locale.as_deref(), &message)
+        self.send(&found.user.email, found.user.locale.as_deref(), &message)
             .await
     }
 
