@@ -13,8 +13,8 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use atelier_engine::{
-    EncodeOptions, FaceBox, Format, Limits, Params, RgbImage, Style, crop_to_face, decode,
-    detect_faces, encode, fit_max_edge, stylize,
+    EncodeOptions, Format, Limits, Params, RgbImage, Style, analyze, crop_to_face, decode, encode,
+    fit_max_edge, stylize_portrait,
 };
 use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 
@@ -239,8 +239,17 @@ fn stylize_one(job: &Job, settings: &Settings, reporter: &Reporter) -> Result<()
     let photo = decode(&bytes, &settings.limits).map_err(|err| err.to_string())?;
     drop(bytes);
 
-    let faces = detect_faces(&photo.image);
     let mut image = photo.image;
+    // Analysis (faces, mesh, person mask) runs once on the image that is styled: after the
+    // downscale, so it costs no more than the size asks. Only `--crop face` needs the faces of
+    // the full photo first, and then the crop is analysed again (the networks see it anew).
+    if !settings.crop_face
+        && let Some(edge) = settings.max_edge
+    {
+        image = fit_max_edge(&image, edge);
+    }
+    let mut portrait = analyze(&image);
+    let faces = portrait.face_boxes();
     match (faces.len(), settings.crop_face) {
         (0, false) => reporter.warning(&job.input, "no face found"),
         (0, true) => reporter.warning(&job.input, "no face found; keeping the full photo"),
@@ -248,25 +257,27 @@ fn stylize_one(job: &Job, settings: &Settings, reporter: &Reporter) -> Result<()
         (n, false) => reporter.warning(&job.input, &format!("{n} faces")),
         (n, true) => reporter.warning(&job.input, &format!("{n} faces; cropping to the largest")),
     }
-    if settings.crop_face
-        && let Some(face) = largest(&faces)
-    {
-        image = crop_to_face(&image, face);
-    }
-    if let Some(edge) = settings.max_edge {
-        image = fit_max_edge(&image, edge);
+    if settings.crop_face {
+        // `analyze` lists faces largest first.
+        let cropped = faces.first().map(|face| crop_to_face(&image, face));
+        let fitted = match (cropped, settings.max_edge) {
+            (Some(crop), Some(edge)) => Some(fit_max_edge(&crop, edge)),
+            (Some(crop), None) => Some(crop),
+            (None, Some(edge)) => Some(fit_max_edge(&image, edge)),
+            (None, None) => None,
+        };
+        if let Some(fitted) = fitted
+            && fitted.dimensions() != image.dimensions()
+        {
+            image = fitted;
+            portrait = analyze(&image);
+        }
     }
 
-    let styled: RgbImage = stylize(&image, settings.style, &settings.params);
+    let styled: RgbImage = stylize_portrait(&image, &portrait, settings.style, &settings.params);
     let encoded = encode(&styled, &settings.encode)
         .map_err(|err| format!("cannot encode the result: {err}"))?;
     write_replacing(&job.output, &encoded)
-}
-
-fn largest(faces: &[FaceBox]) -> Option<&FaceBox> {
-    faces
-        .iter()
-        .max_by_key(|face| u64::from(face.width) * u64::from(face.height))
 }
 
 /// Reads at most one byte past the engine's size cap, so a huge file named by mistake is

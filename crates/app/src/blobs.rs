@@ -4,7 +4,7 @@
 //! Owns the master key file and the blob layout. It must not know about rows: callers keep
 //! the blob key in their table and delete blob then row.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use aes_gcm::aead::{Aead, KeyInit, Payload};
@@ -36,6 +36,8 @@ pub enum BlobError {
     MasterKey(String),
     #[error(transparent)]
     Open(#[from] StorageError),
+    #[error("blob folder: {0}")]
+    Folder(String),
 }
 
 impl BlobError {
@@ -47,6 +49,7 @@ impl BlobError {
             BlobError::Storage(_) => "storage-error",
             BlobError::MasterKey(_) => "master-key",
             BlobError::Open(_) => "storage-unavailable",
+            BlobError::Folder(_) => "storage-error",
         }
     }
 }
@@ -152,11 +155,18 @@ fn blob_aad(user: UserId, blob_key: &str) -> Vec<u8> {
 pub struct Blobs {
     store: Arc<dyn ObjectStore>,
     master: MasterKey,
+    /// The folder behind a `file://` store: deleting objects there leaves their folders,
+    /// and a user's folder is named by their id, so erasure removes it too.
+    local_root: Option<PathBuf>,
 }
 
 impl Blobs {
     pub fn new(store: Arc<dyn ObjectStore>, master: MasterKey) -> Blobs {
-        Blobs { store, master }
+        Blobs {
+            store,
+            master,
+            local_root: None,
+        }
     }
 
     /// Blobs kept in memory, for tests.
@@ -170,7 +180,9 @@ impl Blobs {
         settings: &StorageConfig,
         master: MasterKey,
     ) -> Result<Blobs, BlobError> {
-        Ok(Blobs::new(open_store(url, settings)?, master))
+        let mut blobs = Blobs::new(open_store(url, settings)?, master);
+        blobs.local_root = url.strip_prefix("file://").map(PathBuf::from);
+        Ok(blobs)
     }
 
     /// A fresh random data key for `user`, wrapped by the master key, to store with the user.
@@ -225,12 +237,20 @@ impl Blobs {
         }
     }
 
-    /// Deletes every blob stored for `user` (their folder); returns how many there were.
+    /// Deletes every blob stored for `user` and, on local storage, their folder (named by
+    /// their id) once it is empty; returns how many blobs there were.
     pub async fn delete_all_of(&self, user: UserId) -> Result<usize, BlobError> {
         let prefix = StorePath::from(format!("users/{user}"));
         let metas: Vec<_> = self.store.list(Some(&prefix)).try_collect().await?;
         for meta in &metas {
             self.delete(meta.location.as_ref()).await?;
+        }
+        if let Some(root) = &self.local_root {
+            let folder = root.join("users").join(user.to_string());
+            tokio::task::spawn_blocking(move || remove_empty_tree(&folder))
+                .await
+                .map_err(|e| BlobError::Folder(e.to_string()))?
+                .map_err(|e| BlobError::Folder(e.to_string()))?;
         }
         Ok(metas.len())
     }
@@ -248,6 +268,35 @@ impl Blobs {
                 )
             })
             .collect())
+    }
+}
+
+/// Removes `dir` and the folders below it, deepest first, as long as they hold no file: a
+/// blob written meanwhile (a job finishing during erasure) keeps its folder, for the next
+/// pass to delete. A folder already gone is fine.
+fn remove_empty_tree(dir: &Path) -> std::io::Result<()> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    for entry in entries {
+        let entry = entry?;
+        if entry.file_type()?.is_dir() {
+            remove_empty_tree(&entry.path())?;
+        }
+    }
+    match std::fs::remove_dir(dir) {
+        Ok(()) => Ok(()),
+        Err(e)
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::NotFound | std::io::ErrorKind::DirectoryNotEmpty
+            ) =>
+        {
+            Ok(())
+        }
+        Err(e) => Err(e),
     }
 }
 

@@ -108,3 +108,44 @@ fn the_master_key_is_created_once_with_owner_only_permissions() {
         assert_eq!(mode & 0o777, 0o600);
     }
 }
+
+#[tokio::test]
+async fn erasing_a_user_on_local_storage_leaves_no_folder_named_by_them() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = format!("file://{}", dir.path().display());
+    let settings = crate::config::StorageConfig::default();
+    let blobs = Blobs::open(&url, &settings, MasterKey::random().expect("master")).expect("open");
+    let (alice, bob) = (UserId::new(), UserId::new());
+    let (alice_key, bob_key) = (
+        blobs.new_wrapped_key(alice).expect("key"),
+        blobs.new_wrapped_key(bob).expect("key"),
+    );
+    for (user, key) in [(alice, &alice_key), (bob, &bob_key)] {
+        for blob in [
+            upload_key(user, "u1"),
+            result_key(user, "r1"),
+            format!("users/{user}/exports/e1.zip"),
+        ] {
+            blobs
+                .put(user, Some(key), &blob, b"bytes")
+                .await
+                .expect("put");
+        }
+    }
+
+    let deleted = blobs.delete_all_of(alice).await.expect("delete");
+    let again = blobs.delete_all_of(alice).await.expect("a second pass");
+
+    assert_eq!((deleted, again), (3, 0));
+    let users = dir.path().join("users");
+    assert!(
+        !users.join(alice.to_string()).exists(),
+        "alice's folder (uploads/, results/, exports/) is gone"
+    );
+    let bobs = blobs
+        .get(bob, Some(&bob_key), &result_key(bob, "r1"))
+        .await
+        .expect("bob's blob is untouched");
+    assert_eq!(bobs, b"bytes");
+    assert!(users.join(bob.to_string()).join("exports").is_dir());
+}

@@ -38,7 +38,17 @@ Common settings (file key / environment variable, default):
   limits.<action>_per_ip / limits.<action>_per_account      requests a minute per address /
                            per account (0: no limit), action = sign_in 20/10, sign_up 10/3,
                            uploads 120/30, jobs 120/30, contact 10/5; e.g.
-                           ATELIER__LIMITS__JOBS_PER_ACCOUNT=30
+                           ATELIER__LIMITS__JOBS_PER_ACCOUNT=30 (on PostgreSQL counted in
+                           the database, so they hold across nodes)
+  limits.sign_in_free_failures / sign_in_delay / sign_in_max_delay
+                           ATELIER__LIMITS__SIGN_IN_FREE_FAILURES  5 / 2s / 15min: failed
+                           sign-ins of one account from one address, then waits that double
+  limits.sign_in_failures_per_account
+                           ATELIER__LIMITS__SIGN_IN_FAILURES_PER_ACCOUNT 100 an hour from all
+                           addresses together (0: no cap)
+  limits.decode_memory_mib ATELIER__LIMITS__DECODE_MEMORY_MIB 0 (a quarter of memory, at
+                           least one photo at the caps): all photo decoding together
+  limits.decode_wait       ATELIER__LIMITS__DECODE_WAIT       10s, then 503 busy + Retry-After
   data_dir                 ATELIER__DATA_DIR                  ./atelier-data
   database.url             ATELIER__DATABASE__URL             sqlite://{data_dir}/atelier.db
                            (or postgres://owner:pw@host/db: runs as two roles, below)
@@ -255,6 +265,7 @@ pub fn worker(args: WorkerArgs) -> ExitCode {
         crate::server::shutdown_signal().await;
         let _ = stop_tx.send(true);
         while tasks.join_next().await.is_some() {}
+        crate::server::close_store(services.store.as_ref()).await;
         Ok(())
     })
 }

@@ -27,6 +27,7 @@ pub mod storage;
 pub mod store;
 pub mod support;
 pub mod sweeper;
+pub mod throttle;
 pub mod web;
 
 #[cfg(test)]

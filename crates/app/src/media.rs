@@ -16,6 +16,9 @@ use crate::store::{ResultRecord, Store, StoreError, Upload, UsageKind};
 #[path = "media_inspect.rs"]
 mod inspect;
 pub use inspect::Inspection;
+#[path = "media_budget.rs"]
+pub mod budget;
+pub use budget::DecodeBudget;
 
 /// Decoding a hostile file must not hold a request forever.
 const DECODE_TIME_LIMIT: Duration = Duration::from_secs(30);
@@ -28,6 +31,9 @@ pub enum MediaError {
     TooLarge { max: usize },
     #[error("decoding took too long")]
     DecodeTimeout,
+    /// The decode budget had no room in time (issue 17): 503 with `Retry-After`.
+    #[error("the server is busy decoding other photos; try again in a few seconds")]
+    Busy { retry_after: Duration },
     #[error("not found")]
     NotFound,
     #[error("processing of your data is paused; resume it on the privacy page to upload")]
@@ -48,6 +54,7 @@ impl MediaError {
             MediaError::Decode(e) => e.code(),
             MediaError::TooLarge { .. } => "too-large",
             MediaError::DecodeTimeout => "decode-timeout",
+            MediaError::Busy { .. } => "busy",
             MediaError::NotFound => "not-found",
             MediaError::ProcessingPaused => "processing-paused",
             MediaError::SavingDisabled => "saving-disabled",
@@ -105,17 +112,46 @@ pub struct Media {
     limits: Limits,
     upload_ttl: Duration,
     save: SaveRule,
+    /// Room for decodes, shared by every photo this process turns into pixels.
+    budget: Arc<DecodeBudget>,
 }
 
 impl Media {
     pub fn new(store: Arc<dyn Store>, blobs: Blobs, limits: Limits, upload_ttl: Duration) -> Media {
+        let budget = Arc::new(DecodeBudget::from_config(
+            0,
+            Duration::from_secs(10),
+            limits.max_pixels,
+            limits.max_bytes,
+        ));
         Media {
             store,
             blobs,
             limits,
             upload_ttl,
             save: SaveRule::default(),
+            budget,
         }
+    }
+
+    /// The same service decoding within `budget` (the process's one budget).
+    #[must_use]
+    pub fn with_budget(mut self, budget: Arc<DecodeBudget>) -> Media {
+        self.budget = budget;
+        self
+    }
+
+    /// Room in the decode budget for decoding `bytes`, weighed from its header; a file the
+    /// header already refuses is refused here, before any wait.
+    async fn room_for(&self, bytes: &[u8]) -> Result<budget::DecodePermit, MediaError> {
+        let header = atelier_engine::probe(bytes, &self.limits).map_err(MediaError::Decode)?;
+        let cost = DecodeBudget::cost(&header, bytes.len());
+        self.budget
+            .acquire(cost)
+            .await
+            .map_err(|busy| MediaError::Busy {
+                retry_after: busy.retry_after,
+            })
     }
 
     /// The same service with results savable under `rule`.
@@ -170,15 +206,17 @@ impl Media {
     }
 
     /// What every photo goes through, upload or live check: refused while the caller has
-    /// paused processing or over the byte cap, then decoded off the runtime (sniffing, caps,
-    /// orientation, sRGB) within the time limit and its faces counted; `finish` runs on the
-    /// same blocking thread with the decoded photo and the face count.
+    /// paused processing or over the byte cap, weighed by its header and given room in the
+    /// decode budget, then decoded off the runtime (sniffing, caps, orientation, sRGB)
+    /// within the time limit and its faces counted; `finish` runs on the same blocking
+    /// thread with the decoded photo and the face count. The room is given back with the
+    /// returned permit (the blocking thread keeps it should the time limit strike first).
     async fn decode_photo<T: Send + 'static>(
         &self,
         scope: UserScope,
         bytes: Vec<u8>,
         finish: impl FnOnce(atelier_engine::Decoded, usize) -> Result<T, MediaError> + Send + 'static,
-    ) -> Result<T, MediaError> {
+    ) -> Result<(T, budget::DecodePermit), MediaError> {
         if self.store.privacy(scope).await?.processing_paused {
             return Err(MediaError::ProcessingPaused);
         }
@@ -187,11 +225,12 @@ impl Media {
                 max: self.limits.max_bytes,
             });
         }
+        let permit = self.room_for(&bytes).await?;
         let limits = self.limits.clone();
         let work = tokio::task::spawn_blocking(move || {
             let decoded = atelier_engine::decode(&bytes, &limits).map_err(MediaError::Decode)?;
             let faces = atelier_engine::detect_faces(&decoded.image).len();
-            finish(decoded, faces)
+            finish(decoded, faces).map(|done| (done, permit))
         });
         tokio::time::timeout(DECODE_TIME_LIMIT, work)
             .await
@@ -206,7 +245,9 @@ impl Media {
         scope: UserScope,
         bytes: Vec<u8>,
     ) -> Result<Upload, MediaError> {
-        let (width, height, faces, png) = self
+        // The permit stays held until the PNG is stored: it and its encrypted copy are part
+        // of what this decode costs.
+        let ((width, height, faces, png), _room) = self
             .decode_photo(scope, bytes, |decoded, faces| {
                 let png = encode_png(&decoded.image)?;
                 Ok((decoded.image.width(), decoded.image.height(), faces, png))
@@ -302,10 +343,13 @@ impl Media {
             MediaRef::Upload(id) => self.upload_bytes(scope, id).await?.1,
             MediaRef::Result(id) => self.result_bytes(scope, id).await?.1,
         };
+        let room = self.room_for(&bytes).await?;
         let limits = self.limits.clone();
         tokio::task::spawn_blocking(move || {
             let decoded = atelier_engine::decode(&bytes, &limits).map_err(MediaError::Decode)?;
-            encode_thumbnail(&decoded.image, max_edge)
+            let thumbnail = encode_thumbnail(&decoded.image, max_edge);
+            drop(room);
+            thumbnail
         })
         .await
         .map_err(|e| MediaError::Internal(e.to_string()))?

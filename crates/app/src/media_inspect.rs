@@ -1,6 +1,6 @@
 //! A look at a photo before anything is kept or spent (issue 8's live upload check): the
 //! same safe decode as an upload (sniffing, byte and pixel caps, EXIF orientation, time
-//! limit) and the same face count, off the async runtime. It stores nothing: no row, no
+//! limit, room in the decode budget) and the same face count, off the async runtime. It stores nothing: no row, no
 //! blob, no analytics event.
 
 use atelier_engine::Limits;
@@ -24,14 +24,16 @@ impl Media {
         scope: UserScope,
         bytes: Vec<u8>,
     ) -> Result<Inspection, MediaError> {
-        self.decode_photo(scope, bytes, |decoded, faces| {
-            Ok(Inspection {
-                width: decoded.image.width(),
-                height: decoded.image.height(),
-                faces,
+        let (inspection, _room) = self
+            .decode_photo(scope, bytes, |decoded, faces| {
+                Ok(Inspection {
+                    width: decoded.image.width(),
+                    height: decoded.image.height(),
+                    faces,
+                })
             })
-        })
-        .await
+            .await?;
+        Ok(inspection)
     }
 
     /// The caps a photo must fit, for the page to state them.

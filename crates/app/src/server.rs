@@ -1,5 +1,6 @@
 //! Running the service: the HTTP listener plus in-process workers, the sweeper and the
-//! outbox relay, all stopped together by one shutdown signal.
+//! outbox relay, all stopped together by one shutdown signal, after which the database files
+//! are scrubbed of deleted rows and the store closed (see [`close_store`]).
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -10,6 +11,7 @@ use tokio::task::JoinSet;
 
 use crate::http::{AppState, SHUTDOWN_GRACE, app};
 use crate::services::Services;
+use crate::store::Store;
 
 /// A name for this process's workers that no other process shares (lease owners).
 fn process_tag() -> String {
@@ -56,6 +58,7 @@ pub async fn run_with_workers(
 ) -> anyhow::Result<()> {
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut tasks = spawn_background(&services, workers, true, &stop_rx);
+    let store = services.store.clone();
     let router = app(AppState::new(services));
     let served = axum::serve(
         listener,
@@ -72,7 +75,23 @@ pub async fn run_with_workers(
     {
         tracing::warn!("background tasks did not stop in time; leased jobs will be retried");
     }
+    // Whatever did not stop goes now (its lease runs out and the job is retried), so no
+    // task holds a connection while the store closes.
+    tasks.abort_all();
+    while tasks.join_next().await.is_some() {}
+    close_store(store.as_ref()).await;
     Ok(served?)
+}
+
+/// At a clean stop: scrubs the database files of what was deleted since the last sweep (on
+/// SQLite, the WAL checkpointed and truncated), then closes every connection, so nothing
+/// deleted is left on disk when the process is gone. A scrub that fails is logged: the next
+/// start's sweep does it again.
+pub async fn close_store(store: &dyn Store) {
+    if let Err(e) = store.scrub().await {
+        tracing::warn!(error = %e, "could not scrub the database at shutdown");
+    }
+    store.close().await;
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

@@ -88,6 +88,21 @@ impl Services {
             config.accounts.clone(),
             config.tokens.clone(),
             Composer::from_config(&config),
+        )
+        .with_sign_in_throttle(crate::throttle::SignInThrottle::new(
+            &config.limits,
+            crate::throttle::Counters::for_store(&store),
+        ));
+        // One decode budget for the whole process: uploads, checks, thumbnails, workers.
+        let budget = Arc::new(crate::media::DecodeBudget::from_config(
+            config.limits.decode_memory_mib,
+            config.limits.decode_wait,
+            limits.max_pixels,
+            limits.max_bytes,
+        ));
+        tracing::info!(
+            mib = budget.total_bytes() >> 20,
+            "decode budget (limits.decode_memory_mib)"
         );
         let media = Media::new(
             store.clone(),
@@ -95,6 +110,7 @@ impl Services {
             limits.clone(),
             config.retention.upload_ttl,
         )
+        .with_budget(budget.clone())
         .with_save_rule(crate::media::SaveRule {
             allowed: config.retention.allow_save,
             ttl: config.retention.saved_ttl,
@@ -105,6 +121,7 @@ impl Services {
         let generators = Generators {
             catalog: catalog.clone(),
             limits: limits.clone(),
+            budget,
         };
         let jobs = Jobs::new(store.clone(), catalog, filter);
         let mailer = Mailer::from_config(&config.smtp)?;

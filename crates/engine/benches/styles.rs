@@ -1,11 +1,15 @@
-//! Speed of every style and of the codecs, in ms per megapixel (median of several runs after
-//! warm-up). `cargo bench -p atelier-engine --bench styles -- [--image PNG]... [--runs N]
+//! Speed of portrait analysis, of every style and of the codecs, in ms per megapixel (median of
+//! several runs after warm-up). `analyze` is the analysis alone (faces, mesh, person mask);
+//! each style's row is the style alone (`stylize_portrait` on that analysis), as `stylize`
+//! costs both. `cargo bench -p atelier-engine --bench styles -- [--image PNG]... [--runs N]
 //! [--json FILE]`; without `--image` it upscales the bundled astronaut portrait to 1024² and
 //! 2048². `bench/run.sh` runs this beside OpenCV's anchors on the same pixels.
 
 use std::time::Instant;
 
-use atelier_engine::{EncodeOptions, Format, Limits, Params, Style, decode, encode, stylize};
+use atelier_engine::{
+    EncodeOptions, Format, Limits, Params, Style, analyze, decode, encode, stylize_portrait,
+};
 use fast_image_resize::{FilterType, ResizeAlg, ResizeOptions, Resizer, images::Image};
 use image::RgbImage;
 
@@ -65,9 +69,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 ms_per_mp: median_ms / mp,
             });
         };
+        record(
+            "analyze",
+            median_ms(runs, || {
+                std::hint::black_box(analyze(photo));
+            }),
+        );
+        let portrait = analyze(photo);
         for style in Style::ALL {
             let ms = median_ms(runs, || {
-                std::hint::black_box(stylize(photo, style, &Params::default()));
+                std::hint::black_box(stylize_portrait(
+                    photo,
+                    &portrait,
+                    style,
+                    &Params::default(),
+                ));
             });
             record(style.id(), ms);
         }

@@ -141,6 +141,66 @@ pub fn sniff(bytes: &[u8]) -> Option<Format> {
     }
 }
 
+/// What a file's header says, read without decoding any pixel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Header {
+    pub format: Format,
+    /// Width and height as stored, before EXIF orientation.
+    pub width: u32,
+    pub height: u32,
+    /// Bytes of the decoder's own pixel buffer (e.g. 16-bit RGBA PNG: 8 a pixel), before
+    /// the conversion to 8-bit RGB.
+    pub decoded_bytes: u64,
+}
+
+impl Header {
+    pub fn pixels(&self) -> u64 {
+        u64::from(self.width) * u64::from(self.height)
+    }
+}
+
+/// Reads only the header of an upload: its format, size and the decoder's buffer size,
+/// refusing what [`decode`] would refuse before decoding (empty, over the byte or pixel
+/// cap, unknown format, a header the decoder rejects). Cheap, so a server can weigh a
+/// photo before it spends the memory to decode it.
+pub fn probe(bytes: &[u8], limits: &Limits) -> Result<Header, DecodeError> {
+    if bytes.is_empty() {
+        return Err(DecodeError::Empty);
+    }
+    if bytes.len() > limits.max_bytes {
+        return Err(DecodeError::TooLarge {
+            bytes: bytes.len(),
+            max: limits.max_bytes,
+        });
+    }
+    let format = sniff(bytes).ok_or_else(|| match recognise_refused(bytes) {
+        Some(name) => DecodeError::UnsupportedFormat { name },
+        None => DecodeError::UnknownFormat,
+    })?;
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), format.image_format());
+    reader.limits(image_limits(limits));
+    let decoder = reader
+        .into_decoder()
+        .map_err(|e| from_image_error(format, e))?;
+    let (width, height) = decoder.dimensions();
+    if width == 0 || height == 0 {
+        return Err(DecodeError::NoPixels);
+    }
+    if u64::from(width) * u64::from(height) > limits.max_pixels {
+        return Err(DecodeError::TooManyPixels {
+            width,
+            height,
+            max: limits.max_pixels,
+        });
+    }
+    Ok(Header {
+        format,
+        width,
+        height,
+        decoded_bytes: decoder.total_bytes(),
+    })
+}
+
 /// Names formats people commonly try to upload, so the refusal can say what the file is.
 fn recognise_refused(bytes: &[u8]) -> Option<&'static str> {
     let brand = bytes.get(4..12);

@@ -6,7 +6,6 @@
 
 use fast_image_resize::images::{Image, ImageRef};
 use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
-use image::GrayImage;
 
 use crate::{FaceBox, RgbImage};
 
@@ -32,29 +31,6 @@ pub fn fit_max_edge(image: &RgbImage, max_edge: u32) -> RgbImage {
         .unwrap_or_else(|| {
             image::imageops::resize(
                 image,
-                new_width,
-                new_height,
-                image::imageops::FilterType::Triangle,
-            )
-        })
-}
-
-/// Grey copy of `image` with its longer edge at most `max_edge`: what face detection reads.
-pub(crate) fn gray_fit_max_edge(image: &RgbImage, max_edge: u32) -> GrayImage {
-    if image.width() == 0 || image.height() == 0 {
-        // image's `grayscale` panics on a zero-width image of non-zero height.
-        return GrayImage::new(0, 0);
-    }
-    let gray = image::imageops::grayscale(image);
-    let (width, height) = gray.dimensions();
-    let Some((new_width, new_height)) = fitted_size(width, height, max_edge) else {
-        return gray;
-    };
-    resize_u8(gray.as_raw(), (width, height), (new_width, new_height), 1)
-        .and_then(|raw| GrayImage::from_raw(new_width, new_height, raw))
-        .unwrap_or_else(|| {
-            image::imageops::resize(
-                &gray,
                 new_width,
                 new_height,
                 image::imageops::FilterType::Triangle,

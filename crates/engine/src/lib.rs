@@ -1,9 +1,11 @@
-//! `atelier-engine`: bytes → image → style → bytes, on the CPU, with no model files.
+//! `atelier-engine`: bytes → image → style → bytes, on the CPU, with no model files to install
+//! (its three small networks are compiled in).
 //!
 //! The engine owns safe decoding (format sniffing, byte/pixel/memory caps, EXIF orientation,
-//! sRGB conversion, metadata stripping), the six built-in portrait styles, face detection and
-//! encoding with AI-generation provenance. It must not do I/O, async work or keep globals:
-//! callers hand it bytes and get bytes back.
+//! sRGB conversion, metadata stripping), portrait analysis (faces, face mesh, person mask), the
+//! six built-in portrait styles and encoding with AI-generation provenance. It must not do
+//! I/O, async work or keep mutable globals (its one process-wide cache holds the networks'
+//! immutable plans, see `nn`): callers hand it bytes and get bytes back.
 //!
 //! ```no_run
 //! use atelier_engine::{decode, encode, stylize, EncodeOptions, Format, Limits, Params, Style};
@@ -22,13 +24,15 @@ mod error;
 mod face;
 mod filter;
 mod geometry;
+mod nn;
 mod portrait;
+mod segment;
 mod style;
 mod xmp;
 
 mod raster;
 
-pub use decode::{Decoded, Format, Limits, decode, sniff};
+pub use decode::{Decoded, Format, Header, Limits, decode, probe, sniff};
 pub use encode::{EncodeOptions, encode};
 pub use error::{DecodeError, EncodeError};
 pub use face::{FaceBox, detect_faces};

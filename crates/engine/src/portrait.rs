@@ -4,6 +4,8 @@
 //! upload check reads the faces for its warnings and the crop reads the largest face. The types
 //! here are plain data so that callers (and tests) can hold, compare and build them.
 
+use rayon::prelude::*;
+
 use crate::RgbImage;
 use crate::face::FaceBox;
 
@@ -229,36 +231,40 @@ fn distance_to_outline(p: [f32; 2], polygon: &[[f32; 2]]) -> f32 {
     best
 }
 
-/// Finds the person and the faces in `image`. Deterministic, whatever the number of threads.
-///
-/// INTERIM (replaced by the neural networks within this change): faces from the old detector,
-/// no mesh, and the whole photo counted as the person.
+/// Finds the person and the faces in `image` with mediapipe's three networks (see `face`,
+/// `segment` and `nn`): faces largest first, each with the detector's box and key points and,
+/// for the `face::MAX_MESH_FACES` largest, the 468-point mesh; the person mask at the photo's
+/// size. Deterministic, whatever the number of threads. An empty photo gives an empty
+/// portrait; should the embedded networks fail to load (a build defect, caught by the tests),
+/// the photo is treated as `Portrait::unknown`.
 pub fn analyze(image: &RgbImage) -> Portrait {
-    let faces = crate::face::detect_faces(image)
-        .into_iter()
-        .map(|bbox| {
-            let (x, y, w, h) = (
-                bbox.x as f32,
-                bbox.y as f32,
-                bbox.width as f32,
-                bbox.height as f32,
-            );
-            Face {
-                bbox,
-                keypoints: [
-                    [x + 0.3 * w, y + 0.4 * h],
-                    [x + 0.7 * w, y + 0.4 * h],
-                    [x + 0.5 * w, y + 0.6 * h],
-                    [x + 0.5 * w, y + 0.8 * h],
-                    [x, y + 0.5 * h],
-                    [x + w, y + 0.5 * h],
-                ],
-                mesh: Vec::new(),
-            }
-        })
-        .collect();
+    let (width, height) = image.dimensions();
+    if width == 0 || height == 0 {
+        return Portrait::unknown(width, height);
+    }
+    // The two halves are independent; on several cores they run side by side.
+    let (person, faces) = rayon::join(
+        || crate::segment::person_mask(image),
+        || {
+            let detections = crate::face::detect(image);
+            let meshes: Vec<Vec<[f32; 3]>> = detections
+                .par_iter()
+                .take(crate::face::MAX_MESH_FACES)
+                .map(|d| crate::face::mesh(image, d))
+                .collect();
+            detections
+                .iter()
+                .enumerate()
+                .map(|(i, d)| Face {
+                    bbox: d.face_box(width, height),
+                    keypoints: d.keypoints,
+                    mesh: meshes.get(i).cloned().unwrap_or_default(),
+                })
+                .collect::<Vec<Face>>()
+        },
+    );
     Portrait {
         faces,
-        person: Mask::filled(image.width(), image.height(), 1.0),
+        person: person.unwrap_or_else(|| Mask::filled(width, height, 1.0)),
     }
 }

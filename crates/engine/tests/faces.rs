@@ -84,28 +84,28 @@ fn a_face_at_the_edge_gives_a_crop_that_stays_inside_the_image() {
             y: 0,
             width: 80,
             height: 80,
-            score: 5.0,
+            score: 0.9,
         },
         FaceBox {
             x: 250,
             y: 150,
             width: 50,
             height: 50,
-            score: 5.0,
+            score: 0.9,
         },
         FaceBox {
             x: 100,
             y: 10,
             width: 180,
             height: 180,
-            score: 5.0,
+            score: 0.9,
         },
         FaceBox {
             x: 9000,
             y: 9000,
             width: 0,
             height: 0,
-            score: 5.0,
+            score: 0.9,
         },
     ] {
         let (w, h) = crop_to_face(&photo, &face).dimensions();

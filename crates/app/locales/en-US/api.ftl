@@ -31,6 +31,7 @@ api-error-corrupt-image = the image file is damaged or incomplete
 api-error-unsupported-feature = this file uses a feature that cannot be decoded; re-save it and try again
 api-error-decoder-limit = the image needs more memory to decode than is allowed
 api-error-decode-timeout = decoding took too long
+api-error-busy = the server is busy decoding other photos; try again in a few seconds
 api-error-processing-paused = processing of your data is paused; resume it on the privacy page
 api-error-saving-disabled = saving portraits is not enabled on this server; results are deleted on schedule
 api-error-invalid-email = not a valid e-mail address

@@ -313,6 +313,7 @@ error-wrong-password = The password is wrong.
 error-export-pending = Your data is already being prepared; it shows below when ready.
 error-invalid-display-name = A name has at most 80 characters and no control characters.
 error-processing-paused = Processing of your data is paused. Resume it on the privacy page to make portraits.
+error-busy = The server is busy with other photos right now. Please try again in a few seconds.
 admin-audit-title = Admin audit log
 admin-audit-intro = Every operator and admin action, newest first. Entries cannot be edited or deleted; an erased account's entries stay without naming it.
 admin-audit-empty = Nothing has been done yet.

@@ -29,6 +29,7 @@ api-error-corrupt-image = 画像ファイルが壊れているか、途中で切
 api-error-unsupported-feature = このファイルはデコードできない機能を使っています。保存し直してからお試しください
 api-error-decoder-limit = この画像のデコードには許可されている以上のメモリが必要です
 api-error-decode-timeout = 画像の読み込みに時間がかかりすぎました
+api-error-busy = サーバーがほかの写真の処理で混み合っています。数秒後にもう一度お試しください
 api-error-processing-paused = データの処理を一時停止中です。プライバシーページで再開してください
 api-error-saving-disabled = このサーバーではポートレートを保存できません。結果は予定どおり削除されます
 api-error-invalid-email = メールアドレスが正しくありません

@@ -286,6 +286,7 @@ error-wrong-password = パスワードが正しくありません。
 error-export-pending = データはすでに準備中です。準備ができると下に表示されます。
 error-invalid-display-name = 名前は 80 文字以内で、制御文字は使えません。
 error-processing-paused = データの処理は一時停止中です。ポートレートを作るには、プライバシーのページで再開してください。
+error-busy = ただいまサーバーがほかの写真の処理で混み合っています。数秒後にもう一度お試しください。
 admin-audit-title = 管理操作の監査ログ
 admin-audit-intro = 運営者と管理者のすべての操作を新しい順に表示します。記録は編集も削除もできません。削除されたアカウントの記録は、アカウント名を伏せて残ります。
 admin-audit-empty = まだ操作はありません。

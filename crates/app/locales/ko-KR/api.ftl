@@ -29,6 +29,7 @@ api-error-corrupt-image = 이미지 파일이 손상되었거나 불완전합니
 api-error-unsupported-feature = 이 파일은 디코딩할 수 없는 기능을 사용합니다. 다시 저장한 뒤 시도하세요
 api-error-decoder-limit = 이 이미지를 디코딩하려면 허용된 것보다 많은 메모리가 필요합니다
 api-error-decode-timeout = 이미지를 읽는 데 시간이 너무 오래 걸렸습니다
+api-error-busy = 서버가 다른 사진을 처리하느라 바쁩니다. 몇 초 후에 다시 시도해 주십시오
 api-error-processing-paused = 데이터 처리가 일시 중지되어 있습니다. 개인정보 페이지에서 다시 시작하세요
 api-error-saving-disabled = 이 서버에서는 초상화를 저장할 수 없습니다. 결과는 예정대로 삭제됩니다
 api-error-invalid-email = 올바른 이메일 주소가 아닙니다

@@ -286,6 +286,7 @@ error-wrong-password = 비밀번호가 올바르지 않습니다.
 error-export-pending = 데이터를 이미 준비하고 있습니다. 준비가 끝나면 아래에 표시됩니다.
 error-invalid-display-name = 이름은 80자 이하여야 하며 제어 문자를 포함할 수 없습니다.
 error-processing-paused = 데이터 처리가 일시 중지되어 있습니다. 초상화를 만들려면 개인정보 페이지에서 다시 시작해 주십시오.
+error-busy = 지금 서버가 다른 사진을 처리하느라 바쁩니다. 몇 초 후에 다시 시도해 주십시오.
 admin-audit-title = 관리자 감사 로그
 admin-audit-intro = 운영자와 관리자의 모든 작업을 최신순으로 보여 줍니다. 기록은 수정하거나 삭제할 수 없으며, 삭제된 계정의 기록은 계정을 밝히지 않은 채 남습니다.
 admin-audit-empty = 아직 수행된 작업이 없습니다.

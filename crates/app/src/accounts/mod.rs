@@ -4,6 +4,7 @@
 //! Owns password hashing (argon2id, off the async runtime) and session tokens (128 random
 //! bits, only their SHA-256 stored). It must not know about HTTP: cookies live in `http`.
 
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
@@ -20,6 +21,7 @@ use crate::config::{AccountsConfig, TokensConfig};
 use crate::domain::{Email, LotId, Password, PasswordError, Timestamp, UserId, UserScope};
 use crate::mail_compose::{Composer, Message};
 use crate::store::{NewLot, NewSession, NewUser, Store, StoreError, UsageKind, User};
+use crate::throttle::SignInThrottle;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AccountError {
@@ -35,6 +37,9 @@ pub enum AccountError {
     InvalidCredentials,
     #[error("too many failed sign-ins; try again later")]
     Locked,
+    /// Sign-in from this address (or, under a distributed attack, from anywhere) must wait.
+    #[error("too many failed sign-ins; try again later")]
+    Throttled(std::time::Duration),
     #[error("sign in first")]
     Unauthenticated,
     #[error("this link is invalid, expired or already used")]
@@ -61,7 +66,7 @@ impl AccountError {
             AccountError::GuardianConsentRequired => "guardian-consent-required",
             AccountError::EmailTaken => "email-taken",
             AccountError::InvalidCredentials => "invalid-credentials",
-            AccountError::Locked => "too-many-attempts",
+            AccountError::Locked | AccountError::Throttled(_) => "too-many-attempts",
             AccountError::Unauthenticated => "unauthenticated",
             AccountError::InvalidToken => "invalid-token",
             AccountError::AlreadyVerified => "already-verified",
@@ -126,6 +131,8 @@ pub struct Accounts {
     config: AccountsConfig,
     tokens: TokensConfig,
     composer: Composer,
+    /// Failed sign-ins per (account, address) and per account (issue 17).
+    throttle: Arc<SignInThrottle>,
 }
 
 impl Accounts {
@@ -142,7 +149,19 @@ impl Accounts {
             config,
             tokens,
             composer,
+            throttle: Arc::new(SignInThrottle::new(
+                &crate::config::LimitsConfig::default(),
+                crate::throttle::Counters::in_memory(),
+            )),
         }
+    }
+
+    /// The same service with sign-ins throttled by `throttle` (the deployment's limits and
+    /// counters; the default is the default limits, counted in memory).
+    #[must_use]
+    pub fn with_sign_in_throttle(mut self, throttle: SignInThrottle) -> Accounts {
+        self.throttle = Arc::new(throttle);
+        self
     }
 
     /// The mail writer, shared with the other services.
@@ -250,13 +269,33 @@ impl Accounts {
         Ok(user)
     }
 
-    /// Checks the password and opens a new session. Unknown addresses cost the same hash
-    /// as known ones, so timing does not reveal who has an account.
+    /// Checks the password and opens a new session, for a caller whose address is unknown
+    /// (in-process use); see [`Accounts::sign_in_from`].
     pub async fn sign_in(
         &self,
         email: &str,
         password: &str,
     ) -> Result<(User, SessionToken), AccountError> {
+        self.sign_in_from(email, password, None).await
+    }
+
+    /// Checks the password and opens a new session. Unknown addresses cost the same hash
+    /// as known ones, and are throttled alike, so neither timing nor refusals reveal who has
+    /// an account. Failures slow down the (account, `from`) pair and count toward the
+    /// account's cap (`crate::throttle`); while either holds, `Throttled` with the wait and
+    /// no password check. Failures never lock the account itself, so a stranger cannot
+    /// keep its owner out.
+    pub async fn sign_in_from(
+        &self,
+        email: &str,
+        password: &str,
+        from: Option<IpAddr>,
+    ) -> Result<(User, SessionToken), AccountError> {
+        let tried = email.trim().to_lowercase();
+        let now_ms = crate::throttle::now_ms();
+        if let Some(wait) = self.throttle.wait(&tried, from, now_ms).await {
+            return Err(AccountError::Throttled(wait));
+        }
         let password = Password::for_sign_in(password).ok_or(AccountError::InvalidCredentials)?;
         let mut found = None;
         for email in Email::lookup(email) {
@@ -266,29 +305,20 @@ impl Accounts {
             }
         }
         let now = Timestamp::now();
-        if found
-            .as_ref()
-            .and_then(|f| f.locked_until)
-            .is_some_and(|until| until > now)
-        {
-            return Err(AccountError::Locked);
-        }
         let verified = self
             .verify_password(found.as_ref().map(|f| f.password_hash.clone()), password)
             .await?;
-        let Some(found) = found else {
-            return Err(AccountError::InvalidCredentials);
+        let found = match found {
+            Some(found) if verified => found,
+            _ => {
+                self.throttle.failed(&tried, from, now_ms).await;
+                return Err(AccountError::InvalidCredentials);
+            }
         };
-        if !verified {
-            let until = now.plus(self.config.lockout);
-            self.store
-                .record_failed_login(found.user.id, self.config.max_failed_logins, until)
-                .await?;
-            return Err(AccountError::InvalidCredentials);
-        }
         if !matches!(found.user.status.as_str(), "active" | "restricted") {
             return Err(AccountError::InvalidCredentials);
         }
+        self.throttle.succeeded(&tried, from).await;
         self.store.clear_failed_logins(found.user.id).await?;
         let token = self.open_session(found.user.id, now).await?;
         Ok((found.user, token))

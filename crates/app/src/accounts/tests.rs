@@ -152,26 +152,47 @@ async fn each_sign_in_gets_a_new_session_token() {
 }
 
 #[tokio::test]
-async fn repeated_failures_lock_the_account_even_for_the_right_password() {
+async fn repeated_failures_slow_that_address_even_for_the_right_password_but_not_the_owners() {
+    let limits = crate::config::LimitsConfig {
+        sign_in_free_failures: 3,
+        sign_in_delay: std::time::Duration::from_secs(60),
+        ..crate::config::LimitsConfig::default()
+    };
     let f = fixture().await;
-    f.accounts
+    let accounts = f
+        .accounts
+        .clone()
+        .with_sign_in_throttle(SignInThrottle::new(
+            &limits,
+            crate::throttle::Counters::in_memory(),
+        ));
+    accounts
         .sign_up(form("ada@example.org"))
         .await
         .expect("sign up");
+    let (stranger, owner) = (
+        Some(IpAddr::from([203, 0, 113, 9])),
+        Some(IpAddr::from([198, 51, 100, 7])),
+    );
 
     for _ in 0..3 {
-        let wrong = f
-            .accounts
-            .sign_in("ada@example.org", "not the passphrase")
+        let wrong = accounts
+            .sign_in_from("ada@example.org", "not the passphrase", stranger)
             .await;
         assert!(matches!(wrong, Err(AccountError::InvalidCredentials)));
     }
-    let right = f
-        .accounts
-        .sign_in("ada@example.org", "a sturdy passphrase")
+    let stranger_right = accounts
+        .sign_in_from("Ada@Example.org", "a sturdy passphrase", stranger)
+        .await;
+    let owner_right = accounts
+        .sign_in_from("ada@example.org", "a sturdy passphrase", owner)
         .await;
 
-    assert!(matches!(right, Err(AccountError::Locked)));
+    assert!(
+        matches!(stranger_right, Err(AccountError::Throttled(wait)) if wait.as_secs() >= 59),
+        "{stranger_right:?}"
+    );
+    assert!(owner_right.is_ok(), "{owner_right:?}");
 }
 
 #[tokio::test]

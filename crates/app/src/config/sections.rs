@@ -165,7 +165,9 @@ pub struct AccountsConfig {
     pub session_idle: Duration,
     #[serde(deserialize_with = "human_duration")]
     pub session_absolute: Duration,
-    /// Failed sign-ins in a row before the account is locked for `lockout`.
+    /// Failed password re-entries (before erasure and other grave acts, signed in) in a row
+    /// before those acts are locked for `lockout`. Sign-in itself is throttled per address
+    /// instead (`[limits]`, `crate::throttle`), so a stranger cannot lock the owner out.
     pub max_failed_logins: u32,
     #[serde(deserialize_with = "human_duration")]
     pub lockout: Duration,

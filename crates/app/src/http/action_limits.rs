@@ -3,14 +3,19 @@
 //! API and the page forms alike. One middleware keyed on method and path, so a route added
 //! later under a listed path (the contact form) is limited as soon as it exists.
 //!
-//! Per account means the signed-in user; for sign-in and sign-up, the e-mail address tried
-//! (read from the small JSON or form body, which is then passed on untouched). Refusals are
+//! Per account means the signed-in user; for sign-up, the e-mail address tried; for sign-in,
+//! the e-mail address tried from one client address, so a stranger hammering an account
+//! does not use up its owner's attempts (the sign-in throttle in `crate::throttle` guards
+//! the account over all addresses). The e-mail is read from the small JSON or form body,
+//! which is then passed on untouched. The counts live in `crate::throttle::Counters` (the
+//! database on PostgreSQL, so they hold across nodes). Refusals are
 //! 429 with `Retry-After`: `rate-limited` JSON on the API, a page in the reader's language
 //! otherwise. Requests without a known peer address (in-process tests) skip the per-address
 //! count, as in `limit`.
 
 use std::net::IpAddr;
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -21,6 +26,7 @@ use axum::response::{IntoResponse, Response};
 use super::AppState;
 use super::limit::RateLimiter;
 use crate::config::LimitsConfig;
+use crate::throttle::Counters;
 
 /// An action worth limiting.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,6 +49,17 @@ impl Action {
 
     fn index(self) -> usize {
         self as usize
+    }
+
+    /// Names the action's counters.
+    fn kinds(self) -> (&'static str, &'static str) {
+        match self {
+            Action::SignIn => ("sign-in-ip", "sign-in-account-ip"),
+            Action::SignUp => ("sign-up-ip", "sign-up-account"),
+            Action::Upload => ("upload-ip", "upload-account"),
+            Action::Job => ("job-ip", "job-account"),
+            Action::Contact => ("contact-ip", "contact-account"),
+        }
     }
 
     /// Per address and per account, from the config.
@@ -86,12 +103,16 @@ pub struct ActionLimiters {
 }
 
 impl ActionLimiters {
-    pub fn new(config: &LimitsConfig) -> ActionLimiters {
+    pub fn new(config: &LimitsConfig, counters: Arc<Counters>) -> ActionLimiters {
         let (per_ip, per_account) = Action::ALL
             .iter()
             .map(|action| {
                 let (ip, account) = action.limits(config);
-                (RateLimiter::new(ip), RateLimiter::new(account))
+                let (ip_kind, account_kind) = action.kinds();
+                (
+                    RateLimiter::new(ip_kind, ip, counters.clone()),
+                    RateLimiter::new(account_kind, account, counters.clone()),
+                )
             })
             .unzip();
         ActionLimiters {
@@ -100,20 +121,28 @@ impl ActionLimiters {
         }
     }
 
-    /// Counts `action` for the address and the account; over either limit, how long to wait.
-    pub fn check(
+    /// Counts `action` for the address and the account at `now` (Unix ms); over either
+    /// limit, how long to wait.
+    pub async fn check(
         &self,
         action: Action,
         ip: Option<IpAddr>,
         account: Option<&str>,
-        now: Instant,
+        now: i64,
     ) -> Option<Duration> {
-        let by_ip = ip.and_then(|ip| self.per_ip.get(action.index())?.check(ip, now));
-        let by_account = account.and_then(|account| {
-            self.per_account
-                .get(action.index())?
-                .check(account.to_owned(), now)
-        });
+        let by_ip = match (ip, self.per_ip.get(action.index())) {
+            (Some(ip), Some(limiter)) => limiter.check(&ip, now).await,
+            _ => None,
+        };
+        let by_account = match (account, self.per_account.get(action.index())) {
+            // Sign-in attempts count per account *from this address*: see the module docs.
+            (Some(account), Some(limiter)) if action == Action::SignIn => {
+                let from = ip.map(|ip| ip.to_string()).unwrap_or_default();
+                limiter.check(&format!("{account} {from}"), now).await
+            }
+            (Some(account), Some(limiter)) => limiter.check(&account.to_owned(), now).await,
+            _ => None,
+        };
         by_ip.max(by_account)
     }
 }
@@ -181,11 +210,16 @@ pub async fn limit_actions(
     } else {
         (signed_in_user(&state, &parts.headers).await, body)
     };
-    let now = Instant::now();
-    let wait = actions
-        .iter()
-        .filter_map(|action| state.actions.check(*action, ip, account.as_deref(), now))
-        .max();
+    let now = super::limit::now_ms();
+    let mut wait = None;
+    for action in actions {
+        wait = wait.max(
+            state
+                .actions
+                .check(*action, ip, account.as_deref(), now)
+                .await,
+        );
+    }
     if let Some(wait) = wait {
         return refusal(parts.uri.path(), &parts.headers, wait);
     }
@@ -204,24 +238,34 @@ mod tests {
         }
     }
 
-    #[test]
-    fn an_account_and_an_address_each_have_their_own_window() {
-        let limiters = ActionLimiters::new(&config());
+    #[tokio::test]
+    async fn an_account_and_an_address_each_have_their_own_window() {
+        let limiters = ActionLimiters::new(&config(), Counters::in_memory());
         let (ip, other_ip) = (IpAddr::from([10, 0, 0, 1]), IpAddr::from([10, 0, 0, 2]));
-        let now = Instant::now();
+        let now = 1_000_000;
 
-        let ada: Vec<bool> = (0..3)
-            .map(|_| {
+        let mut ada = Vec::new();
+        for _ in 0..3 {
+            ada.push(
                 limiters
                     .check(Action::Job, None, Some("ada"), now)
-                    .is_none()
-            })
-            .collect();
-        let bo_same_ip: Vec<bool> = (0..4)
-            .map(|_| limiters.check(Action::Job, Some(ip), None, now).is_none())
-            .collect();
-        let elsewhere = limiters.check(Action::Job, Some(other_ip), None, now);
-        let uploads_untouched = limiters.check(Action::Upload, Some(ip), Some("ada"), now);
+                    .await
+                    .is_none(),
+            );
+        }
+        let mut bo_same_ip = Vec::new();
+        for _ in 0..4 {
+            bo_same_ip.push(
+                limiters
+                    .check(Action::Job, Some(ip), None, now)
+                    .await
+                    .is_none(),
+            );
+        }
+        let elsewhere = limiters.check(Action::Job, Some(other_ip), None, now).await;
+        let uploads_untouched = limiters
+            .check(Action::Upload, Some(ip), Some("ada"), now)
+            .await;
 
         assert_eq!(ada, [true, true, false]);
         assert_eq!(bo_same_ip, [true, true, true, false]);
@@ -229,20 +273,53 @@ mod tests {
         assert_eq!(uploads_untouched, None);
     }
 
-    #[test]
-    fn zero_turns_a_limit_off() {
-        let limiters = ActionLimiters::new(&LimitsConfig {
-            contact_per_ip: 0,
-            contact_per_account: 0,
-            ..LimitsConfig::default()
-        });
+    #[tokio::test]
+    async fn sign_in_attempts_count_per_account_from_each_address() {
+        let limiters = ActionLimiters::new(
+            &LimitsConfig {
+                sign_in_per_ip: 0,
+                sign_in_per_account: 2,
+                ..LimitsConfig::default()
+            },
+            Counters::in_memory(),
+        );
+        let (stranger, owner) = (IpAddr::from([10, 0, 0, 1]), IpAddr::from([10, 0, 0, 2]));
+        let now = 1_000_000;
+
+        let mut from_stranger = Vec::new();
+        for _ in 0..3 {
+            let wait = limiters
+                .check(Action::SignIn, Some(stranger), Some("ada@example.org"), now)
+                .await;
+            from_stranger.push(wait.is_none());
+        }
+        let from_owner = limiters
+            .check(Action::SignIn, Some(owner), Some("ada@example.org"), now)
+            .await;
+
+        assert_eq!(from_stranger, [true, true, false]);
+        assert_eq!(from_owner, None);
+    }
+
+    #[tokio::test]
+    async fn zero_turns_a_limit_off() {
+        let limiters = ActionLimiters::new(
+            &LimitsConfig {
+                contact_per_ip: 0,
+                contact_per_account: 0,
+                ..LimitsConfig::default()
+            },
+            Counters::in_memory(),
+        );
         let ip = IpAddr::from([10, 0, 0, 1]);
 
-        let refused = (0..100).any(|_| {
-            limiters
-                .check(Action::Contact, Some(ip), Some("ada"), Instant::now())
-                .is_some()
-        });
+        let mut refused = false;
+        for _ in 0..100 {
+            let wait = limiters
+                .check(Action::Contact, Some(ip), Some("ada"), 1_000_000)
+                .await;
+            refused |= wait.is_some();
+        }
 
         assert!(!refused);
     }

@@ -116,15 +116,20 @@ pub async fn register(
     responses(
         (status = 200, description = "Signed in", body = SignedIn),
         (status = 401, description = "`invalid-credentials`", body = ErrorBody),
-        (status = 429, description = "`too-many-attempts` (account) or `rate-limited` (address)", body = ErrorBody),
+        (status = 429, description = "`too-many-attempts` (failed sign-ins of this account from this address, or from many; `Retry-After` says when to retry) or `rate-limited` (address)", body = ErrorBody),
     ))]
 pub async fn login(
     State(state): State<AppState>,
     headers: HeaderMap,
+    extensions: axum::http::Extensions,
     ApiJson(form): ApiJson<Login>,
 ) -> Result<Response, ApiError> {
     let accounts = &state.services.accounts;
-    let (user, token) = accounts.sign_in(&form.email, &form.password).await?;
+    let trusted = &state.services.config.server.trusted_proxies;
+    let from = super::client_ip::client_ip_of(&extensions, &headers, trusted);
+    let (user, token) = accounts
+        .sign_in_from(&form.email, &form.password, from)
+        .await?;
     if let Some(previous) = session_cookie(&headers, state.services.config.server.tls) {
         accounts.sign_out(&previous).await?;
     }

@@ -13,12 +13,19 @@ use ipnet::IpNet;
 
 /// The client address of `request`, or `None` when the peer is unknown (in-process tests).
 pub fn client_ip(request: &Request, trusted: &[IpNet]) -> Option<IpAddr> {
-    let peer = request
-        .extensions()
+    client_ip_of(request.extensions(), request.headers(), trusted)
+}
+
+/// [`client_ip`] from a request's parts, for handlers.
+pub fn client_ip_of(
+    extensions: &axum::http::Extensions,
+    headers: &axum::http::HeaderMap,
+    trusted: &[IpNet],
+) -> Option<IpAddr> {
+    let peer = extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip())?;
-    let forwarded = request
-        .headers()
+    let forwarded = headers
         .get_all("x-forwarded-for")
         .iter()
         .filter_map(|v| v.to_str().ok())

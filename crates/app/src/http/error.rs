@@ -29,6 +29,8 @@ pub enum ApiError {
         message: String,
         /// The dynamic parts of the message (Fluent placeables of `api-error-<code>`).
         args: Vec<(&'static str, String)>,
+        /// Sent as `Retry-After` (whole seconds, at least 1) when set.
+        retry_after: Option<std::time::Duration>,
     },
     /// Ours: logged with its detail, shown as "internal".
     Internal(String),
@@ -43,7 +45,17 @@ impl ApiError {
             code,
             message: message.into(),
             args: Vec::new(),
+            retry_after: None,
         }
+    }
+
+    /// The same error, telling the caller when to try again.
+    #[must_use]
+    pub fn with_retry_after(mut self, wait: std::time::Duration) -> ApiError {
+        if let ApiError::Client { retry_after, .. } = &mut self {
+            *retry_after = Some(wait);
+        }
+        self
     }
 
     /// The same error with the placeable `name` of its translated message set to `value`.
@@ -70,14 +82,15 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let (status, code, message, args) = match self {
+        let (status, code, message, args, retry_after) = match self {
             ApiError::RateLimited(wait) => return super::limit::too_many_requests(wait),
             ApiError::Client {
                 status,
                 code,
                 message,
                 args,
-            } => (status, code, message, args),
+                retry_after,
+            } => (status, code, message, args, retry_after),
             ApiError::Internal(detail) => {
                 tracing::error!(%detail, "internal error");
                 (
@@ -85,6 +98,7 @@ impl IntoResponse for ApiError {
                     "internal",
                     "something went wrong on our side".to_owned(),
                     Vec::new(),
+                    None,
                 )
             }
         };
@@ -93,6 +107,12 @@ impl IntoResponse for ApiError {
             Json(json!({ "error": { "code": code, "message": message } })),
         )
             .into_response();
+        if let Some(wait) = retry_after {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(super::limit::whole_seconds(wait)),
+            );
+        }
         if code == super::policies::ACCEPTANCE_REQUIRED {
             response.extensions_mut().insert(PolicyGate);
         }
@@ -142,6 +162,16 @@ impl From<AccountError> for ApiError {
                 StatusCode::UNAUTHORIZED
             }
             AccountError::Locked => StatusCode::TOO_MANY_REQUESTS,
+            AccountError::Throttled(wait) => {
+                let wait = *wait;
+                return ApiError::client(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    error.code(),
+                    error.to_string(),
+                )
+                .with_arg("seconds", super::limit::whole_seconds(wait))
+                .with_retry_after(wait);
+            }
             AccountError::Store(_) | AccountError::Blob(_) | AccountError::Hashing(_) => {
                 return ApiError::internal(error);
             }
@@ -160,6 +190,15 @@ impl From<MediaError> for ApiError {
                 _ => StatusCode::UNPROCESSABLE_ENTITY,
             },
             MediaError::DecodeTimeout => StatusCode::UNPROCESSABLE_ENTITY,
+            MediaError::Busy { retry_after } => {
+                let wait = *retry_after;
+                return ApiError::client(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    error.code(),
+                    error.to_string(),
+                )
+                .with_retry_after(wait);
+            }
             MediaError::ProcessingPaused => StatusCode::FORBIDDEN,
             MediaError::SavingDisabled => StatusCode::CONFLICT,
             MediaError::NotFound | MediaError::Store(StoreError::NotFound) => {

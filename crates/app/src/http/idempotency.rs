@@ -165,6 +165,7 @@ where
             code,
             message,
             args,
+            ..
         }) => (
             status,
             serde_json::json!({"error": {"code": code, "message": message}}),

@@ -7,7 +7,7 @@ mod account;
 pub(crate) mod action_limits;
 mod api_keys;
 pub(crate) mod auth;
-mod client_ip;
+pub(crate) mod client_ip;
 mod error;
 pub(crate) mod error_language;
 mod headers;
@@ -55,13 +55,22 @@ pub struct AppState {
 impl AppState {
     pub fn new(services: Services) -> AppState {
         ops::install_metrics_recorder();
+        // Every limit counts where every node sees it (PostgreSQL) or in memory (SQLite).
+        let counters = crate::throttle::Counters::for_store(&services.store);
         let limiter = Arc::new(limit::RateLimiter::new(
+            "auth-routes",
             services.config.server.auth_requests_per_minute,
+            counters.clone(),
         ));
         let key_limiter = Arc::new(limit::RateLimiter::new(
+            "api-key",
             services.config.server.api_key_requests_per_minute,
+            counters.clone(),
         ));
-        let actions = Arc::new(action_limits::ActionLimiters::new(&services.config.limits));
+        let actions = Arc::new(action_limits::ActionLimiters::new(
+            &services.config.limits,
+            counters,
+        ));
         AppState {
             services,
             limiter,

@@ -107,7 +107,7 @@ impl FromRequestParts<AppState> for Caller {
         let accounts = &state.services.accounts;
         let (scope, api_key) = if looks_like_api_key(&token) {
             let (scope, key) = accounts.authenticate_api_key(&token).await?;
-            if let Some(wait) = state.key_limiter.check(key, std::time::Instant::now()) {
+            if let Some(wait) = state.key_limiter.check(&key, super::limit::now_ms()).await {
                 return Err(ApiError::RateLimited(wait));
             }
             (scope, Some(key))

@@ -13,6 +13,7 @@ use crate::backends::{BackendError, Catalog, Generation};
 use crate::blobs::{BlobError, Blobs, result_key};
 use crate::config::JobsConfig;
 use crate::domain::{ResultId, Role, Timestamp, UserScope};
+use crate::media::DecodeBudget;
 use crate::store::{Claim, Job, ResultRecord, Store, StoreError, UsageKind};
 
 /// How a run ended, deciding between retry and failure.
@@ -50,12 +51,26 @@ impl From<BackendError> for RunError {
     }
 }
 
-/// What a worker needs beyond the store and blobs: the catalog and the caps remote output
-/// is decoded under.
+/// What a worker needs beyond the store and blobs: the catalog, the caps remote output is
+/// decoded under, and the process's decode budget its stylizing and decoding wait for.
 #[derive(Clone)]
 pub struct Generators {
     pub catalog: Arc<Catalog>,
     pub limits: Limits,
+    pub budget: Arc<DecodeBudget>,
+}
+
+impl Generators {
+    /// What a job costs in the decode budget: stylizing its photo (weighed by the photo's
+    /// header), or without one, decoding the largest output the caps let in.
+    fn job_cost(&self, photo: Option<&[u8]>) -> u64 {
+        let largest = DecodeBudget::largest_cost(self.limits.max_pixels, self.limits.max_bytes);
+        photo.map_or(largest, |photo| {
+            atelier_engine::probe(photo, &self.limits).map_or(largest, |header| {
+                DecodeBudget::stylize_cost(&header, photo.len())
+            })
+        })
+    }
 }
 
 #[derive(Clone)]
@@ -205,6 +220,10 @@ impl Worker {
             progress: &progress,
         };
         let heartbeat = self.keep_lease(job, progress_seen);
+        // Waits its turn in the decode budget while the heartbeat keeps the lease; held
+        // until the output is decoded and re-encoded.
+        let cost = self.generators.job_cost(request.photo);
+        let room = self.generators.budget.acquire_waiting(cost).await;
         let output = style.guard.call(|| style.backend.generate(&request)).await;
         heartbeat.abort();
         let output = output?;
@@ -214,6 +233,7 @@ impl Worker {
         })
         .await
         .map_err(|e| RunError::Transient(e.to_string()))??;
+        drop(room);
         self.beat(job, 0.9).await?;
 
         let now = Timestamp::now();

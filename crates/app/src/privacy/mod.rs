@@ -2,7 +2,8 @@
 //! rectification of the display name, the data export and erasure.
 //!
 //! Owns the order of erasure: end subscriptions at Stripe, pause and cancel jobs, blobs, rows
-//! with the data key, blobs again.
+//! with the data key, blobs again (and the user's folder), then the database files scrubbed
+//! of the deleted rows, before the erasure is reported done.
 //! It must not know about HTTP; the store owns the SQL.
 
 mod background;
@@ -139,7 +140,8 @@ impl Privacy {
     /// Erases the account at once after checking the password. Blobs go before the rows that
     /// name them; the rows go with the wrapped data key in one transaction, so a blob that
     /// escaped (a copy, a worker racing us) can never be decrypted again; then the user's
-    /// folder is cleared once more for anything a running job wrote meanwhile.
+    /// folder is cleared once more for anything a running job wrote meanwhile; last, the
+    /// database files are scrubbed of the deleted rows ([`Store::scrub`]).
     pub async fn erase(
         &self,
         scope: UserScope,
@@ -200,6 +202,10 @@ impl Privacy {
         });
         let counts = self.store.erase_user(scope, farewell.as_ref(), now).await?;
         let late = self.blobs.delete_all_of(scope.user_id()).await?;
+        // The rows are gone from the tables, but on SQLite the pages from before the delete
+        // are still in the WAL: the erasure is done once they are checkpointed away. The
+        // farewell, queued above, is scrubbed the same way once delivered.
+        self.store.scrub().await?;
         tracing::info!(
             user = %scope.user_id(),
             canceled,

@@ -60,7 +60,9 @@ pub enum ReviewError {
     Media(#[from] MediaError),
 }
 
-/// An audit entry by `admin` about `row`'s report and owner.
+/// An audit entry by `admin` about `row`'s report and owner. It names the report, not the
+/// item: the audit log is append-only, and an erasure must be able to leave it naming
+/// nothing of the erased user's (the report itself forgets its item then).
 fn audit(admin: UserId, action: &str, row: &ReportRow) -> AdminAction {
     let report = &row.report;
     AdminAction {
@@ -68,12 +70,7 @@ fn audit(admin: UserId, action: &str, row: &ReportRow) -> AdminAction {
         actor: admin.to_string(),
         action: action.to_owned(),
         subject: row.owner.as_ref().map(|owner| owner.id),
-        detail: format!(
-            "report {} {} {}",
-            report.id,
-            report.kind.as_str(),
-            report.item_id
-        ),
+        detail: format!("report {} {}", report.id, report.kind.as_str()),
     }
 }
 
@@ -99,19 +96,12 @@ pub async fn open_report(
 
 /// Whether the reported item is still held (not swept after its 24 hours, not removed).
 pub async fn item_held(media: &Media, row: &ReportRow) -> Result<bool, ReviewError> {
-    let Some(scope) = owner_scope(row) else {
+    let (Some(scope), Some(item)) = (owner_scope(row), row.report.item_id) else {
         return Ok(false);
     };
-    let report = &row.report;
-    let found = match report.kind {
-        ReportedKind::Result => media
-            .result(scope, ResultId::from(report.item_id))
-            .await
-            .map(|_| ()),
-        ReportedKind::Upload => media
-            .upload(scope, UploadId::from(report.item_id))
-            .await
-            .map(|_| ()),
+    let found = match row.report.kind {
+        ReportedKind::Result => media.result(scope, ResultId::from(item)).await.map(|_| ()),
+        ReportedKind::Upload => media.upload(scope, UploadId::from(item)).await.map(|_| ()),
     };
     match found {
         Ok(()) => Ok(true),
@@ -129,13 +119,12 @@ pub async fn item_image(
     id: ReportId,
 ) -> Result<Option<Vec<u8>>, ReviewError> {
     let row = store.report_by_id(id).await?.ok_or(ReviewError::NotFound)?;
-    let Some(scope) = owner_scope(&row) else {
+    let (Some(scope), Some(item)) = (owner_scope(&row), row.report.item_id) else {
         return Ok(None);
     };
     store
         .record_admin_action(&audit(admin, "view-report-item", &row))
         .await?;
-    let item = row.report.item_id;
     let bytes = match row.report.kind {
         ReportedKind::Result => media
             .result_bytes(scope, ResultId::from(item))
@@ -172,10 +161,14 @@ pub async fn decide(
         .await?;
     let status = match (decision, scope) {
         (Decision::RemoveItem, Some(scope)) => {
-            let item = row.report.item_id;
-            let removed = match row.report.kind {
-                ReportedKind::Result => media.delete_result(scope, ResultId::from(item)).await,
-                ReportedKind::Upload => media.delete_upload(scope, UploadId::from(item)).await,
+            let removed = match (row.report.kind, row.report.item_id) {
+                (ReportedKind::Result, Some(item)) => {
+                    media.delete_result(scope, ResultId::from(item)).await
+                }
+                (ReportedKind::Upload, Some(item)) => {
+                    media.delete_upload(scope, UploadId::from(item)).await
+                }
+                (_, None) => Err(MediaError::NotFound),
             };
             match removed {
                 Ok(()) | Err(MediaError::NotFound) => ReportStatus::Removed,

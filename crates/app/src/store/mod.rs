@@ -676,6 +676,53 @@ pub trait AdminStore: Send + Sync {
     async fn job_by_id(&self, id: JobId) -> StoreResult<Option<Job>>;
 }
 
+/// A counter of rate limits and sign-in throttles (issue 17): what one hit found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ThrottleCount {
+    /// Hits since `first_at`, this one included.
+    pub hits: u32,
+    /// When the current count started (Unix milliseconds).
+    pub first_at: i64,
+    /// The latest hit (Unix milliseconds).
+    pub last_at: i64,
+}
+
+/// The one upsert behind [`ThrottleStore::throttle_hit`], the same text for both back-ends
+/// (`$n` parameters work in SQLite too): a new name starts at one; an existing one adds one
+/// when its count started at or after `$3` (still the same window), else restarts.
+/// One statement, so concurrent hits from many nodes each count once.
+pub(crate) const THROTTLE_HIT_SQL: &str = "INSERT INTO throttle_counters
+        (name, hits, first_at, last_at, expires_at) VALUES ($1, 1, $2, $2, $4)
+     ON CONFLICT (name) DO UPDATE SET
+        hits = CASE WHEN throttle_counters.first_at >= $3
+                    THEN throttle_counters.hits + 1 ELSE 1 END,
+        first_at = CASE WHEN throttle_counters.first_at >= $3
+                        THEN throttle_counters.first_at ELSE $2 END,
+        last_at = $2,
+        expires_at = $4
+     RETURNING hits, first_at, last_at";
+
+/// Counters that every node of a deployment sees (issue 17). `name` is a digest of what is
+/// counted, never an address or e-mail; times are Unix milliseconds.
+#[async_trait]
+pub trait ThrottleStore: Send + Sync {
+    /// System: counts a hit on `name` at `now`, restarting the count when it started before
+    /// `keep_since` (its window is over); the row may be pruned after `expires_at`.
+    async fn throttle_hit(
+        &self,
+        name: &[u8],
+        now: i64,
+        keep_since: i64,
+        expires_at: i64,
+    ) -> StoreResult<ThrottleCount>;
+    /// System: the count of `name` without adding to it; `None` when never hit or pruned.
+    async fn throttle_peek(&self, name: &[u8]) -> StoreResult<Option<ThrottleCount>>;
+    /// System: forgets `name` (a successful sign-in ends its streak).
+    async fn throttle_clear(&self, name: &[u8]) -> StoreResult<()>;
+    /// System: deletes the counters that expired before `now`.
+    async fn throttle_prune(&self, now: i64) -> StoreResult<u64>;
+}
+
 /// Everything the service needs from one back-end.
 #[async_trait]
 pub trait Store:
@@ -697,9 +744,26 @@ pub trait Store:
     + SupportStore
     + ReportStore
     + AdminStore
+    + ThrottleStore
 {
     /// Whether the database answers (for `/readyz`).
     async fn ping(&self) -> StoreResult<()>;
+    /// Makes what was deleted so far unrecoverable from the database files this process
+    /// controls. On SQLite: every deleted row is already overwritten in its page
+    /// (`secure_delete`), but the page images from before the delete live on in the WAL until
+    /// a checkpoint; this checkpoints the WAL into the main file and truncates it to 0 bytes,
+    /// retrying while readers on older snapshots hold it. Erasure, the sweeper and shutdown
+    /// call it. On PostgreSQL the server's WAL, dead tuples and backups are the operator's
+    /// (docs/erasure.md): nothing to do here.
+    async fn scrub(&self) -> StoreResult<()>;
+    /// Closes every connection (at shutdown); the store is unusable afterwards. On SQLite the
+    /// last connection to close removes the `-wal` and `-shm` files.
+    async fn close(&self);
+    /// Whether other processes may serve from this database too (PostgreSQL: many nodes),
+    /// so counters that must hold across them live in it rather than in memory.
+    fn shared_by_nodes(&self) -> bool {
+        false
+    }
 }
 
 /// Opens the store for `url`, running its migrations (and, on PostgreSQL, applying the roles

@@ -129,8 +129,10 @@ pub struct Report {
     #[serde(skip)]
     pub user_id: Option<UserId>,
     pub kind: ReportedKind,
-    #[schema(value_type = String, format = Uuid)]
-    pub item_id: Uuid,
+    /// The reported item; `None` once the reporter's account is erased (the report stays
+    /// for the admins' record, pointing at nothing of theirs).
+    #[schema(value_type = Option<String>, format = Uuid)]
+    pub item_id: Option<Uuid>,
     pub reason: ReportReason,
     pub details: String,
     pub status: ReportStatus,

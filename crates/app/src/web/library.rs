@@ -207,6 +207,15 @@ async fn thumbnail(state: &AppState, caller: Option<Caller>, what: MediaRef) -> 
         )
             .into_response(),
         Err(MediaError::NotFound) => StatusCode::NOT_FOUND.into_response(),
+        // The decode budget is full: the browser may ask again shortly.
+        Err(MediaError::Busy { retry_after }) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(
+                header::RETRY_AFTER,
+                crate::http::limit::whole_seconds(retry_after).to_string(),
+            )],
+        )
+            .into_response(),
         Err(e) => {
             tracing::warn!(error = %e, "thumbnail failed");
             StatusCode::INTERNAL_SERVER_ERROR.into_response()

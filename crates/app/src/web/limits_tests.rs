@@ -20,6 +20,8 @@ fn limits(set: impl FnOnce(&mut LimitsConfig)) -> Config {
         jobs_per_account: 0,
         contact_per_ip: 0,
         contact_per_account: 0,
+        sign_in_failures_per_account: 0,
+        ..LimitsConfig::default()
     };
     set(&mut limits);
     config.limits = limits;
@@ -87,10 +89,13 @@ async fn sign_in_is_limited_per_address_and_per_email_tried() {
     let per_account = crate::testing::test_app_with(limits(|l| l.sign_in_per_account = 2)).await;
     let router = app(AppState::new(per_account.services.clone()));
     let mut by_email = Vec::new();
-    for ip in [[10, 0, 0, 1], [10, 0, 0, 2], [10, 0, 0, 3]] {
-        by_email.push(send(&router, from(login("Ada@Example.org"), ip, None)).await);
+    for _ in 0..3 {
+        by_email.push(send(&router, from(login("Ada@Example.org"), [10, 0, 0, 1], None)).await);
     }
-    let other_email = send(&router, from(login("bo@example.org"), [10, 0, 0, 3], None)).await;
+    // Per account means per account from one address: the owner elsewhere is not refused.
+    let same_email_elsewhere =
+        send(&router, from(login("ada@example.org"), [10, 0, 0, 2], None)).await;
+    let other_email = send(&router, from(login("bo@example.org"), [10, 0, 0, 1], None)).await;
 
     assert_eq!(by_ip[0].status, StatusCode::UNAUTHORIZED);
     assert_eq!(by_ip[1].status, StatusCode::UNAUTHORIZED);
@@ -103,8 +108,9 @@ async fn sign_in_is_limited_per_address_and_per_email_tried() {
     assert_eq!(by_email[1].status, StatusCode::UNAUTHORIZED);
     assert!(
         is_refusal(&by_email[2]),
-        "the same address tried from a third IP"
+        "the same e-mail tried a third time from one address"
     );
+    assert_eq!(same_email_elsewhere.status, StatusCode::UNAUTHORIZED);
     assert_eq!(other_email.status, StatusCode::UNAUTHORIZED);
 }
 
@@ -254,13 +260,175 @@ async fn the_contact_form_path_is_limited_per_address_and_per_account() {
     assert!(is_refusal(&ada_second));
 }
 
+fn login_with(email: &str, password: &str) -> Request<Body> {
+    json_post(
+        "/api/v1/auth/login",
+        serde_json::json!({"email": email, "password": password}),
+    )
+}
+
+fn code_of(page: &Page) -> String {
+    serde_json::from_str::<serde_json::Value>(&page.html)
+        .ok()
+        .and_then(|v| v["error"]["code"].as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn a_strangers_failed_sign_ins_slow_the_stranger_more_each_time_but_not_the_owner() {
+    let test = crate::testing::test_app_with(limits(|l| {
+        l.sign_in_free_failures = 2;
+        l.sign_in_delay = std::time::Duration::from_secs(1);
+    }))
+    .await;
+    test.session("ada").await;
+    let router = app(AppState::new(test.services.clone()));
+    let (stranger, owner) = ([203, 0, 113, 9], [198, 51, 100, 7]);
+    let wrong = || login_with("ada@example.org", "a wrong guess");
+
+    let mut failures = Vec::new();
+    let mut waits = Vec::new();
+    let mut owner_signs_in = Vec::new();
+    for round in 0..3u64 {
+        if round == 0 {
+            failures.push(send(&router, from(wrong(), stranger, None)).await.status);
+        }
+        failures.push(send(&router, from(wrong(), stranger, None)).await.status);
+        // Even the right password waits while the stranger's address is slowed.
+        let right = login_with("ada@example.org", "a sturdy passphrase");
+        let refused = send(&router, from(right, stranger, None)).await;
+        waits.push((refused.status, code_of(&refused), refused.retry_after));
+        let right = login_with("ada@example.org", "a sturdy passphrase");
+        owner_signs_in.push(send(&router, from(right, owner, None)).await.status);
+        if round < 2 {
+            let wait = refused.retry_after.unwrap_or(1);
+            tokio::time::sleep(std::time::Duration::from_millis(wait * 1000 + 100)).await;
+        }
+    }
+    let form = in_japanese(from(
+        post_form(
+            "/signin",
+            "email=ada%40example.org&password=x",
+            "same-origin",
+        ),
+        stranger,
+        None,
+    ));
+    let form_refusal = send(&router, form).await;
+
+    assert!(
+        failures.iter().all(|s| *s == StatusCode::UNAUTHORIZED),
+        "{failures:?}"
+    );
+    let limited = |seconds| {
+        (
+            StatusCode::TOO_MANY_REQUESTS,
+            "too-many-attempts".to_owned(),
+            Some(seconds),
+        )
+    };
+    assert_eq!(waits, [limited(1), limited(2), limited(4)]);
+    assert!(
+        owner_signs_in.iter().all(|s| *s == StatusCode::OK),
+        "{owner_signs_in:?}"
+    );
+    assert_eq!(form_refusal.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(form_refusal.retry_after, Some(4));
+    assert!(form_refusal.html.contains("<html lang=\"ja-JP\">"));
+}
+
+#[tokio::test]
+async fn the_account_cap_trips_when_guesses_come_from_many_addresses() {
+    let test = crate::testing::test_app_with(limits(|l| {
+        l.sign_in_free_failures = 100;
+        l.sign_in_failures_per_account = 4;
+    }))
+    .await;
+    test.session("ada").await;
+    test.session("bo").await;
+    let router = app(AppState::new(test.services.clone()));
+
+    let mut guesses = Vec::new();
+    for last in 1..=4u8 {
+        let guess = login_with("ada@example.org", "a wrong guess");
+        guesses.push(
+            send(&router, from(guess, [10, 0, 1, last], None))
+                .await
+                .status,
+        );
+    }
+    let right = login_with("ada@example.org", "a sturdy passphrase");
+    let capped = send(&router, from(right, [10, 0, 2, 1], None)).await;
+    let right = login_with("bo@example.org", "a sturdy passphrase");
+    let other_account = send(&router, from(right, [10, 0, 2, 1], None)).await;
+
+    assert_eq!(guesses, [StatusCode::UNAUTHORIZED; 4]);
+    assert_eq!(capped.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(code_of(&capped), "too-many-attempts");
+    assert!(
+        capped
+            .retry_after
+            .is_some_and(|s| (3500..=3600).contains(&s)),
+        "{:?}",
+        capped.retry_after
+    );
+    assert_eq!(other_account.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn sign_in_per_ip_zero_means_no_limit_per_address_on_signing_in() {
+    // The older all-auth-routes count stays on, as in a default deployment.
+    let mut config = limits(|l| l.sign_in_per_ip = 0);
+    config.server.auth_requests_per_minute = 30;
+    let test = crate::testing::test_app_with(config).await;
+    let router = app(AppState::new(test.services.clone()));
+
+    let mut statuses = Vec::new();
+    for n in 0..40 {
+        let email = format!("guess{n}@example.org");
+        statuses.push(
+            send(&router, from(login(&email), [10, 0, 0, 1], None))
+                .await
+                .status,
+        );
+        let form = format!("email=form{n}%40example.org&password=x");
+        let form = from(
+            post_form("/signin", &form, "same-origin"),
+            [10, 0, 0, 1],
+            None,
+        );
+        statuses.push(send(&router, form).await.status);
+    }
+    // Sign-up and reset still count against the address.
+    let mut resets = Vec::new();
+    for _ in 0..31 {
+        let reset = json_post(
+            "/api/v1/auth/password-reset",
+            serde_json::json!({"email": "ada@example.org"}),
+        );
+        resets.push(send(&router, from(reset, [10, 0, 0, 1], None)).await);
+    }
+
+    assert!(
+        statuses.iter().all(|s| *s == StatusCode::UNAUTHORIZED),
+        "{statuses:?}"
+    );
+    assert!(
+        resets[..30]
+            .iter()
+            .all(|r| r.status != StatusCode::TOO_MANY_REQUESTS)
+    );
+    assert!(is_refusal(&resets[30]));
+}
+
 #[test]
 fn the_limits_section_reads_from_the_file_and_the_environment() {
     let dir = tempfile::tempdir().expect("tempdir");
     let file = dir.path().join("atelier.toml");
     std::fs::write(
         &file,
-        "[limits]\njobs_per_account = 5\ncontact_per_ip = 0\n",
+        "[limits]\njobs_per_account = 5\ncontact_per_ip = 0\nsign_in_delay = \"3s\"\n\
+         decode_memory_mib = 512\ndecode_wait = \"2s\"\n",
     )
     .expect("write");
     let env = [("ATELIER__LIMITS__SIGN_IN_PER_IP".to_owned(), "7".to_owned())];
@@ -289,6 +457,12 @@ fn the_limits_section_reads_from_the_file_and_the_environment() {
     assert_eq!(config.limits.jobs_per_account, 5);
     assert_eq!(config.limits.contact_per_ip, 0);
     assert_eq!(config.limits.sign_in_per_ip, 7);
+    assert_eq!(
+        config.limits.sign_in_delay,
+        std::time::Duration::from_secs(3)
+    );
+    assert_eq!(config.limits.decode_memory_mib, 512);
+    assert_eq!(config.limits.decode_wait, std::time::Duration::from_secs(2));
     assert_eq!(
         defaults.uploads_per_account,
         LimitsConfig::default().uploads_per_account

@@ -94,7 +94,7 @@ fn error_status(error: &AccountError) -> StatusCode {
             StatusCode::INTERNAL_SERVER_ERROR
         }
         AccountError::InvalidCredentials => StatusCode::UNAUTHORIZED,
-        AccountError::Locked => StatusCode::TOO_MANY_REQUESTS,
+        AccountError::Locked | AccountError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
         AccountError::EmailTaken | AccountError::TooManyApiKeys => StatusCode::CONFLICT,
         _ => StatusCode::UNPROCESSABLE_ENTITY,
     }
@@ -212,11 +212,17 @@ pub struct SignInForm {
 pub async fn signin(
     State(state): State<AppState>,
     headers: HeaderMap,
+    extensions: axum::http::Extensions,
     Form(form): Form<SignInForm>,
 ) -> Response {
     let tr = Tr::from_headers(&headers);
     let accounts = &state.services.accounts;
-    match accounts.sign_in(&form.email, &form.password).await {
+    let trusted = &state.services.config.server.trusted_proxies;
+    let from = crate::http::client_ip::client_ip_of(&extensions, &headers, trusted);
+    match accounts
+        .sign_in_from(&form.email, &form.password, from)
+        .await
+    {
         Ok((_, token)) => {
             if let Some(previous) = session_cookie(&headers, state.services.config.server.tls) {
                 let _ = accounts.sign_out(&previous).await;
@@ -230,7 +236,15 @@ pub async fn signin(
                 user: None,
                 email: form.email,
             };
-            render(error_status(&error), &page)
+            let mut response = render(error_status(&error), &page);
+            if let AccountError::Throttled(wait) = error {
+                let seconds = crate::http::limit::whole_seconds(wait);
+                response.headers_mut().insert(
+                    axum::http::header::RETRY_AFTER,
+                    axum::http::HeaderValue::from(seconds),
+                );
+            }
+            response
         }
     }
 }

@@ -194,6 +194,16 @@ pub async fn studio_submit(
                 let status = StatusCode::FORBIDDEN;
                 return studio_page(&state, tr.clone(), caller.scope, status, Some(message)).await;
             }
+            Err(MediaError::Busy { retry_after }) => {
+                let message = tr.t("error-busy");
+                let status = StatusCode::SERVICE_UNAVAILABLE;
+                let mut page =
+                    studio_page(&state, tr.clone(), caller.scope, status, Some(message)).await;
+                let seconds = crate::http::limit::whole_seconds(retry_after);
+                page.headers_mut()
+                    .insert(axum::http::header::RETRY_AFTER, seconds.into());
+                return page;
+            }
             Err(error) => {
                 let status = if matches!(
                     error,

@@ -92,6 +92,19 @@ pub async fn check_photo(
         Ok(inspection) => answer(StatusCode::OK, verdict(&tr, inspection)),
         Err(MediaError::TooLarge { .. }) => too_large(),
         Err(MediaError::Decode(e)) if e.code() == "too-large" => too_large(),
+        // The decode budget is full: the check is a courtesy, so it steps aside (503 with
+        // `Retry-After`) and blocks nothing.
+        Err(MediaError::Busy { retry_after }) => {
+            let mut unavailable = CheckAnswer::refused(tr.t("check-unavailable"));
+            unavailable.ok = true;
+            unavailable.checks[0].level = Level::Warn;
+            let mut response = answer(StatusCode::SERVICE_UNAVAILABLE, unavailable);
+            let seconds = crate::http::limit::whole_seconds(retry_after);
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, seconds.into());
+            response
+        }
         Err(error @ (MediaError::Store(_) | MediaError::Blob(_) | MediaError::Internal(_))) => {
             // The check is a courtesy: the upload itself decides. Say so, block nothing.
             tracing::error!(%error, "photo check failed");

@@ -76,6 +76,6 @@ pub fn load(dir: &Path, name: &str) -> Result<(RgbImage, Portrait), Box<dyn std:
         f.keypoints[0] = avg(33, 133);
         f.keypoints[1] = avg(263, 362);
     }
-    faces.sort_by(|a, b| b.bbox.area().cmp(&a.bbox.area()));
+    faces.sort_by_key(|f| std::cmp::Reverse(f.bbox.area()));
     Ok((photo, Portrait { faces, person }))
 }

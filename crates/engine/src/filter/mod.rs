@@ -5,3 +5,6 @@ pub mod directional;
 pub mod domain;
 pub mod flow;
 pub mod noise;
+pub mod portrait_masks;
+pub mod regions;
+pub mod sketch;

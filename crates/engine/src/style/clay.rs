@@ -1,87 +1,472 @@
-//! `clay-3d`: a relit, sculpted clay look by image-based relighting (Khan et al. 2006,
-//! "Image-based material editing"; Lopez-Moreno et al. 2010).
+//! `clay-3d`: the portrait re-shaded as a matte clay sculpture, by image-based relighting
+//! (Khan et al. 2006, "Image-based material editing"; Lopez-Moreno et al. 2010) with a shape
+//! that comes from the portrait analysis instead of from the photo's luminance.
 //!
-//! Depth is guessed from luminance ("dark is deep"): edge-preserving-smoothed lightness,
-//! sigmoid-compressed so highlights do not spike, plus a broad blurred component for the large
-//! forms. Normals come from its finite differences; the surface is re-shaded with a Lambert key
-//! light, a weak fill, a soft Blinn specular and a rim, over an albedo flattened by heavy
-//! edge-preserving smoothing. All of it runs on the reduced copy (`WorkScale`): clay has no
-//! pixel-fine detail, and the final upsampling is part of the look.
+//! Shape: the person mask is inflated into a rounded height field (Euclidean distance to the
+//! silhouette through a quarter-circle profile, smoothed), and the face mesh's 468 depths are
+//! interpolated over the face oval (normalised Gaussian splatting) and laid on top, so the
+//! nose, cheeks, brows and chin stand out as volumes. No fine luminance detail enters the
+//! height: wrinkles and pores dig no grooves. The eye sockets are filled towards their
+//! surroundings so eyes do not sink. Without a mask or mesh (an unknown portrait), the height
+//! is heavily smoothed, sigmoid-compressed luminance: broad forms only.
+//!
+//! Albedo: heavy edge-preserving smoothing (domain transform), colours pulled towards a small
+//! palette (k-means, deterministic) and saturated, like painted clay; the eyes, brows and lips
+//! keep a little more of the photo so the face reads. Shading: normals from the height field,
+//! a soft key light (wrapped Lambert), a weak fill, a broad low matte highlight (clay, not
+//! glossy plastic) and ambient occlusion from the smoothed height in creases. The background
+//! becomes a softly lit studio backdrop tinted from the photo's background colour, with the
+//! figure's soft contact shadow. Everything runs on the reduced copy (`WorkScale`); the final
+//! bilinear upsampling is part of the soft look.
 
 use crate::RgbImage;
 use crate::filter::domain::domain_transform;
-use crate::filter::noise::{Fbm, seed32};
-use crate::portrait::Portrait;
-use crate::raster::{Raster, Upsampler, gaussian_blur, luma, rows_to_rgb8};
+use crate::filter::regions::{FaceMaps, distance_inside, person_on_grid, splat, wide_blur};
+use crate::portrait::{FaceRegion, Portrait};
+use crate::raster::{Raster, Upsampler, gaussian_blur, luma, rows_to_rgb8, smoothstep};
 use crate::style::{Params, StageClock, WorkScale};
 
-pub fn render(image: &RgbImage, _portrait: &Portrait, params: &Params) -> RgbImage {
+/// Palette size of the clustered albedo.
+const PALETTE: usize = 10;
+
+pub fn render(image: &RgbImage, portrait: &Portrait, params: &Params) -> RgbImage {
     let clock = StageClock::start();
     let strength = params.intensity();
     let scale = WorkScale::of(image);
     let s = scale.s;
     let work = scale.colours(image);
-    clock.mark("work");
     let (ww, wh) = (work.w, work.h);
+    let person = person_on_grid(&portrait.person, ww, wh, scale.factor as usize);
+    let maps = FaceMaps::new(&portrait.faces, ww, wh, scale.factor);
+    let mean_person = mean(&person.data);
+    // A mask that covers (almost) everything or nothing says nothing about the silhouette.
+    let has_figure = mean_person > 0.02 && mean_person < 0.95;
+    clock.mark("maps");
 
-    let mut albedo = work;
+    let mut albedo = work.clone();
     for _ in 0..2 {
         let guide = albedo.clone();
-        domain_transform(&mut albedo, &guide, 30.0 * s, 0.3, 3);
+        domain_transform(&mut albedo, &guide, (25.0 + 20.0 * strength) * s, 0.3, 3);
     }
+    // One colour per region (skin, hair, cloth): the photo's own shading must not survive,
+    // the relighting makes the shading.
+    let mut regions = albedo.clone();
+    domain_transform(&mut regions, &albedo, 80.0 * s, 0.3, 2);
+    clock.mark("smooth");
+    let albedo = clay_albedo(
+        &regions,
+        &albedo,
+        &work,
+        &person,
+        !has_figure,
+        &maps,
+        strength,
+    );
     clock.mark("albedo");
-    let depth = relief(&albedo, s, params.seed);
-    clock.mark("depth");
+
+    // Soften the palette's borders: clay colours meet without a pixel step.
+    let albedo = gaussian_blur(&albedo, 1.0 * s.max(0.5));
+    let height = height_field(&albedo, &person, &maps, has_figure, s, strength);
+    clock.mark("height");
+    let crease = wide_blur(&height, 6.0 * s.max(0.5));
+    let backdrop = Backdrop::new(&work, &person, has_figure, s);
+    let trace = wide_blur(&regions, 6.0 * s.max(0.5));
+    clock.mark("backdrop");
 
     // Lights in image space: x right, y down, z towards the viewer.
-    let key = normalize([-0.55, -0.65, 0.5]);
-    let fill = normalize([0.7, 0.1, 0.7]);
+    let key = normalize([-0.5, -0.55, 0.65]);
+    let fill = normalize([0.75, 0.15, 0.65]);
     let half_vector = normalize([key[0], key[1], key[2] + 1.0]);
-    let relief_depth = (30.0 + 30.0 * strength) * s.max(0.5);
+    let wrap = 0.5;
+    let edge = if has_figure {
+        gaussian_blur(&person, 0.8 * s.max(0.6))
+    } else {
+        let mut all = Raster::new(ww, wh, 1);
+        all.data.fill(1.0);
+        all
+    };
 
     let lit = Raster::from_rows(ww, wh, 3, |y, out| {
-        let up = depth.row(y.saturating_sub(1));
-        let mid = depth.row(y);
-        let down = depth.row((y + 1).min(wh - 1));
+        let up = height.row(y.saturating_sub(1));
+        let mid = height.row(y);
+        let down = height.row((y + 1).min(wh - 1));
+        let (cr, eyes, p) = (crease.row(y), maps.eyes.row(y), edge.row(y));
         for x in 0..ww {
             let dzdx = 0.5 * (mid[(x + 1).min(ww - 1)] - mid[x.saturating_sub(1)]);
             let dzdy = 0.5 * (down[x] - up[x]);
-            let n = normalize([-relief_depth * dzdx, -relief_depth * dzdy, 1.0]);
-            let diffuse = dot(n, key).max(0.0);
+            let n = normalize([-dzdx, -dzdy, 1.0]);
+            let diffuse = ((dot(n, key) + wrap) / (1.0 + wrap)).max(0.0);
             let fill_light = dot(n, fill).max(0.0);
-            let specular = dot(n, half_vector).max(0.0).powi(24);
-            let rim = (1.0 - n[2]).powi(2);
-            let px = &albedo.data[(y * ww + x) * 3..(y * ww + x) * 3 + 3];
-            let gray = 0.3 * px[0] + 0.59 * px[1] + 0.11 * px[2];
+            // Broad, low highlight: a matte sheen rather than a plastic glint.
+            let sheen = dot(n, half_vector).max(0.0).powi(8);
+            // Creases (height below its neighbourhood) get less ambient light; never the eyes.
+            let cavity = ((cr[x] - mid[x]) / (3.0 * s.max(0.5))).clamp(0.0, 1.0);
+            let occlusion = 1.0 - 0.35 * cavity * (1.0 - eyes[x].min(1.0));
+            let light = (0.16 * occlusion + 0.85 * diffuse + 0.22 * fill_light)
+                .mul_add(1.0 - 0.35 * eyes[x].min(1.0), 0.35 * eyes[x].min(1.0));
+            let a = &albedo.data[(y * ww + x) * 3..(y * ww + x) * 3 + 3];
+            let bg = backdrop.at(x, y, &trace.data[(y * ww + x) * 3..(y * ww + x) * 3 + 3]);
             for ch in 0..3 {
-                // Clay pigment: a little desaturated and warmed, lifted so shading reads.
-                let warm = [1.04, 1.0, 0.94][ch];
-                let base = ((gray + (px[ch] - gray) * 0.95) * warm * 0.82 + 0.17).min(1.0);
-                let light = 0.3 + 0.85 * diffuse + 0.2 * fill_light;
-                out[x * 3 + ch] = (base * light + 0.35 * specular + 0.12 * rim).clamp(0.0, 1.0);
+                // Shadows of clay stay warm and saturated (light scatters in the surface).
+                let shadow_tint = [1.04, 0.98, 0.94][ch];
+                let t = (1.0 - light).clamp(0.0, 1.0);
+                let body = a[ch] * light * (1.0 + (shadow_tint - 1.0) * t) + 0.15 * sheen;
+                out[x * 3 + ch] = (bg[ch] + (body - bg[ch]) * p[x]).clamp(0.0, 1.0);
             }
         }
     });
+    clock.mark("light");
     let (w, h) = (image.width() as usize, image.height() as usize);
     let lit = Upsampler::new(&lit, w, h);
     rows_to_rgb8(w, h, 3, || (), |_, y, out| lit.row(y, out))
 }
 
-/// Height field in 0..1 from the smoothed image: sigmoid-compressed lightness for the
-/// features, a broad blur for the large forms, and faint lumps so it reads as modelled clay.
-fn relief(albedo: &Raster, s: f32, seed: u64) -> Raster {
-    let l = luma(albedo);
-    let broad = gaussian_blur(&l, 10.0 * s.max(0.5));
-    let lumps = Fbm::new(l.w, l.h, 6.0 * s.max(0.5), 2, seed32(seed, 61));
-    let mean = l.data.iter().sum::<f32>() / l.data.len().max(1) as f32;
-    let height = Raster::from_rows(l.w, l.h, 1, |y, out| {
-        lumps.fill_row(y, out);
-        for ((o, &v), &b) in out.iter_mut().zip(l.row(y)).zip(broad.row(y)) {
-            let features = 1.0 / (1.0 + (-6.0 * (v - mean)).exp());
-            *o = 0.55 * features + 0.45 * b + 0.015 * (*o - 0.5);
+fn mean(values: &[f32]) -> f32 {
+    // Summed in order in f64: deterministic and exact enough for a mean.
+    let sum: f64 = values.iter().map(|&v| f64::from(v)).sum();
+    (sum / values.len().max(1) as f64) as f32
+}
+
+/// The smoothed colours pulled towards a small palette and saturated; features keep more of
+/// the lightly smoothed photo.
+fn clay_albedo(
+    regions: &Raster,
+    smooth: &Raster,
+    photo: &Raster,
+    person: &Raster,
+    everywhere: bool,
+    maps: &FaceMaps,
+    strength: f32,
+) -> Raster {
+    // Without a face mesh nothing says where the features are: keep the lighter smoothing
+    // and a gentler palette pull, so eyes, nose and mouth survive the flattening.
+    let known = !maps.meshed.is_empty();
+    let regions = if known { regions } else { smooth };
+    let palette = palette(regions, person, everywhere, PALETTE);
+    let skin = face_skin(regions, maps);
+    let pull = if known {
+        0.45 + 0.3 * strength
+    } else {
+        0.15 + 0.15 * strength
+    };
+    let saturation = 1.25 + 0.2 * strength;
+    let detail = gaussian_blur(photo, 0.8);
+    Raster::from_rows(smooth.w, smooth.h, 3, |y, out| {
+        let (rg, sm, det, feat) = (
+            regions.row(y),
+            smooth.row(y),
+            detail.row(y),
+            maps.features.row(y),
+        );
+        let inner = maps.interior.row(y);
+        for x in 0..smooth.w {
+            let px = &rg[x * 3..x * 3 + 3];
+            let near = nearest(&palette, px);
+            // Eyes, brows and lips: the smoothed photo and some of its detail back (painted
+            // features), so the face keeps its expression.
+            let f = (feat[x] * 1.5).min(1.0);
+            // The face's skin is one colour: its photo shading must not come back.
+            let on_skin = 0.85 * inner[x] * (1.0 - f);
+            let mut c = [0f32; 3];
+            for ch in 0..3 {
+                let mut flat = px[ch] + (near[ch] - px[ch]) * pull;
+                if let Some(sk) = skin {
+                    flat += (sk[ch] - flat) * on_skin;
+                }
+                let painted = sm[x * 3 + ch] + 0.25 * (det[x * 3 + ch] - sm[x * 3 + ch]);
+                c[ch] = flat + (painted - flat) * f;
+            }
+            let gray = (c[0] + c[1] + c[2]) / 3.0;
+            for ch in 0..3 {
+                // A slight lift: clay is never black.
+                out[x * 3 + ch] =
+                    ((gray + (c[ch] - gray) * saturation) * 0.9 + 0.07).clamp(0.0, 1.0);
+            }
+        }
+    })
+}
+
+/// The mean region colour inside the faces' interiors, away from the features (in raster
+/// order: deterministic), or `None` without a meshed face.
+fn face_skin(regions: &Raster, maps: &FaceMaps) -> Option<[f32; 3]> {
+    let mut sum = [0f64; 3];
+    let mut n = 0f64;
+    for ((px, &m), &f) in regions
+        .data
+        .chunks_exact(3)
+        .zip(&maps.interior.data)
+        .zip(&maps.features.data)
+    {
+        if m > 0.5 && f < 0.05 {
+            for ch in 0..3 {
+                sum[ch] += f64::from(px[ch]);
+            }
+            n += 1.0;
+        }
+    }
+    (n > 16.0).then(|| sum.map(|v| (v / n) as f32))
+}
+
+/// A `k`-colour palette of `img` (where `person` ≥ 0.5, or everywhere when `everywhere`) by
+/// k-means on a regular subsample, initialised at lightness quantiles; sequential sums, so
+/// the palette never depends on thread count. Distances weigh lightness less than hue and
+/// chroma (`material_distance`), so a lit and a shadowed patch of one material share a colour.
+fn palette(img: &Raster, person: &Raster, everywhere: bool, k: usize) -> Vec<[f32; 3]> {
+    let step = ((img.w * img.h) as f32 / 20_000.0).sqrt().max(1.0) as usize;
+    let mut samples: Vec<[f32; 3]> = Vec::new();
+    for y in (0..img.h).step_by(step) {
+        for x in (0..img.w).step_by(step) {
+            if everywhere || person.data[y * img.w + x] >= 0.5 {
+                let i = (y * img.w + x) * 3;
+                samples.push([img.data[i], img.data[i + 1], img.data[i + 2]]);
+            }
+        }
+    }
+    if samples.len() < k {
+        return vec![[0.5; 3]];
+    }
+    let lum = |c: &[f32; 3]| 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
+    let mut sorted = samples.clone();
+    sorted.sort_by(|a, b| lum(a).total_cmp(&lum(b)));
+    let mut centres: Vec<[f32; 3]> = (0..k)
+        .map(|i| sorted[((2 * i + 1) * sorted.len() / (2 * k)).min(sorted.len() - 1)])
+        .collect();
+    for _ in 0..10 {
+        let mut sums = vec![[0f64; 4]; k];
+        for c in &samples {
+            let j = nearest_index(&centres, c);
+            for ch in 0..3 {
+                sums[j][ch] += f64::from(c[ch]);
+            }
+            sums[j][3] += 1.0;
+        }
+        for (centre, sum) in centres.iter_mut().zip(&sums) {
+            if sum[3] > 0.0 {
+                *centre = [0, 1, 2].map(|ch| (sum[ch] / sum[3]) as f32);
+            }
+        }
+    }
+    centres
+}
+
+/// Squared distance between two colours as materials: lightness counts a third as much as
+/// the two opponent chroma axes.
+#[inline]
+fn material_distance(a: &[f32], b: &[f32]) -> f32 {
+    let d = [a[0] - b[0], a[1] - b[1], a[2] - b[2]];
+    let l = (d[0] + d[1] + d[2]) / 3.0;
+    let o1 = d[0] - d[1];
+    let o2 = 0.5 * (d[0] + d[1]) - d[2];
+    0.35 * l * l + o1 * o1 + o2 * o2
+}
+
+fn nearest_index(centres: &[[f32; 3]], c: &[f32]) -> usize {
+    let mut best = (f32::MAX, 0);
+    for (j, p) in centres.iter().enumerate() {
+        let d = material_distance(p, c);
+        if d < best.0 {
+            best = (d, j);
+        }
+    }
+    best.1
+}
+
+fn nearest(centres: &[[f32; 3]], c: &[f32]) -> [f32; 3] {
+    centres[nearest_index(centres, c)]
+}
+
+/// Height in work pixels: the inflated silhouette plus the face mesh's relief, or smoothed
+/// luminance when the portrait is unknown.
+fn height_field(
+    albedo: &Raster,
+    person: &Raster,
+    maps: &FaceMaps,
+    has_figure: bool,
+    s: f32,
+    strength: f32,
+) -> Raster {
+    let (w, h) = (person.w, person.h);
+    let size = (w.min(h) as f32).max(1.0);
+    // Broad forms from lightness, never its fine detail: blurred well past pore and wrinkle
+    // size before it enters the height.
+    let l = wide_blur(&luma(albedo), 7.0 * s.max(0.5));
+    let broad = wide_blur(&l, 25.0 * s.max(0.5));
+    let relief = (0.8 + 0.6 * strength) * 0.12 * size;
+    let mut height = if has_figure {
+        let radius = 0.25 * size;
+        // Smoothing the distance before the profile rounds off the ridges along the medial
+        // axis (a hard terminator down the middle of the body) but keeps the outline steep.
+        let d = distance_inside(person, 0.5);
+        let d = wide_blur(&d, 0.03 * size);
+        Raster::from_rows(w, h, 1, |y, out| {
+            for ((o, &dv), (&lv, &bv)) in out
+                .iter_mut()
+                .zip(d.row(y))
+                .zip(l.row(y).iter().zip(broad.row(y)))
+            {
+                // Square-root profile: steep at the outline, still curving deep inside, so
+                // the whole figure reads as a rounded volume.
+                let dome = (dv * radius).sqrt();
+                *o = (0.7 + 0.5 * strength) * dome + 0.06 * relief * sigmoid(6.0 * (lv - bv));
+            }
+        })
+    } else {
+        Raster::from_rows(w, h, 1, |y, out| {
+            for (o, (&lv, &bv)) in out.iter_mut().zip(l.row(y).iter().zip(broad.row(y))) {
+                *o = relief * (0.5 * sigmoid(5.0 * (lv - bv)) + 0.5 * bv);
+            }
+        })
+    };
+    height = wide_blur(&height, 0.012 * size);
+    // Seams where one material meets another (the flattened colours change): pieces of clay
+    // pressed together. Region borders only; the photo's fine detail never gets here.
+    let seams = wide_blur(&colour_steps(albedo), 1.5 * s.max(0.5));
+    let seam_depth = (4.0 + 4.0 * strength) * s.max(0.5);
+    height.par_rows_mut(|y, out| {
+        // Not inside the face: its form is the mesh's, and seams there read as grime.
+        for ((o, &e), &inner) in out.iter_mut().zip(seams.row(y)).zip(maps.interior.row(y)) {
+            *o -= seam_depth * (e * 4.0).min(1.0) * (1.0 - inner.min(1.0));
         }
     });
+
+    for face in &maps.meshed {
+        let Some(outline) = face.outline(FaceRegion::Oval) else {
+            continue;
+        };
+        let (mut x0, mut x1) = (f32::MAX, f32::MIN);
+        for p in &outline {
+            x0 = x0.min(p[0]);
+            x1 = x1.max(p[0]);
+        }
+        let face_w = (x1 - x0).max(1.0);
+        // Depth relative to the outline's: smaller z is nearer, so the nose tip is highest.
+        let ring: f32 = FaceRegion::Oval
+            .outline()
+            .iter()
+            .map(|&i| face.mesh[i][2])
+            .sum::<f32>()
+            / FaceRegion::Oval.outline().len() as f32;
+        let samples: Vec<[f32; 3]> = face
+            .mesh
+            .iter()
+            .map(|p| [p[0], p[1], (ring - p[2]).max(0.0)])
+            .collect();
+        let sigma = 0.035 * face_w;
+        let (z, _) = splat(&samples, w, h, sigma.max(0.8));
+        let z = gaussian_blur(&z, 0.02 * face_w);
+        let oval = &maps.oval;
+        let fade = wide_blur(oval, 0.1 * face_w);
+        let depth_gain = 0.75 + 0.4 * strength;
+        height.par_rows_mut(|y, out| {
+            for ((o, &zv), &f) in out.iter_mut().zip(z.row(y)).zip(fade.row(y)) {
+                *o += depth_gain * zv * f;
+            }
+        });
+    }
+    // Fill the eye sockets towards their surroundings, so eyes sit in the face, not in holes.
+    if !maps.meshed.is_empty() {
+        let around = wide_blur(&height, 4.0 * s.max(0.5));
+        height.par_rows_mut(|y, out| {
+            for ((o, &a), &e) in out.iter_mut().zip(around.row(y)).zip(maps.eyes.row(y)) {
+                if a > *o {
+                    *o += (a - *o) * e.min(1.0);
+                }
+            }
+        });
+    }
     gaussian_blur(&height, 1.2 * s.max(0.5))
+}
+
+/// Sum over channels of the colour difference to the right and lower neighbours.
+fn colour_steps(img: &Raster) -> Raster {
+    let (w, h) = (img.w, img.h);
+    Raster::from_rows(w, h, 1, |y, out| {
+        let row = img.row(y);
+        let down = img.row((y + 1).min(h - 1));
+        for (x, o) in out.iter_mut().enumerate() {
+            let r = (x + 1).min(w - 1);
+            let mut step = 0.0;
+            for ch in 0..3 {
+                step += (row[r * 3 + ch] - row[x * 3 + ch]).abs()
+                    + (down[x * 3 + ch] - row[x * 3 + ch]).abs();
+            }
+            *o = step;
+        }
+    })
+}
+
+#[inline]
+fn sigmoid(x: f32) -> f32 {
+    1.0 / (1.0 + (-x).exp())
+}
+
+/// A plain studio backdrop behind the figure: the photo's background colour, softened,
+/// lit from the upper left, darker towards the floor and the corners, with the figure's
+/// soft shadow cast down and to the right.
+struct Backdrop {
+    colour: [f32; 3],
+    shadow: Raster,
+    w: usize,
+    h: usize,
+}
+
+impl Backdrop {
+    fn new(work: &Raster, person: &Raster, has_figure: bool, s: f32) -> Backdrop {
+        let (w, h) = (work.w, work.h);
+        let mut sum = [0f64; 3];
+        let mut n = 0f64;
+        for (px, &p) in work.data.chunks_exact(3).zip(&person.data) {
+            let wgt = f64::from(1.0 - p);
+            for ch in 0..3 {
+                sum[ch] += f64::from(px[ch]) * wgt;
+            }
+            n += wgt;
+        }
+        let colour = if n > 1.0 {
+            sum.map(|v| (v / n) as f32)
+        } else {
+            [0.6, 0.6, 0.6]
+        };
+        // Softened and lifted towards a light studio paper, hue kept.
+        let gray = (colour[0] + colour[1] + colour[2]) / 3.0;
+        let colour = [0, 1, 2].map(|ch| {
+            let c = gray + (colour[ch] - gray) * 0.7;
+            0.35 + 0.55 * c
+        });
+        let shadow = if has_figure {
+            let blur = wide_blur(person, 10.0 * s.max(0.5));
+            let (dx, dy) = ((0.03 * w as f32) as usize, (0.025 * h as f32) as usize);
+            Raster::from_rows(w, h, 1, |y, out| {
+                let row = blur.row(y.saturating_sub(dy));
+                for (x, o) in out.iter_mut().enumerate() {
+                    *o = row[x.saturating_sub(dx)];
+                }
+            })
+        } else {
+            Raster::new(w, h, 1)
+        };
+        Backdrop {
+            colour,
+            shadow,
+            w,
+            h,
+        }
+    }
+
+    #[inline]
+    fn at(&self, x: usize, y: usize, behind: &[f32]) -> [f32; 3] {
+        let u = x as f32 / self.w.max(1) as f32;
+        let v = y as f32 / self.h.max(1) as f32;
+        // Key from the upper left: brightest there, falling off softly.
+        let d2 = (u - 0.3).powi(2) + (v - 0.25).powi(2);
+        let light = 1.08 - 0.45 * d2 - 0.12 * smoothstep(0.4, 1.0, v);
+        let shade = 1.0 - 0.3 * self.shadow.data[y * self.w + x];
+        // A faint, soft-focus trace of what stood behind, so the scene is not erased.
+        [0, 1, 2].map(|ch| {
+            let c = self.colour[ch] + (0.35 + 0.55 * behind[ch] - self.colour[ch]) * 0.3;
+            (c * light * shade).clamp(0.0, 1.0)
+        })
+    }
 }
 
 fn normalize(v: [f32; 3]) -> [f32; 3] {

@@ -3,10 +3,14 @@
 //!
 //! Strokes: the gradient magnitude is convolved with line segments in eight directions, each
 //! pixel keeps only its strongest direction, and the classified maps are convolved with the
-//! same lines again, so strokes extend along edges and cross at corners like real pencil.
-//! Tone: the photo's histogram is matched to the mixture of a bright, a mid and a dark layer
-//! that hand-drawn pencil images follow, then rendered with a pencil hatching texture whose
-//! depth follows the tone (a per-pixel form of the paper's `H^β`).
+//! same lines again, so strokes run only along edges and cross at corners like real pencil.
+//! Weak gradients (skin texture, wrinkles, noise) are cut off before the classification, so
+//! flat areas stay clean instead of filling with strokes at random angles.
+//! Tone: a colour-dodge layer (the gray divided by its blurred copy: crisp graphite at edges)
+//! times a soft ink wash (the photo's histogram matched to the bright/mid/dark mixture of
+//! hand-drawn pencil, 76 : 22 : 2, then blurred), with hatching at one angle in the darks that
+//! stops at contours. The portrait guides keep skin soft and un-hatched, draw eyelids and the
+//! lips' parting as clean lines from the face mesh, and fade the background to paper.
 
 use crate::portrait::Portrait;
 use rayon::prelude::*;
@@ -14,7 +18,11 @@ use rayon::prelude::*;
 use crate::RgbImage;
 use crate::filter::directional::{Tap, filter_row, filter_row_of, segment};
 use crate::filter::noise::{Paper, seed32, white_row};
-use crate::raster::{Raster, fast_pow, gaussian_blur, reduce_pixels, reduce_raster, rows_to_rgb8};
+use crate::filter::sketch::{FeatureLines, SketchGuides};
+use crate::raster::{
+    Raster, Upsampler, fast_pow, gaussian_blur, reduce_pixels, reduce_raster, rows_to_rgb8,
+    smoothstep,
+};
 use crate::style::{Params, StageClock, WorkScale, feature_scale};
 
 /// Unit steps of the eight line directions: 0°, ±26.6°, ±45°, ±63.4°, 90°.
@@ -29,7 +37,16 @@ const DIRECTIONS: [(f32, f32); 8] = [
     (-0.894, 0.447),
 ];
 
-pub fn render(image: &RgbImage, _portrait: &Portrait, params: &Params) -> RgbImage {
+/// Gradient (of 0..1 gray, per pixel at 512 px scale) below which nothing is stroked: paper
+/// grain, skin pores and JPEG noise.
+const GRAD_FLOOR: f32 = 0.018;
+/// Extra cut-off on the face's skin: wrinkles and pores stay soft tone, the nose and the
+/// jaw's strong edges still draw.
+const SKIN_FLOOR: f32 = 0.05;
+/// The hatching direction (steep, top-left to bottom-right, as a right hand pulls strokes).
+const HATCH_DIR: (f32, f32) = (0.5, 0.866);
+
+pub fn render(image: &RgbImage, portrait: &Portrait, params: &Params) -> RgbImage {
     let clock = StageClock::start();
     let s = feature_scale(image);
     let strength = params.intensity();
@@ -40,15 +57,37 @@ pub fn render(image: &RgbImage, _portrait: &Portrait, params: &Params) -> RgbIma
     });
     clock.mark("gray");
     let (w, h) = (gray.w, gray.h);
+    let work = WorkScale::of(image);
+    let small = reduce_raster(&gray, work.levels);
+    let guides = SketchGuides::new(portrait, work.levels, small.w, small.h);
+    clock.mark("guides");
+
+    // Per reduced cell: the gradient cut-off and the weight strokes keep there. Eyes get no
+    // edge strokes (the lashes would burst into stars): their lines come from the mesh.
+    let eye_lines = FeatureLines::new(portrait, 1.0);
+    let eye_damp = if eye_lines.is_empty() { 0.5 } else { 0.9 };
+    let stroke_guide = Raster::from_rows(small.w, small.h, 2, |y, out| {
+        let (p, sk, ey, ft) = (
+            guides.person.row(y),
+            guides.skin.row(y),
+            guides.eyes.row(y),
+            guides.features.row(y),
+        );
+        for x in 0..small.w {
+            out[2 * x] = GRAD_FLOOR + SKIN_FLOOR * sk[x];
+            let fade = smoothstep(0.1, 0.6, p[x]);
+            out[2 * x + 1] =
+                (0.35 + 0.65 * fade) * (1.0 - eye_damp * ey[x]) * (1.0 - 0.35 * (ft[x] - ey[x]));
+        }
+    });
 
     let half = ((4.0 * s).round() as isize).clamp(3, 14);
     let lines = line_offsets(half);
     let smooth = gaussian_blur(&gray, 0.7 * s.max(1.0));
-    let grad = gradient_magnitude(&smooth);
+    let grad = cut_gradient(&smooth, &Upsampler::new(&stroke_guide, w, h), s.max(1.0));
     clock.mark("grad");
     // The strongest direction varies slowly: choose it on the reduced copy, with segments
     // scaled to match, and apply it to the full-size gradient.
-    let work = WorkScale::of(image);
     let work_half = ((half as f32 / work.factor).round() as isize).max(2);
     let directions =
         strongest_directions(&reduce_raster(&grad, work.levels), &line_offsets(work_half));
@@ -58,27 +97,95 @@ pub fn render(image: &RgbImage, _portrait: &Portrait, params: &Params) -> RgbIma
     let strokes = stroke_map(&classified, &lines, w, h);
     clock.mark("strokes");
 
-    let tone = match_tone(&gray);
+    // Tone, on the reduced grid where it is smooth anyway: the local mean for the dodge and
+    // the soft wash; the full-size gray supplies the detail in the final pass.
+    let lut = tone_lut(&gray);
+    let mean = gaussian_blur(&small, 3.0 * work.s);
+    let wash_sigma = 1.5 * work.s;
+    let matched = Raster::from_rows(small.w, small.h, 1, |y, out| {
+        for (o, &v) in out.iter_mut().zip(small.row(y)) {
+            // Lu et al.'s tone, mixed with the plain gray so faces keep their volumes.
+            *o = 0.55 * lut[(v.clamp(0.0, 1.0) * 255.0 + 0.5) as usize] + 0.45 * v;
+        }
+    });
+    let wash = gaussian_blur(&matched, wash_sigma);
+    let softer = gaussian_blur(&wash, 2.0 * wash_sigma);
+    // Channels: local mean, wash, how much of the dodge to keep, hatch allowance, person fade.
+    let tone = Raster::from_rows(small.w, small.h, 5, |y, out| {
+        let (m, wa, so) = (mean.row(y), wash.row(y), softer.row(y));
+        let (p, sk, ey) = (guides.person.row(y), guides.skin.row(y), guides.eyes.row(y));
+        for x in 0..small.w {
+            let o = &mut out[5 * x..5 * x + 5];
+            o[0] = m[x];
+            // Skin takes a softer wash, half of it the plain local gray, so a bright face
+            // keeps its volumes (cheeks, nose, temples) without its pores.
+            o[1] = wa[x] + (0.5 * (so[x] + m[x]) - wa[x]) * sk[x];
+            o[2] = 1.0 - 0.7 * sk[x];
+            o[3] = (1.0 - sk[x]) * (1.0 - ey[x]);
+            o[4] = smoothstep(0.1, 0.6, p[x]);
+        }
+    });
+    let tone = Upsampler::new(&tone, w, h);
     clock.mark("tone");
     let texture = pencil_texture(w, h, s, params.seed);
     clock.mark("texture");
     let paper = Paper::new(w, h, 0.06, seed32(params.seed, 21));
-    let gain = 1.6 + 2.4 * strength;
+    let gain = 1.5 + 2.5 * strength;
+    let dodge_power = 0.8 + 1.4 * strength;
+    let wash_depth = 0.6 + 0.3 * strength;
+    let hatch_depth = 0.45 + 0.35 * strength;
 
     rows_to_rgb8(
         w,
         h,
         1,
-        || vec![0f32; w],
-        |scratch, y, out| {
+        || (vec![0f32; w], vec![0f32; w * 5], vec![0f32; w]),
+        |(scratch, t, cover), y, out| {
             paper.fill_row(y, out, scratch);
-            let row = (strokes.row(y), tone.row(y), texture.row(y));
+            tone.row(y, t);
+            eye_lines.coverage_row(y, cover);
+            let (st, g, tex) = (strokes.row(y), gray.row(y), texture.row(y));
             for (x, o) in out.iter_mut().enumerate() {
-                let stroke = (1.0 - gain * row.0[x]).clamp(0.0, 1.0);
-                let t = row.1[x].clamp(0.0, 1.0);
-                // Texture deepens with tone: white paper stays white, shadows get dense hatching.
-                let shaded = fast_pow(t, 0.45 + 1.1 * row.2[x]);
-                *o = (stroke * shaded * *o).clamp(0.0, 1.0);
+                let t = &t[5 * x..5 * x + 5];
+                let ink = 0.9 * (1.0 - (-gain * st[x]).exp());
+                // Colour dodge of the gray by its blurred inverse: g / blur(g), white where
+                // the photo is flat, graphite where it is darker than its surroundings.
+                let dodge = ((g[x] + 0.1) / (t[0] + 0.1)).min(1.0);
+                let dodge = 1.0 - t[2] * (1.0 - fast_pow(dodge, dodge_power));
+                let dark = 1.0 - t[1].clamp(0.0, 1.0);
+                let wash = 1.0 - wash_depth * dark;
+                // Hatching in the darks, lifted where a contour stroke runs, so it stops there.
+                let hatch_weight =
+                    smoothstep(0.25, 0.65, dark) * t[3] * (1.0 - (3.0 * ink).min(1.0));
+                let hatch = 1.0 - hatch_depth * hatch_weight * smoothstep(0.3, 0.7, tex[x]);
+                let drawn = dodge * wash * hatch * (1.0 - ink) * (1.0 - cover[x]);
+                // The background fades to paper, keeping a ghost of its strongest lines.
+                let ghost = 1.0 - 0.3 * ink * smoothstep(0.4, 0.8, ink);
+                let v = ghost + (drawn - ghost) * t[4];
+                *o = (v * *o).clamp(0.0, 1.0);
+            }
+        },
+    )
+}
+
+/// The gradient magnitude of `gray` (scaled by `scale`, so strokes keep their weight across
+/// sizes) minus a cut-off and times a weight, both from the two channels of `guide`: weak
+/// gradients vanish instead of turning into strokes at random angles.
+fn cut_gradient(gray: &Raster, guide: &Upsampler, scale: f32) -> Raster {
+    let (w, h) = (gray.w, gray.h);
+    Raster::from_rows_with(
+        w,
+        h,
+        1,
+        || vec![0f32; 2 * w],
+        |g, y, out| {
+            guide.row(y, g);
+            let row = gray.row(y);
+            let down = gray.row((y + 1).min(h - 1));
+            for x in 0..w {
+                let r = row[(x + 1).min(w - 1)];
+                let m = ((r - row[x]).powi(2) + (down[x] - row[x]).powi(2)).sqrt() * scale;
+                out[x] = (m - g[2 * x]).max(0.0) * g[2 * x + 1];
             }
         },
     )
@@ -90,18 +197,6 @@ fn line_offsets(half: isize) -> Vec<Vec<Tap>> {
         .iter()
         .map(|&dir| segment(dir, 1.0, half as usize, |_| 1.0))
         .collect()
-}
-
-fn gradient_magnitude(gray: &Raster) -> Raster {
-    let (w, h) = (gray.w, gray.h);
-    Raster::from_rows(w, h, 1, |y, out| {
-        let row = gray.row(y);
-        let down = gray.row((y + 1).min(h - 1));
-        for x in 0..w {
-            let r = row[(x + 1).min(w - 1)];
-            out[x] = ((r - row[x]).powi(2) + (down[x] - row[x]).powi(2)).sqrt();
-        }
-    })
 }
 
 /// For each pixel of `grad`, the direction whose line response is strongest (Lu et al.'s
@@ -171,8 +266,9 @@ fn stroke_map(classified: &Raster, lines: &[Vec<Tap>], w: usize, h: usize) -> Ra
     out
 }
 
-/// Histogram-matches the gray image to the pencil tone model (bright : mid : dark = 76 : 22 : 2).
-fn match_tone(gray: &Raster) -> Raster {
+/// The lookup table that histogram-matches the gray image to the pencil tone model
+/// (bright : mid : dark = 76 : 22 : 2).
+fn tone_lut(gray: &Raster) -> [f32; 256] {
     let hist = gray
         .data
         .par_chunks(1 << 16)
@@ -218,13 +314,7 @@ fn match_tone(gray: &Raster) -> Raster {
         }
         lut[v] = j as f32 / 255.0;
     }
-    let matched = Raster::from_rows(gray.w, gray.h, 1, |y, out| {
-        for (o, &v) in out.iter_mut().zip(gray.row(y)) {
-            *o = lut[(v.clamp(0.0, 1.0) * 255.0 + 0.5) as usize];
-        }
-    });
-    // The matched tone keeps the photo's gradations but not its noise.
-    gaussian_blur(&matched, 1.0)
+    lut
 }
 
 /// A pencil hatching texture in 0..1 (mean ≈ 0.5): white noise drawn out along a slanted
@@ -232,7 +322,7 @@ fn match_tone(gray: &Raster) -> Raster {
 fn pencil_texture(w: usize, h: usize, s: f32, seed: u64) -> Raster {
     let noise = Raster::from_rows(w, h, 1, |y, out| white_row(out, y, seed32(seed, 22)));
     let half = ((6.0 * s).round() as isize).max(4);
-    let offsets = segment((0.912, 0.41), 1.0, half as usize, |_| 1.0);
+    let offsets = segment(HATCH_DIR, 1.0, half as usize, |_| 1.0);
     let spread = (3.0 * (offsets.len() as f32).sqrt()).min(8.0);
     let mut out = Raster::new(w, h, 1);
     out.data.par_chunks_mut(w).enumerate().for_each(|(y, row)| {

@@ -72,6 +72,7 @@ fn account_errors() -> Vec<AccountError> {
         | AccountError::EmailTaken
         | AccountError::InvalidCredentials
         | AccountError::Locked
+        | AccountError::Throttled(_)
         | AccountError::Unauthenticated
         | AccountError::InvalidToken
         | AccountError::AlreadyVerified
@@ -87,6 +88,7 @@ fn account_errors() -> Vec<AccountError> {
         AccountError::EmailTaken,
         AccountError::InvalidCredentials,
         AccountError::Locked,
+        AccountError::Throttled(std::time::Duration::from_secs(3)),
         AccountError::Unauthenticated,
         AccountError::InvalidToken,
         AccountError::AlreadyVerified,
@@ -139,6 +141,7 @@ fn media_errors() -> Vec<MediaError> {
         MediaError::Decode(_)
         | MediaError::TooLarge { .. }
         | MediaError::DecodeTimeout
+        | MediaError::Busy { .. }
         | MediaError::NotFound
         | MediaError::ProcessingPaused
         | MediaError::SavingDisabled
@@ -149,6 +152,9 @@ fn media_errors() -> Vec<MediaError> {
     let mut all = vec![
         MediaError::TooLarge { max: 1 },
         MediaError::DecodeTimeout,
+        MediaError::Busy {
+            retry_after: std::time::Duration::from_secs(10),
+        },
         MediaError::NotFound,
         MediaError::ProcessingPaused,
         MediaError::SavingDisabled,

@@ -20,6 +20,7 @@ mod retention;
 mod rls;
 mod service;
 mod support;
+mod throttle;
 mod tokens;
 mod verification;
 

@@ -12,7 +12,7 @@ use crate::store::{
 stories!(
     only_the_owner_of_an_item_can_report_it,
     admins_see_open_reports_first_with_the_owners_account_and_decide,
-    erasure_detaches_a_report_and_clears_its_details,
+    erasure_detaches_a_report_and_clears_its_details_and_item,
 );
 
 fn report(kind: ReportedKind, item: uuid::Uuid, reason: ReportReason, at: i64) -> NewReport {
@@ -73,7 +73,7 @@ async fn only_the_owner_of_an_item_can_report_it(db: &TestStore) {
             ReportStatus::Open,
             ReportReason::Sexual,
             ReportedKind::Result,
-            item
+            Some(item)
         )
     );
     assert_eq!(filed.user_id, Some(alice.user_id()));
@@ -147,7 +147,7 @@ async fn admins_see_open_reports_first_with_the_owners_account_and_decide(db: &T
     assert!(matches!(unknown, Err(StoreError::NotFound)));
 }
 
-async fn erasure_detaches_a_report_and_clears_its_details(db: &TestStore) {
+async fn erasure_detaches_a_report_and_clears_its_details_and_item(db: &TestStore) {
     let store = db.store.as_ref();
     let (alice, bob) = (
         test_user(store, "alice").await,
@@ -178,6 +178,10 @@ async fn erasure_detaches_a_report_and_clears_its_details(db: &TestStore) {
     assert_eq!(kept.report.user_id, None);
     assert_eq!(kept.report.details, "");
     assert_eq!(
+        kept.report.item_id, None,
+        "the erased user's portrait id is gone"
+    );
+    assert_eq!(
         (kept.report.reason, kept.report.status),
         (ReportReason::Consent, ReportStatus::Open)
     );
@@ -185,5 +189,9 @@ async fn erasure_detaches_a_report_and_clears_its_details(db: &TestStore) {
     assert_eq!(
         bobs[0].details, "seed",
         "another user's report is untouched"
+    );
+    assert!(
+        bobs[0].item_id.is_some(),
+        "another user's report keeps its item"
     );
 }

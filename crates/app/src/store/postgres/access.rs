@@ -97,12 +97,15 @@ pub(crate) const GRANTS: &[(&str, &str, &str)] = &[
     ),
     ("support_messages", "SELECT, INSERT", "SELECT, INSERT"),
     // Filed by the item's owner; read and decided by admins, and detached by erasure (the
-    // reporter and their free text cleared), as the system role.
+    // reporter, the item and their free text cleared), as the system role.
     (
         "abuse_reports",
         "SELECT, INSERT",
-        "SELECT, UPDATE (status, resolved_at, user_id, details)",
+        "SELECT, UPDATE (status, resolved_at, user_id, item_id, details)",
     ),
+    // Rate-limit and sign-in throttle counters, shared by every node; sign-in and the
+    // limit middleware run as the system role.
+    ("throttle_counters", "", "SELECT, INSERT, UPDATE, DELETE"),
 ];
 
 /// A login role and the password to give it (`None`: leave its password alone).

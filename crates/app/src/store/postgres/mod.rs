@@ -45,6 +45,7 @@ mod reports;
 mod retention;
 mod settle;
 mod support;
+mod throttle;
 mod tokens;
 mod usage;
 mod wake;
@@ -151,6 +152,16 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "admin console",
         include_str!("../../../../../migrations/postgres/0016_admin_console.sql"),
     ),
+    (
+        17,
+        "report items",
+        include_str!("../../../../../migrations/postgres/0017_report_items.sql"),
+    ),
+    (
+        18,
+        "throttle",
+        include_str!("../../../../../migrations/postgres/0018_throttle.sql"),
+    ),
 ];
 
 pub struct PgStore {
@@ -249,6 +260,23 @@ impl Store for PgStore {
             .await
             .map_err(internal)?;
         Ok(())
+    }
+
+    /// Nothing this process can do: deleted tuples stay in the heap until VACUUM reuses their
+    /// space, and the server's WAL, its archive and backups are the operator's; what they
+    /// must do for an erasure to be complete is in docs/erasure.md.
+    async fn scrub(&self) -> StoreResult<()> {
+        Ok(())
+    }
+
+    async fn close(&self) {
+        self.listener.abort();
+        self.app.close().await;
+        self.system.close().await;
+    }
+
+    fn shared_by_nodes(&self) -> bool {
+        true
     }
 }
 

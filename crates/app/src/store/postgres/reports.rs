@@ -34,7 +34,7 @@ fn report_from_row(row: &PgRow) -> StoreResult<Report> {
         id: get_id(row, "id")?,
         user_id: get_opt_id(row, "user_id")?,
         kind: ReportedKind::parse(&kind).ok_or_else(|| bad("kind", &kind))?,
-        item_id: get::<Uuid>(row, "item_id")?,
+        item_id: get::<Option<Uuid>>(row, "item_id")?,
         reason: ReportReason::parse(&reason).ok_or_else(|| bad("reason", &reason))?,
         details: get(row, "details")?,
         status: ReportStatus::parse(&status).ok_or_else(|| bad("status", &status))?,

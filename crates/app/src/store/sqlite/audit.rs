@@ -4,17 +4,18 @@ use async_trait::async_trait;
 
 use super::{SqliteStore, get, get_opt_id, get_time, internal};
 use crate::domain::{Timestamp, UserScope};
-use crate::store::{AccessEntry, AdminAction, AuditStore, Mail, PendingMail, StoreResult};
+use crate::store::{AccessEntry, AdminAction, AuditStore, Mail, PendingMail, Store, StoreResult};
 
 /// Deletes a delivered (or abandoned) mail marked `purge_on_send`: the erasure confirmation
-/// must not keep the address of someone who asked to be forgotten.
-async fn purge_if_asked(conn: &mut sqlx::SqliteConnection, id: i64) -> StoreResult<()> {
-    sqlx::query("DELETE FROM outbox WHERE id = ? AND purge_on_send")
+/// must not keep the address of someone who asked to be forgotten. Returns whether it did,
+/// so the caller scrubs the WAL of it once committed.
+async fn purge_if_asked(conn: &mut sqlx::SqliteConnection, id: i64) -> StoreResult<bool> {
+    let done = sqlx::query("DELETE FROM outbox WHERE id = ? AND purge_on_send")
         .bind(id)
         .execute(conn)
         .await
         .map_err(internal)?;
-    Ok(())
+    Ok(done.rows_affected() > 0)
 }
 
 #[async_trait]
@@ -72,8 +73,11 @@ impl AuditStore for SqliteStore {
             .execute(&mut *tx)
             .await
             .map_err(internal)?;
-        purge_if_asked(&mut tx, id).await?;
+        let purged = purge_if_asked(&mut tx, id).await?;
         tx.commit().await.map_err(internal)?;
+        if purged {
+            self.scrub().await?;
+        }
         Ok(())
     }
 
@@ -97,10 +101,11 @@ impl AuditStore for SqliteStore {
         .execute(&mut *tx)
         .await
         .map_err(internal)?;
-        if retry_at.is_none() {
-            purge_if_asked(&mut tx, id).await?;
-        }
+        let purged = retry_at.is_none() && purge_if_asked(&mut tx, id).await?;
         tx.commit().await.map_err(internal)?;
+        if purged {
+            self.scrub().await?;
+        }
         Ok(())
     }
 

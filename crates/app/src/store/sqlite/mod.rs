@@ -3,6 +3,10 @@
 //! Writes go through a pool of one connection and `BEGIN IMMEDIATE`, so writers in this
 //! process queue on the pool instead of failing with `SQLITE_BUSY`, and writers in other
 //! processes (`atelier worker`) wait on the busy timeout. Reads use a separate pool.
+//!
+//! Deleted content must leave the disk (erasure, retention): every connection runs with
+//! `secure_delete`, which zeroes freed cells and pages, and [`Store::scrub`] checkpoints the
+//! WAL (where the pages from before a delete live on) into the main file and truncates it.
 
 mod accounts;
 mod admin;
@@ -19,12 +23,17 @@ mod reports;
 mod retention;
 mod settle;
 mod support;
+mod throttle;
 mod tokens;
 mod usage;
 
+#[cfg(test)]
+#[path = "scrub_tests.rs"]
+mod scrub_tests;
+
 use std::borrow::Cow;
 use std::str::FromStr;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use sqlx::migrate::{Migration, MigrationType, Migrator};
@@ -121,7 +130,21 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "admin console",
         include_str!("../../../../../migrations/sqlite/0016_admin_console.sql"),
     ),
+    (
+        17,
+        "report items",
+        include_str!("../../../../../migrations/sqlite/0017_report_items.sql"),
+    ),
+    (
+        18,
+        "throttle",
+        include_str!("../../../../../migrations/sqlite/0018_throttle.sql"),
+    ),
 ];
+
+/// How long [`Store::scrub`] retries a checkpoint that readers on older snapshots hold up
+/// (each try also waits the busy timeout).
+const SCRUB_PATIENCE: Duration = Duration::from_secs(10);
 
 pub struct SqliteStore {
     reader: SqlitePool,
@@ -196,6 +219,42 @@ impl Store for SqliteStore {
             .await
             .map_err(internal)?;
         Ok(())
+    }
+
+    async fn scrub(&self) -> StoreResult<()> {
+        // On the one writer connection: no write of this process slips in between the
+        // checkpoint and the truncation.
+        let mut conn = self.writer.acquire().await.map_err(internal)?;
+        let started = Instant::now();
+        loop {
+            // TRUNCATE copies every frame into the main file (whose freed cells and pages
+            // `secure_delete` zeroed), waits on the busy timeout for readers still on an older
+            // snapshot, then cuts the WAL to 0 bytes. `busy` 0: done (the log is -1 when the
+            // database is not in WAL mode, as in memory).
+            let (busy, log, _): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)")
+                .fetch_one(&mut *conn)
+                .await
+                .map_err(internal)?;
+            if busy == 0 {
+                return Ok(());
+            }
+            if started.elapsed() >= SCRUB_PATIENCE {
+                return Err(StoreError::Internal(
+                    format!(
+                        "the WAL ({log} frames) could not be checkpointed: readers held it \
+                         for {}s",
+                        started.elapsed().as_secs()
+                    )
+                    .into(),
+                ));
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    async fn close(&self) {
+        self.reader.close().await;
+        self.writer.close().await;
     }
 }
 

@@ -244,12 +244,16 @@ impl PrivacyStore for SqliteStore {
             .execute(&mut *tx)
             .await
             .map_err(internal)?;
-        // Reports stay for the admins' record, naming no one and without the reporter's words.
-        sqlx::query("UPDATE abuse_reports SET user_id = NULL, details = '' WHERE user_id = ?")
-            .bind(&user)
-            .execute(&mut *tx)
-            .await
-            .map_err(internal)?;
+        // Reports stay for the admins' record, naming no one: without the reporter's words
+        // nor the id of the reported item (a result or upload of theirs).
+        sqlx::query(
+            "UPDATE abuse_reports SET user_id = NULL, item_id = NULL, details = ''
+             WHERE user_id = ?",
+        )
+        .bind(&user)
+        .execute(&mut *tx)
+        .await
+        .map_err(internal)?;
         // Mail to the address, and to any address the user asked to move to.
         let mut rows = sqlx::query(
             "DELETE FROM outbox WHERE recipient = ? OR recipient IN

@@ -29,12 +29,14 @@ fn report_from_row(row: &SqliteRow) -> StoreResult<Report> {
         get(row, "reason")?,
         get(row, "status")?,
     );
-    let item: String = get(row, "item_id")?;
+    let item: Option<String> = get(row, "item_id")?;
     Ok(Report {
         id: get_id(row, "id")?,
         user_id: get_opt_id(row, "user_id")?,
         kind: ReportedKind::parse(&kind).ok_or_else(|| bad("kind", &kind))?,
-        item_id: Uuid::parse_str(&item).map_err(|_| bad("item", &item))?,
+        item_id: item
+            .map(|item| Uuid::parse_str(&item).map_err(|_| bad("item", &item)))
+            .transpose()?,
         reason: ReportReason::parse(&reason).ok_or_else(|| bad("reason", &reason))?,
         details: get(row, "details")?,
         status: ReportStatus::parse(&status).ok_or_else(|| bad("status", &status))?,

@@ -1,0 +1,318 @@
+//! What anime and clay-3d promise when they know the portrait: the astronaut with the
+//! reference analysis (mediapipe's person mask and 468-point mesh, stored beside the photo in
+//! tests/data), so the checks run without the networks.
+
+#[path = "../examples/reference/mod.rs"]
+mod reference;
+
+use std::path::Path;
+
+use atelier_engine::{FaceRegion, Mask, Params, Portrait, RgbImage, Style, stylize_portrait};
+
+fn astronaut() -> (RgbImage, Portrait) {
+    let dir = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data"));
+    let (photo, portrait) =
+        reference::load(dir, "astronaut").expect("the reference analysis loads");
+    assert!(
+        portrait.faces.first().is_some_and(|f| f.mesh.len() == 468),
+        "the reference mesh has 468 points"
+    );
+    (photo, portrait)
+}
+
+fn region(portrait: &Portrait, region: FaceRegion, photo: &RgbImage) -> Mask {
+    portrait.faces[0].region_mask(region, photo.width(), photo.height(), 0.0)
+}
+
+/// Hue (degrees) and chroma (max − min channel, 0..255) of a pixel.
+fn hue_chroma(p: &[u8]) -> (f32, f32) {
+    let [r, g, b] = [p[0], p[1], p[2]].map(f32::from);
+    let (max, min) = (r.max(g).max(b), r.min(g).min(b));
+    let c = max - min;
+    if c <= 0.0 {
+        return (0.0, 0.0);
+    }
+    let h = if max == r {
+        (g - b) / c
+    } else if max == g {
+        2.0 + (b - r) / c
+    } else {
+        4.0 + (r - g) / c
+    };
+    ((h * 60.0).rem_euclid(360.0), c)
+}
+
+fn luma(p: &[u8]) -> f32 {
+    (0.2126 * f32::from(p[0]) + 0.7152 * f32::from(p[1]) + 0.0722 * f32::from(p[2])) / 255.0
+}
+
+/// Pixels (indices) inside the face oval but outside every feature, with a margin.
+fn bare_skin(portrait: &Portrait, photo: &RgbImage) -> Vec<usize> {
+    let (w, h) = (photo.width(), photo.height());
+    let face = &portrait.faces[0];
+    let oval = face.region_mask(FaceRegion::Oval, w, h, 0.0);
+    let mut features = Mask::filled(w, h, 0.0);
+    for r in [
+        FaceRegion::RightEye,
+        FaceRegion::LeftEye,
+        FaceRegion::RightBrow,
+        FaceRegion::LeftBrow,
+        FaceRegion::Lips,
+    ] {
+        if let Some(outline) = face.outline(r) {
+            features.fill_polygon(&outline, 6.0);
+        }
+    }
+    // Keep away from the outline too: the face contour may be inked.
+    let outline = face.outline(FaceRegion::Oval).expect("a mesh");
+    // The nose tip and nostrils are drawn on purpose: leave them out as well.
+    let face_w = outline.iter().map(|p| p[0]).fold(f32::MIN, f32::max)
+        - outline.iter().map(|p| p[0]).fold(f32::MAX, f32::min);
+    let tip = face.mesh[2];
+    let disc: Vec<[f32; 2]> = (0..16)
+        .map(|i| {
+            let t = i as f32 * std::f32::consts::TAU / 16.0;
+            [
+                tip[0] + 0.16 * face_w * t.cos(),
+                tip[1] + 0.1 * face_w * t.sin(),
+            ]
+        })
+        .collect();
+    features.fill_polygon(&disc, 0.0);
+    let n = outline.len() as f32;
+    let c = [
+        outline.iter().map(|p| p[0]).sum::<f32>() / n,
+        outline.iter().map(|p| p[1]).sum::<f32>() / n,
+    ];
+    let inner: Vec<[f32; 2]> = outline
+        .iter()
+        .map(|p| [c[0] + (p[0] - c[0]) * 0.8, c[1] + (p[1] - c[1]) * 0.8])
+        .collect();
+    let mut interior = Mask::filled(w, h, 0.0);
+    interior.fill_polygon(&inner, 0.0);
+    (0..(w * h) as usize)
+        .filter(|&i| oval.data[i] >= 1.0 && interior.data[i] >= 1.0 && features.data[i] <= 0.0)
+        .collect()
+}
+
+#[test]
+fn anime_keeps_the_hue_and_chroma_of_the_skin() {
+    let (photo, portrait) = astronaut();
+    let out = stylize_portrait(&photo, &portrait, Style::Anime, &Params::default());
+    let oval = region(&portrait, FaceRegion::Oval, &photo);
+    let (mut shift, mut n) = (0f64, 0f64);
+    let (mut chroma_in, mut chroma_out) = (0f64, 0f64);
+    for (i, &m) in oval.data.iter().enumerate() {
+        if m < 1.0 {
+            continue;
+        }
+        let (a, ca) = hue_chroma(&photo.as_raw()[i * 3..i * 3 + 3]);
+        let (b, cb) = hue_chroma(&out.as_raw()[i * 3..i * 3 + 3]);
+        chroma_in += f64::from(ca);
+        chroma_out += f64::from(cb);
+        if ca >= 20.0 && cb >= 20.0 {
+            let d = (a - b).abs();
+            shift += f64::from(d.min(360.0 - d));
+            n += 1.0;
+        }
+    }
+    assert!(n > 2000.0, "too few coloured face pixels ({n})");
+    let mean_shift = shift / n;
+    let chroma = chroma_out / chroma_in;
+    assert!(
+        mean_shift <= 8.0,
+        "mean hue shift in the face {mean_shift:.1}°"
+    );
+    assert!(
+        (0.85..=1.15).contains(&chroma),
+        "face chroma changed by {:+.0}%",
+        (chroma - 1.0) * 100.0
+    );
+}
+
+#[test]
+fn anime_inks_no_wrinkles_and_shades_skin_in_few_flat_tones() {
+    let (photo, portrait) = astronaut();
+    let out = stylize_portrait(&photo, &portrait, Style::Anime, &Params::default());
+    let skin = bare_skin(&portrait, &photo);
+    assert!(skin.len() > 800, "too little bare skin ({})", skin.len());
+    let px = |i: usize| &out.as_raw()[i * 3..i * 3 + 3];
+    let inked = skin.iter().filter(|&&i| luma(px(i)) < 0.2).count();
+    assert!(
+        inked * 100 < skin.len(),
+        "{inked} of {} skin pixels are ink-dark",
+        skin.len()
+    );
+    // Cel tones: most skin pixels sit on a few plateaus (neighbours equal to within 2 levels),
+    // where the photo's skin is a continuous gradient with texture.
+    let w = photo.width() as usize;
+    let flat = |img: &RgbImage| {
+        skin.iter()
+            .filter(|&&i| {
+                let a = luma(&img.as_raw()[i * 3..i * 3 + 3]);
+                let b = luma(&img.as_raw()[(i + 1) * 3..(i + 1) * 3 + 3]);
+                let c = luma(&img.as_raw()[(i + w) * 3..(i + w) * 3 + 3]);
+                (a - b).abs() < 2.5 / 255.0 && (a - c).abs() < 2.5 / 255.0
+            })
+            .count() as f64
+            / skin.len() as f64
+    };
+    let (styled, original) = (flat(&out), flat(&photo));
+    assert!(
+        styled > 0.8 && styled > original + 0.3,
+        "flat skin: {:.0}% styled vs {:.0}% photo",
+        styled * 100.0,
+        original * 100.0
+    );
+}
+
+#[test]
+fn anime_draws_white_eyes_with_a_dark_iris() {
+    let (photo, portrait) = astronaut();
+    let out = stylize_portrait(&photo, &portrait, Style::Anime, &Params::default());
+    for eye in [FaceRegion::RightEye, FaceRegion::LeftEye] {
+        let m = region(&portrait, eye, &photo);
+        let l: Vec<f32> = (0..m.data.len())
+            .filter(|&i| m.data[i] >= 1.0)
+            .map(|i| luma(&out.as_raw()[i * 3..i * 3 + 3]))
+            .collect();
+        assert!(l.len() > 20, "{eye:?} too small");
+        let white = l.iter().filter(|&&v| v > 0.85).count();
+        let dark = l.iter().filter(|&&v| v < 0.3).count();
+        assert!(
+            white * 10 > l.len() && dark * 10 > l.len(),
+            "{eye:?}: {white} white and {dark} dark of {}",
+            l.len()
+        );
+    }
+}
+
+/// Mean absolute difference between each pixel's luma and its 5×5 neighbourhood's mean, over
+/// `pixels`: how much fine detail (texture, grooves) an image has there.
+fn fine_detail(img: &RgbImage, pixels: &[usize]) -> f64 {
+    let (w, h) = (img.width() as usize, img.height() as usize);
+    let l = |x: usize, y: usize| luma(&img.as_raw()[(y * w + x) * 3..(y * w + x) * 3 + 3]);
+    let mut sum = 0f64;
+    for &i in pixels {
+        let (x, y) = (i % w, i / w);
+        let mut mean = 0.0;
+        for dy in 0..5 {
+            for dx in 0..5 {
+                mean += l(
+                    (x + dx).saturating_sub(2).min(w - 1),
+                    (y + dy).saturating_sub(2).min(h - 1),
+                );
+            }
+        }
+        sum += f64::from((l(x, y) - mean / 25.0).abs());
+    }
+    sum / pixels.len().max(1) as f64
+}
+
+#[test]
+fn clay_has_no_fine_grooves_in_the_face_and_a_plain_backdrop() {
+    let (photo, portrait) = astronaut();
+    let out = stylize_portrait(&photo, &portrait, Style::Clay3d, &Params::default());
+    let skin = bare_skin(&portrait, &photo);
+    let (styled, original) = (fine_detail(&out, &skin), fine_detail(&photo, &skin));
+    assert!(
+        styled < 0.4 * original,
+        "face detail {styled:.4} against the photo's {original:.4}"
+    );
+    let background: Vec<usize> = (0..portrait.person.data.len())
+        .filter(|&i| portrait.person.data[i] < 0.05)
+        .collect();
+    assert!(background.len() > 20_000, "too little background");
+    let (styled, original) = (
+        fine_detail(&out, &background),
+        fine_detail(&photo, &background),
+    );
+    assert!(
+        styled < 0.25 * original,
+        "backdrop detail {styled:.4} against the photo's {original:.4}"
+    );
+}
+
+#[test]
+fn clay_eyes_are_not_sunken() {
+    let (photo, portrait) = astronaut();
+    let out = stylize_portrait(&photo, &portrait, Style::Clay3d, &Params::default());
+    let skin = bare_skin(&portrait, &photo);
+    let mean = |px: &[usize]| {
+        px.iter()
+            .map(|&i| f64::from(luma(&out.as_raw()[i * 3..i * 3 + 3])))
+            .sum::<f64>()
+            / px.len().max(1) as f64
+    };
+    let skin_l = mean(&skin);
+    for eye in [FaceRegion::RightEye, FaceRegion::LeftEye] {
+        let m = portrait.faces[0].region_mask(eye, photo.width(), photo.height(), 6.0);
+        let px: Vec<usize> = (0..m.data.len()).filter(|&i| m.data[i] > 0.0).collect();
+        let eye_l = mean(&px);
+        assert!(
+            eye_l > 0.7 * skin_l,
+            "{eye:?} mean luma {eye_l:.3} against the skin's {skin_l:.3}"
+        );
+    }
+}
+
+#[test]
+fn portrait_aware_styles_are_deterministic_on_any_thread_count() {
+    let (photo, portrait) = astronaut();
+    let params = Params {
+        intensity: 0.8,
+        seed: 5,
+    };
+    for style in [Style::Anime, Style::Clay3d] {
+        let runs: Vec<RgbImage> = [1, 2, 3]
+            .into_iter()
+            .map(|n| {
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(n)
+                    .build()
+                    .expect("a pool")
+                    .install(|| stylize_portrait(&photo, &portrait, style, &params))
+            })
+            .collect();
+        assert!(
+            runs[0] == runs[1] && runs[1] == runs[2],
+            "{style} differs across thread counts"
+        );
+    }
+}
+
+#[test]
+fn intensity_visibly_changes_anime_and_clay() {
+    let (photo, portrait) = astronaut();
+    for style in [Style::Anime, Style::Clay3d] {
+        let low = stylize_portrait(
+            &photo,
+            &portrait,
+            style,
+            &Params {
+                intensity: 0.0,
+                seed: 0,
+            },
+        );
+        let high = stylize_portrait(
+            &photo,
+            &portrait,
+            style,
+            &Params {
+                intensity: 1.0,
+                seed: 0,
+            },
+        );
+        let diff: u64 = low
+            .as_raw()
+            .iter()
+            .zip(high.as_raw())
+            .map(|(&a, &b)| u64::from(a.abs_diff(b)))
+            .sum();
+        let mean = diff as f64 / low.as_raw().len() as f64;
+        assert!(
+            mean > 4.0,
+            "{style}: intensity 0 and 1 differ by {mean:.2} on average"
+        );
+    }
+}
