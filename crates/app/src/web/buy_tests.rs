@@ -267,7 +267,14 @@ async fn a_checkout_session_stripe_does_not_know_is_a_404_not_a_gateway_error() 
         japanese.html
     );
     let asked: Vec<String> = fake.requests().into_iter().map(|r| r.path).collect();
-    assert_eq!(asked, ["/v1/checkout/sessions/cs_test_doesnotexist"]);
+    // Each of the two visits asks Stripe once: the 404 is not retried.
+    assert_eq!(
+        asked,
+        [
+            "/v1/checkout/sessions/cs_test_doesnotexist",
+            "/v1/checkout/sessions/cs_test_doesnotexist"
+        ]
+    );
 }
 
 #[tokio::test]

@@ -382,10 +382,15 @@ async fn a_photo_cut_short_is_refused_by_the_studio_and_costs_nothing() {
     let test = test_app().await;
     let router = app(AppState::new(test.services.clone()));
     let cookie = signed_up_cookie(&router, SIGN_UP).await;
-    let picture = image::RgbImage::from_fn(64, 48, |x, y| image::Rgb([(x * 4) as u8, 90, (y * 5) as u8]));
+    let picture = image::RgbImage::from_fn(64, 48, |x, y| {
+        image::Rgb([(x * 4) as u8, 90, (y * 5) as u8])
+    });
     let mut jpeg = Vec::new();
     picture
-        .write_to(&mut std::io::Cursor::new(&mut jpeg), image::ImageFormat::Jpeg)
+        .write_to(
+            &mut std::io::Cursor::new(&mut jpeg),
+            image::ImageFormat::Jpeg,
+        )
         .expect("jpeg");
     // Cut inside the scan data: the end-of-image marker and the last rows never arrived.
     jpeg.truncate(jpeg.len() * 3 / 4);
@@ -396,12 +401,18 @@ async fn a_photo_cut_short_is_refused_by_the_studio_and_costs_nothing() {
 
     assert_eq!(submitted.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
-        submitted.html.contains("This file is damaged or incomplete"),
+        submitted
+            .html
+            .contains("This file is damaged or incomplete"),
         "{}",
         submitted.html
     );
     assert!(!history.html.contains("/jobs/"), "no job was made");
-    assert!(studio.html.contains("You have 3 tokens."), "{}", studio.html);
+    assert!(
+        studio.html.contains("You have 3 tokens."),
+        "{}",
+        studio.html
+    );
 }
 
 #[tokio::test]

@@ -303,7 +303,8 @@ async fn a_truncated_jpeg_is_refused_as_corrupt_and_costs_nothing() {
         );
         assert_eq!(
             reply.json()["error"]["message"],
-            json!("the image file is damaged or incomplete")
+            // English keeps the decoder's message, which names the format (error_language).
+            json!("the JPEG file is damaged or incomplete")
         );
     }
     assert_eq!(in_japanese.code(), "corrupt-image");
