@@ -346,12 +346,12 @@ pub fn user(args: UserArgs) -> ExitCode {
 }
 
 async fn find(services: &Services, email: &str) -> anyhow::Result<UserCredentials> {
-    let email = Email::parse(email)?;
-    services
-        .store
-        .find_user_by_email(&email)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("no account for {email}"))
+    for candidate in Email::lookup(email) {
+        if let Some(found) = services.store.find_user_by_email(&candidate).await? {
+            return Ok(found);
+        }
+    }
+    Err(anyhow::anyhow!("no account for {}", email.trim()))
 }
 
 /// Appends what the operator just did to the admin audit log (`GET /api/v1/admin/audit`).

@@ -3,6 +3,7 @@ check-too-large = ファイルが大きすぎます（最大 { $max } MB）
 check-too-many-pixels = 画素数が多すぎます（最大 { $max } メガピクセル）
 check-not-supported = 対応していない画像です。JPEG、PNG、WebP の写真を選んでください
 check-unreadable = この画像を読み込めませんでした。JPEG または PNG で保存し直してからお試しください
+check-corrupt = このファイルは壊れているか、途中で切れています（コピー中に途切れた可能性があります）。元の写真を選び直してください
 check-empty = 写真を選んでください。
 check-paused = データの処理を一時停止中です。アップロードするにはプライバシーページで再開してください。
 check-no-face = 顔が見つかりません。顔がはっきり写った写真がいちばんきれいに仕上がります

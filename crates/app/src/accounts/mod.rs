@@ -297,10 +297,13 @@ impl Accounts {
             return Err(AccountError::Throttled(wait));
         }
         let password = Password::for_sign_in(password).ok_or(AccountError::InvalidCredentials)?;
-        let found = match Email::parse(email) {
-            Ok(email) => self.store.find_user_by_email(&email).await?,
-            Err(_) => None,
-        };
+        let mut found = None;
+        for email in Email::lookup(email) {
+            found = self.store.find_user_by_email(&email).await?;
+            if found.is_some() {
+                break;
+            }
+        }
         let now = Timestamp::now();
         let verified = self
             .verify_password(found.as_ref().map(|f| f.password_hash.clone()), password)

@@ -48,7 +48,7 @@ impl Accounts {
     /// Mails `user` a link that confirms their current address. The token remembers the
     /// address, so a link to an address the account has since left does nothing.
     pub(super) async fn send_verification(&self, user: &User) -> Result<(), AccountError> {
-        let email = Email::parse(&user.email).map_err(|_| AccountError::InvalidEmail)?;
+        let email = Email::stored(&user.email);
         let token = self
             .issue_token(
                 user.id,
@@ -96,10 +96,14 @@ impl Accounts {
     /// Mails a reset link when the address has an account; answers the same either way, so
     /// the form does not reveal who has an account.
     pub async fn request_password_reset(&self, email: &str) -> Result<(), AccountError> {
-        let Ok(email) = Email::parse(email) else {
-            return Ok(());
-        };
-        let Some(found) = self.store.find_user_by_email(&email).await? else {
+        let mut found = None;
+        for email in Email::lookup(email) {
+            found = self.store.find_user_by_email(&email).await?;
+            if found.is_some() {
+                break;
+            }
+        }
+        let Some(found) = found else {
             return Ok(());
         };
         let valid_for = self.config.email_token_ttl;
@@ -110,7 +114,7 @@ impl Accounts {
             token: &token,
             valid_for,
         };
-        self.send(email.as_str(), found.user.locale.as_deref(), &message)
+        self.send(&found.user.email, found.user.locale.as_deref(), &message)
             .await
     }
 
@@ -143,7 +147,7 @@ impl Accounts {
         password: &str,
     ) -> Result<(), AccountError> {
         let user = self.store.user(scope).await?;
-        let current = Email::parse(&user.email).map_err(|_| AccountError::InvalidEmail)?;
+        let current = Email::stored(&user.email);
         let credentials = self
             .store
             .find_user_by_email(&current)
@@ -182,7 +186,7 @@ impl Accounts {
         let new_email = Email::parse(new_email).map_err(|_| AccountError::InvalidEmail)?;
         let password = Password::for_sign_in(password).ok_or(AccountError::InvalidCredentials)?;
         let user = self.store.user(scope).await?;
-        let current = Email::parse(&user.email).map_err(|_| AccountError::InvalidEmail)?;
+        let current = Email::stored(&user.email);
         let credentials = self
             .store
             .find_user_by_email(&current)

@@ -282,7 +282,12 @@ impl Billing {
         if !well_formed {
             return Err(BillingError::NotFound);
         }
-        let session = client.retrieve_session(session_id).await?;
+        // A session Stripe does not know is the visitor's mistake (an edited or stale link),
+        // not Stripe failing: the same "payment not found" as a session of someone else.
+        let session = match client.retrieve_session(session_id).await {
+            Err(StripeError::Api { status: 404, .. }) => return Err(BillingError::NotFound),
+            other => other?,
+        };
         let id = events::purchase_of(&session).ok_or(BillingError::NotFound)?;
         if self.store.purchase(scope, id).await?.is_none() {
             return Err(BillingError::NotFound);

@@ -10,6 +10,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
+use super::admin::not_found_page;
 use super::admin_console::{Outcome, audit, back};
 use super::i18n::Tr;
 use super::pages::{NavUser, nav_user};
@@ -92,16 +93,18 @@ pub async fn jobs(
 
 pub async fn retry(
     State(state): State<AppState>,
+    headers: HeaderMap,
     AdminCaller(caller): AdminCaller,
     Path(id): Path<String>,
 ) -> Response {
+    // An id that names no job is the 404 page, not a redirect that reads like a success.
     let Ok(id) = id.parse::<JobId>() else {
-        return back("/admin/jobs", "error", "not-found");
+        return not_found_page(&headers);
     };
     let store = &state.services.store;
     let job = match store.job_by_id(id).await {
         Ok(Some(job)) => job,
-        Ok(None) => return back("/admin/jobs", "error", "not-found"),
+        Ok(None) => return not_found_page(&headers),
         Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     };
     if job.status != JobStatus::Failed {

@@ -8,6 +8,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
+use super::admin::not_found_page;
 use super::admin_console::{Outcome, audit, back};
 use super::buy::{PurchaseLine, purchase_line};
 use super::i18n::Tr;
@@ -91,15 +92,17 @@ pub async fn admin_purchases(
 
 pub async fn refund(
     State(state): State<AppState>,
+    headers: HeaderMap,
     AdminCaller(caller): AdminCaller,
     Path(id): Path<String>,
 ) -> Response {
+    // An id that names no purchase is the 404 page, not a redirect that reads like a success.
     let Ok(id) = id.parse::<PurchaseId>() else {
-        return back(PAGE, "error", "not-found");
+        return not_found_page(&headers);
     };
     let purchase = match state.services.store.purchase_by_id(id).await {
         Ok(Some(purchase)) => purchase,
-        Ok(None) => return back(PAGE, "error", "not-found"),
+        Ok(None) => return not_found_page(&headers),
         Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     };
     let (Some(buyer), PurchaseStatus::Paid) = (purchase.user_id, purchase.status) else {

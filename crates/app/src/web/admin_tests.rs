@@ -10,7 +10,8 @@ use crate::store::AccountStatus;
 use crate::testing::test_app;
 
 /// Every admin route. A new admin page or API route belongs here.
-/// `{admin}` stands for the signed-in admin's own id.
+/// `{admin}` stands for the signed-in admin's own id, `{job}` and `{purchase}` for a user's
+/// (an id that names nothing is the admin's 404 too, so it would not tell the two apart).
 const ADMIN_ROUTES: &[(Method, &str)] = &[
     (Method::GET, "/admin"),
     (Method::GET, "/admin/users"),
@@ -21,14 +22,8 @@ const ADMIN_ROUTES: &[(Method, &str)] = &[
     (Method::POST, "/admin/users/{admin}/ban"),
     (Method::POST, "/admin/users/{admin}/restore"),
     (Method::GET, "/admin/jobs"),
-    (
-        Method::POST,
-        "/admin/jobs/00000000-0000-0000-0000-000000000000/retry",
-    ),
-    (
-        Method::POST,
-        "/admin/purchases/00000000-0000-0000-0000-000000000000/refund",
-    ),
+    (Method::POST, "/admin/jobs/{job}/retry"),
+    (Method::POST, "/admin/purchases/{purchase}/refund"),
     (Method::GET, "/admin/purchases"),
     (Method::GET, "/admin/audit"),
     (Method::GET, "/admin/tickets"),
@@ -69,7 +64,7 @@ async fn answer(
 async fn a_non_admin_gets_404_on_every_admin_route_and_an_admin_does_not() {
     let test = test_app().await;
     let router = app(AppState::new(test.services.clone()));
-    let (_, user_token) = test.session("ada").await;
+    let (user_id, user_token) = test.session("ada").await;
     let (admin_id, admin_token) = test.session("root").await;
     test.services
         .store
@@ -91,10 +86,50 @@ async fn a_non_admin_gets_404_on_every_admin_route_and_an_admin_does_not() {
         .create_ticket(None, &ticket)
         .await
         .expect("ticket 1");
+    // A job and a pending purchase of Ada's, for the routes of one job or purchase.
+    let ada = crate::domain::UserScope::trusted(user_id, Role::User);
+    let upload = test
+        .services
+        .media
+        .ingest_upload(ada, crate::testing::photo_png(16, 16))
+        .await
+        .expect("upload");
+    let job = test
+        .services
+        .jobs
+        .create(
+            ada,
+            crate::jobs::JobRequest {
+                upload_id: Some(upload.id),
+                prompt: None,
+                style: "light-color".into(),
+                params: crate::jobs::JobParams::default(),
+            },
+        )
+        .await
+        .expect("job");
+    let purchase = crate::store::NewPurchase {
+        id: crate::domain::PurchaseId::new(),
+        pack_id: "5-tokens".into(),
+        tokens: 5,
+        amount: 500,
+        currency: "eur".into(),
+        valid_days: 182,
+        created_at: crate::domain::Timestamp::now(),
+    };
+    let purchase = test
+        .services
+        .store
+        .create_purchase(ada, &purchase)
+        .await
+        .expect("purchase");
     let cookie = |token: &str| format!("{}={token}", crate::http::session::COOKIE_PLAIN);
 
     for (method, path) in ADMIN_ROUTES {
-        let path = &path.replace("{admin}", &admin_id.to_string());
+        let path = &path
+            .replace("{admin}", &admin_id.to_string())
+            .replace("{job}", &job.id.to_string())
+            .replace("{purchase}", &purchase.id.to_string());
         let anonymous = answer(&router, method, path, None).await;
         let user = answer(&router, method, path, Some(&cookie(&user_token))).await;
         let admin = answer(&router, method, path, Some(&cookie(&admin_token))).await;

@@ -232,3 +232,88 @@ async fn only_admins_see_every_purchase() {
         "the admin's view is audited, the refused one is not"
     );
 }
+
+#[tokio::test]
+async fn a_checkout_session_stripe_does_not_know_is_a_404_not_a_gateway_error() {
+    let fake = FakeStripe::start().await;
+    let test = test_app_with(stripe_config(&fake.base)).await;
+    let router = app(AppState::new(test.services.clone()));
+    let (_, cookie) = browser(&test, "ada").await;
+    let in_japanese = Request::builder()
+        .uri("/buy/success?session_id=cs_test_doesnotexist")
+        .header(header::COOKIE, &cookie)
+        .header(header::ACCEPT_LANGUAGE, "ja")
+        .body(Body::empty())
+        .expect("request");
+
+    let unknown = send(
+        &router,
+        get("/buy/success?session_id=cs_test_doesnotexist", &cookie),
+    )
+    .await;
+    let japanese = send(&router, in_japanese).await;
+
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+    assert!(
+        unknown.html.contains("We could not find this payment."),
+        "{}",
+        unknown.html
+    );
+    assert!(!unknown.html.contains("could not be reached"));
+    assert_eq!(japanese.status, StatusCode::NOT_FOUND);
+    assert!(
+        japanese.html.contains("この支払いが見つかりませんでした。"),
+        "{}",
+        japanese.html
+    );
+    let asked: Vec<String> = fake.requests().into_iter().map(|r| r.path).collect();
+    // Each of the two visits asks Stripe once: the 404 is not retried.
+    assert_eq!(
+        asked,
+        [
+            "/v1/checkout/sessions/cs_test_doesnotexist",
+            "/v1/checkout/sessions/cs_test_doesnotexist"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn stripe_refusing_us_or_unreachable_is_still_a_gateway_error() {
+    let fake = FakeStripe::start().await;
+    // A key the (fake) Stripe refuses: its 401 is our fault, never the visitor's.
+    let mut wrong_key = stripe_config(&fake.base);
+    wrong_key.stripe.secret_key = Some(crate::config::Secret::new("sk_wrong_key"));
+    let refused = test_app_with(wrong_key).await;
+    let refused_router = app(AppState::new(refused.services.clone()));
+    let (_, refused_cookie) = browser(&refused, "ada").await;
+    // A Stripe that cannot be reached: nothing listens on port 1, so connections are refused.
+    let gone = test_app_with(stripe_config("http://127.0.0.1:1")).await;
+    let gone_router = app(AppState::new(gone.services.clone()));
+    let (_, gone_cookie) = browser(&gone, "ada").await;
+
+    let with_wrong_key = send(
+        &refused_router,
+        get("/buy/success?session_id=cs_test_1", &refused_cookie),
+    )
+    .await;
+    let unreachable = send(
+        &gone_router,
+        get("/buy/success?session_id=cs_test_1", &gone_cookie),
+    )
+    .await;
+
+    for (name, page) in [("wrong key", with_wrong_key), ("unreachable", unreachable)] {
+        assert_eq!(page.status, StatusCode::BAD_GATEWAY, "{name}");
+        assert!(
+            page.html
+                .contains("The payment provider could not be reached."),
+            "{name}: {}",
+            page.html
+        );
+    }
+    assert_eq!(
+        fake.requests().len(),
+        1,
+        "the wrong key was sent and refused"
+    );
+}

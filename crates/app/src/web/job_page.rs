@@ -11,6 +11,7 @@ use super::pages::{NavUser, nav_user};
 use super::render;
 use crate::domain::{JobId, ResultId, Timestamp, UploadId, UserScope};
 use crate::http::{AppState, Caller};
+use crate::jobs::JobError;
 use crate::media::MediaError;
 use crate::store::{JobStatus, ResultRecord};
 
@@ -160,8 +161,17 @@ pub async fn cancel_job(
     let Ok(id) = id.parse::<JobId>() else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    let _ = state.services.jobs.cancel(caller.scope, id).await;
-    Redirect::to(&format!("/jobs/{id}")).into_response()
+    match state.services.jobs.cancel(caller.scope, id).await {
+        // Another's job or none at all: the same 404 as its page, never a redirect that
+        // reads like the cancel went through.
+        Err(JobError::NotFound) => StatusCode::NOT_FOUND.into_response(),
+        Err(JobError::Store(e)) => {
+            tracing::error!(error = %e, "cancelling a job failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+        // Cancelled, or already started or finished: its page shows which.
+        Ok(_) | Err(_) => Redirect::to(&format!("/jobs/{id}")).into_response(),
+    }
 }
 
 pub async fn delete_result(

@@ -65,26 +65,29 @@ pub(super) fn reason_choices(tr: &Tr, chosen: &str) -> Vec<ReasonChoice> {
         .collect()
 }
 
-/// Whether the caller holds the item (`None` for an id that is not one).
-async fn held(state: &AppState, caller: &Caller, kind: ReportedKind, id: &str) -> Option<bool> {
+/// Whether the caller holds the item: `Ok(false)` for an id that is another's, unknown, or
+/// not an id at all (all the same 404 to the reader); `Err` only when the lookup failed.
+async fn held(
+    state: &AppState,
+    caller: &Caller,
+    kind: ReportedKind,
+    id: &str,
+) -> Result<bool, MediaError> {
     let media = &state.services.media;
     let found = match kind {
-        ReportedKind::Result => media
-            .result(caller.scope, id.parse::<ResultId>().ok()?)
-            .await
-            .map(|_| ()),
-        ReportedKind::Upload => media
-            .upload(caller.scope, id.parse::<UploadId>().ok()?)
-            .await
-            .map(|_| ()),
+        ReportedKind::Result => match id.parse::<ResultId>() {
+            Ok(id) => media.result(caller.scope, id).await.map(|_| ()),
+            Err(_) => Err(MediaError::NotFound),
+        },
+        ReportedKind::Upload => match id.parse::<UploadId>() {
+            Ok(id) => media.upload(caller.scope, id).await.map(|_| ()),
+            Err(_) => Err(MediaError::NotFound),
+        },
     };
     match found {
-        Ok(()) => Some(true),
-        Err(MediaError::NotFound) => Some(false),
-        Err(e) => {
-            tracing::error!(error = %e, "looking up a reported item failed");
-            None
-        }
+        Ok(()) => Ok(true),
+        Err(MediaError::NotFound) => Ok(false),
+        Err(e) => Err(e),
     }
 }
 
@@ -131,12 +134,15 @@ async fn show(
         return Redirect::to("/signin").into_response();
     };
     match held(&state, &caller, kind, &id).await {
-        Some(true) => {
+        Ok(true) => {
             let tr = Tr::from_headers(&headers);
             form_page(&state, tr, caller, kind, &id, None).await
         }
-        Some(false) => not_found_page(&headers),
-        None => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        Ok(false) => not_found_page(&headers),
+        Err(e) => {
+            tracing::error!(error = %e, "looking up a reported item failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
     }
 }
 

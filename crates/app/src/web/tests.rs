@@ -92,6 +92,8 @@ mod admin_jobs;
 mod admin_tickets;
 #[path = "error_pages_tests.rs"]
 mod error_pages;
+#[path = "id_walk_tests.rs"]
+mod id_walk;
 #[path = "lang_tests.rs"]
 mod lang;
 #[path = "limits_tests.rs"]
@@ -376,6 +378,44 @@ async fn the_studio_flow_from_photo_to_deleted_result() {
 }
 
 #[tokio::test]
+async fn a_photo_cut_short_is_refused_by_the_studio_and_costs_nothing() {
+    let test = test_app().await;
+    let router = app(AppState::new(test.services.clone()));
+    let cookie = signed_up_cookie(&router, SIGN_UP).await;
+    let picture = image::RgbImage::from_fn(64, 48, |x, y| {
+        image::Rgb([(x * 4) as u8, 90, (y * 5) as u8])
+    });
+    let mut jpeg = Vec::new();
+    picture
+        .write_to(
+            &mut std::io::Cursor::new(&mut jpeg),
+            image::ImageFormat::Jpeg,
+        )
+        .expect("jpeg");
+    // Cut inside the scan data: the end-of-image marker and the last rows never arrived.
+    jpeg.truncate(jpeg.len() * 3 / 4);
+
+    let submitted = send(&router, studio_post(&cookie, &jpeg, "anime")).await;
+    let history = send(&router, get("/history", Some(&cookie))).await;
+    let studio = send(&router, get("/studio", Some(&cookie))).await;
+
+    assert_eq!(submitted.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        submitted
+            .html
+            .contains("This file is damaged or incomplete"),
+        "{}",
+        submitted.html
+    );
+    assert!(!history.html.contains("/jobs/"), "no job was made");
+    assert!(
+        studio.html.contains("You have 3 tokens."),
+        "{}",
+        studio.html
+    );
+}
+
+#[tokio::test]
 async fn signed_out_visitors_go_to_sign_in_and_strangers_get_404() {
     let test = test_app().await;
     let router = app(AppState::new(test.services.clone()));
@@ -522,6 +562,62 @@ async fn the_account_page_changes_the_address_only_after_confirmation() {
         after.html.contains("Signed in as ada@new.example"),
         "{}",
         after.html
+    );
+}
+
+/// The address issue 17 found accepted at sign-up, form-encoded.
+const ODD_ADDRESS: &str = "x%40example.com.%27%28%29%29%29%29%28%22%2C";
+
+#[tokio::test]
+async fn sign_up_and_address_change_refuse_a_malformed_address_in_the_readers_language() {
+    let test = test_app().await;
+    let router = app(AppState::new(test.services.clone()));
+    let sign_up = |lang: &str| {
+        let form = format!("email={ODD_ADDRESS}&password=a+sturdy+passphrase&age_over_14=true");
+        let mut request = post_form("/signup", &form, "same-origin");
+        request
+            .headers_mut()
+            .insert(header::ACCEPT_LANGUAGE, lang.parse().expect("language"));
+        request
+    };
+    let mut pages = Vec::new();
+    for lang in ["en", "ja", "ko"] {
+        pages.push(send(&router, sign_up(lang)).await);
+    }
+    let cookie = signed_up_cookie(&router, SIGN_UP).await;
+    let change = send(&router, {
+        let form = format!("email={ODD_ADDRESS}&password=a+sturdy+passphrase");
+        let mut request = post_form("/account/email", &form, "same-origin");
+        request
+            .headers_mut()
+            .insert(header::COOKIE, cookie.parse().expect("cookie header"));
+        request
+    })
+    .await;
+
+    let messages = [
+        "Please enter a valid e-mail address.",
+        "有効なメールアドレスを入力してください。",
+        "올바른 이메일 주소를 입력해 주십시오.",
+    ];
+    for (page, message) in pages.iter().zip(messages) {
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(page.html.contains(message), "{message}: {}", page.html);
+        assert!(page.cookie.is_none(), "no session for a refused sign-up");
+    }
+    assert!(
+        !pages[0].html.contains("'())))(\""),
+        "the address is shown escaped"
+    );
+    assert_eq!(change.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        change.html.contains("Please enter a valid e-mail address."),
+        "{}",
+        change.html
+    );
+    assert!(
+        test.rows_mentioning("x@example.com.").await.is_empty(),
+        "nothing stored"
     );
 }
 

@@ -147,6 +147,7 @@ fn refusal_text(tr: &Tr, error: &MediaError, max_pixels: u64) -> String {
             "empty-file" => tr.t("check-empty"),
             "too-many-pixels" => tr.t1("check-too-many-pixels", "max", megapixels(max_pixels)),
             "unsupported-format" => tr.t("check-not-supported"),
+            "corrupt-image" => tr.t("check-corrupt"),
             _ => tr.t("check-unreadable"),
         },
         _ => tr.t("check-unreadable"),

@@ -117,6 +117,21 @@ async fn bad_sign_up_input_gets_a_4xx_with_a_code() {
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid-email",
         ),
+        // Accepted, and an account made, before addresses were parsed strictly (issue 17).
+        (
+            Some(form(
+                "x@example.com.'())))(\",",
+                "a sturdy passphrase",
+                true,
+            )),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid-email",
+        ),
+        (
+            Some(form("ada@exa_mple.org", "a sturdy passphrase", true)),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid-email",
+        ),
         (
             Some(form("kid@example.org", "a sturdy passphrase", false)),
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -344,5 +359,83 @@ async fn behind_a_trusted_proxy_limits_and_logs_use_the_forwarded_client() {
     assert_eq!(
         log.iter().map(|e| e.ip.as_deref()).collect::<Vec<_>>(),
         [Some("203.0.113.7")]
+    );
+}
+
+#[tokio::test]
+async fn addresses_are_parsed_strictly_with_international_domains_and_localized_refusals() {
+    let test = test_app().await;
+    let router = router(&test);
+    let sign_up = |email: &str| json!({"email": email, "password": "a sturdy passphrase", "age_over_14": true, "guardian_consent": false});
+
+    let idn = send(
+        &router,
+        request(
+            Method::POST,
+            "/api/v1/auth/register",
+            None,
+            Some(sign_up("Ada+atelier@Bücher.DE")),
+        ),
+    )
+    .await;
+    let token = idn.json()["token"].as_str().unwrap_or_default().to_owned();
+    let me = send(
+        &router,
+        request(Method::GET, "/api/v1/me", Some(&token), None),
+    )
+    .await;
+    let in_punycode = send(
+        &router,
+        request(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(
+                json!({"email": "ADA+ATELIER@XN--BCHER-KVA.DE", "password": "a sturdy passphrase"}),
+            ),
+        ),
+    )
+    .await;
+    let odd_in_japanese = {
+        let mut refused = request(
+            Method::POST,
+            "/api/v1/auth/register",
+            None,
+            Some(sign_up("x@example.com.'())))(\",")),
+        );
+        refused
+            .headers_mut()
+            .insert(header::ACCEPT_LANGUAGE, HeaderValue::from_static("ja"));
+        send(&router, refused).await
+    };
+    let odd_change = send(
+        &router,
+        request(
+            Method::POST,
+            "/api/v1/me/email",
+            Some(&token),
+            Some(json!({"email": "ada@example.org;rm", "password": "a sturdy passphrase"})),
+        ),
+    )
+    .await;
+
+    assert_eq!(idn.status, StatusCode::CREATED, "{:?}", idn.json());
+    assert_eq!(me.json()["email"], json!("ada+atelier@bücher.de"));
+    assert_eq!(
+        in_punycode.status,
+        StatusCode::OK,
+        "the same mailbox signs in"
+    );
+    assert_eq!(
+        (odd_in_japanese.status, odd_in_japanese.code()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "invalid-email".to_owned())
+    );
+    assert_eq!(
+        odd_in_japanese.json()["error"]["message"],
+        json!("メールアドレスが正しくありません")
+    );
+    assert_eq!(
+        (odd_change.status, odd_change.code()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "invalid-email".to_owned())
     );
 }

@@ -241,3 +241,77 @@ async fn styles_list_the_six_built_in_styles_with_their_cost() {
     assert_eq!(styles[0]["cost"], json!(1));
     assert_eq!(styles[0]["input"], json!("photo"));
 }
+
+/// A real JPEG of a gradient, cut at `fraction` of its bytes: inside the scan data, before
+/// its end-of-image marker.
+fn truncated_jpeg(fraction: f32) -> Vec<u8> {
+    let picture = image::RgbImage::from_fn(64, 48, |x, y| {
+        image::Rgb([(x * 4) as u8, (y * 5) as u8, 90])
+    });
+    let mut jpeg = Vec::new();
+    picture
+        .write_to(
+            &mut std::io::Cursor::new(&mut jpeg),
+            image::ImageFormat::Jpeg,
+        )
+        .expect("jpeg");
+    let cut = (jpeg.len() as f32 * fraction) as usize;
+    jpeg.truncate(cut);
+    jpeg
+}
+
+#[tokio::test]
+async fn a_truncated_jpeg_is_refused_as_corrupt_and_costs_nothing() {
+    let test = test_app().await;
+    let router = router(&test);
+    let token = register(&router, "ada").await;
+
+    let mut replies = Vec::new();
+    for fraction in [0.6, 0.8, 0.95] {
+        replies.push(
+            send(
+                &router,
+                upload_request(&token, "file", &truncated_jpeg(fraction)),
+            )
+            .await,
+        );
+    }
+    let in_japanese = {
+        let mut request = upload_request(&token, "file", &truncated_jpeg(0.7));
+        request
+            .headers_mut()
+            .insert(header::ACCEPT_LANGUAGE, HeaderValue::from_static("ja"));
+        send(&router, request).await
+    };
+    let uploads = send(
+        &router,
+        request(Method::GET, "/api/v1/uploads", Some(&token), None),
+    )
+    .await;
+    let tokens = send(
+        &router,
+        request(Method::GET, "/api/v1/tokens", Some(&token), None),
+    )
+    .await;
+
+    for reply in replies {
+        assert_eq!(
+            (reply.status, reply.code()),
+            (StatusCode::UNPROCESSABLE_ENTITY, "corrupt-image".to_owned()),
+            "{:?}",
+            reply.json()
+        );
+        assert_eq!(
+            reply.json()["error"]["message"],
+            // English keeps the decoder's message, which names the format (error_language).
+            json!("the JPEG file is damaged or incomplete")
+        );
+    }
+    assert_eq!(in_japanese.code(), "corrupt-image");
+    assert_eq!(
+        in_japanese.json()["error"]["message"],
+        json!("画像ファイルが壊れているか、途中で切れています")
+    );
+    assert_eq!(uploads.json(), json!([]));
+    assert_eq!(tokens.json()["balance"], json!(3));
+}
