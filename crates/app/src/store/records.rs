@@ -2,6 +2,8 @@
 
 use serde::Serialize;
 
+use super::sql::Count;
+
 use crate::domain::{Email, JobId, LotId, ResultId, Role, Timestamp, UploadId, UserId};
 
 #[derive(Clone, Debug)]
@@ -204,15 +206,18 @@ impl TokenTotals {
     }
 }
 
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct Upload {
     pub id: UploadId,
     #[serde(skip)]
     pub user_id: UserId,
     #[serde(skip)]
     pub blob_key: String,
+    #[sqlx(try_from = "Count")]
     pub width: u32,
+    #[sqlx(try_from = "Count")]
     pub height: u32,
+    #[sqlx(try_from = "Count")]
     pub faces: u32,
     pub created_at: Timestamp,
     pub expires_at: Timestamp,
