@@ -129,10 +129,12 @@ pub struct NewLot {
     pub expires_at: Timestamp,
 }
 
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct Lot {
     pub id: LotId,
+    #[sqlx(try_from = "Count")]
     pub quantity: i64,
+    #[sqlx(try_from = "Count")]
     pub remaining: i64,
     pub source: String,
     pub created_at: Timestamp,
@@ -173,9 +175,10 @@ impl LedgerKind {
     }
 }
 
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct LedgerEntry {
     pub kind: LedgerKind,
+    #[sqlx(try_from = "Count")]
     pub amount: i64,
     pub lot_id: LotId,
     pub job_id: Option<JobId>,

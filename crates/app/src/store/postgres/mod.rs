@@ -186,9 +186,7 @@ pub(in crate::store) mod backend {
     pub(in crate::store) use crate::store::sql::media::on_postgres::{
         result_from_row, upload_from_row,
     };
-    pub(in crate::store) use crate::store::sql::payments::on_postgres::{
-        Key, lock_purchase, read_purchase,
-    };
+    pub(in crate::store) use crate::store::sql::payments::on_postgres::{Key, lock_purchase};
     pub(in crate::store) use crate::store::sql::plans::on_postgres::apply_subscription_fact;
     pub(in crate::store) use crate::store::sql::settle::on_postgres::settle_fact;
     pub(in crate::store) type Kind = sqlx::Postgres;

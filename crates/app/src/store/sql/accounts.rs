@@ -81,7 +81,8 @@ each_backend! {
 
         async fn user(&self, scope: UserScope) -> StoreResult<User> {
             let mut tx = self.user_read(scope).await?;
-            let sql = sqlx::AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"));
+            let sql =
+                sqlx::AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"));
             let row = sqlx::query(sql)
                 .bind(scope.user_id())
                 .fetch_optional(&mut *tx)
@@ -245,12 +246,13 @@ each_backend! {
             email: &Email,
             verified_at: Timestamp,
         ) -> StoreResult<()> {
-            let done = sqlx::query("UPDATE users SET email = $1, email_verified_at = $2 WHERE id = $3")
-                .bind(email.as_str())
-                .bind(verified_at)
-                .bind(user)
-                .execute(self.write_pool())
-                .await?;
+            let done =
+                sqlx::query("UPDATE users SET email = $1, email_verified_at = $2 WHERE id = $3")
+                    .bind(email.as_str())
+                    .bind(verified_at)
+                    .bind(user)
+                    .execute(self.write_pool())
+                    .await?;
             if done.rows_affected() == 1 {
                 Ok(())
             } else {

@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 
-use super::{each_backend, get};
+use super::{each_backend, from_row, get};
 use crate::domain::{JobId, Role, Timestamp, UserId};
 use crate::store::{
     AccountStatus, AdminJob, AdminStore, DAY_MS, DayCount, Job, JobStatus, QueueLatency, QueueNow,
@@ -20,7 +20,8 @@ each_backend! {
 
     fn status_of(row: &DbRow) -> StoreResult<JobStatus> {
         let text: String = get(row, "status")?;
-        JobStatus::parse(&text).ok_or_else(|| StoreError::Internal(format!("job status {text}").into()))
+        JobStatus::parse(&text)
+            .ok_or_else(|| StoreError::Internal(format!("job status {text}").into()))
     }
 
     fn user_from_row(row: &DbRow) -> StoreResult<UserSummary> {
@@ -33,20 +34,6 @@ each_backend! {
                 .ok_or_else(|| StoreError::Internal(format!("account status {status}").into()))?,
             created_at: get(row, "created_at")?,
             balance: get(row, "balance")?,
-        })
-    }
-
-    fn admin_job_from_row(row: &DbRow) -> StoreResult<AdminJob> {
-        Ok(AdminJob {
-            id: get(row, "id")?,
-            user_id: get(row, "user_id")?,
-            email: get(row, "email")?,
-            style: get(row, "style")?,
-            status: status_of(row)?,
-            error: get(row, "error")?,
-            started_at: get(row, "started_at")?,
-            worker: get(row, "lease_owner")?,
-            updated_at: get(row, "updated_at")?,
         })
     }
 
@@ -66,7 +53,7 @@ each_backend! {
                 .bind(i64::from(limit))
                 .fetch_all(self.read_pool())
                 .await?;
-            rows.iter().map(admin_job_from_row).collect()
+            rows.iter().map(from_row).collect()
         }
     }
 
@@ -157,8 +144,8 @@ each_backend! {
         }
 
         async fn record_sweep_run(&self, run: &SweepRun, keep: u32) -> StoreResult<()> {
-            let removed =
-                serde_json::to_string(&run.removed).map_err(|e| StoreError::Internal(Box::new(e)))?;
+            let removed = serde_json::to_string(&run.removed)
+                .map_err(|e| StoreError::Internal(Box::new(e)))?;
             let mut tx = self.system_write().await?;
             sqlx::query(
                 "INSERT INTO sweeper_runs (started_at, finished_at, removed, error)
@@ -223,7 +210,11 @@ each_backend! {
             rows.iter().map(user_from_row).collect()
         }
 
-        async fn user_summary(&self, user: UserId, now: Timestamp) -> StoreResult<Option<UserSummary>> {
+        async fn user_summary(
+            &self,
+            user: UserId,
+            now: Timestamp,
+        ) -> StoreResult<Option<UserSummary>> {
             let sql = sqlx::AssertSqlSafe(format!(
                 "SELECT {USER_COLUMNS} FROM users u WHERE u.id = $2"
             ));

@@ -5,7 +5,7 @@
 use async_trait::async_trait;
 use uuid::Uuid;
 
-use super::{AnyId, each_backend, get};
+use super::{AnyId, each_backend, from_row, get};
 use crate::domain::{ApiKeyId, Role, Timestamp, UserScope};
 use crate::store::{
     AccountStatus, ApiKey, ApiKeyStore, IdempotencyClaim, IdempotencyStore, Job, ListStore,
@@ -15,16 +15,6 @@ use crate::store::{
 each_backend! {
     /// Touch a key's `last_used_at` at most this often: every request would otherwise be a write.
     const LAST_USE_GRANULARITY_MS: i64 = 60_000;
-
-    fn api_key_from_row(row: &DbRow) -> StoreResult<ApiKey> {
-        Ok(ApiKey {
-            id: get(row, "id")?,
-            name: get(row, "name")?,
-            prefix: get(row, "prefix")?,
-            created_at: get(row, "created_at")?,
-            last_used_at: get(row, "last_used_at")?,
-        })
-    }
 
     impl Db {
         /// One page of `table` (columns `columns`) of the caller, newest first by `sort`, then id.
@@ -118,14 +108,15 @@ each_backend! {
             })
         }
 
-        async fn api_keys_of(&self, scope: UserScope, page: &PageRequest) -> StoreResult<Page<ApiKey>> {
+        async fn api_keys_of(
+            &self,
+            scope: UserScope,
+            page: &PageRequest,
+        ) -> StoreResult<Page<ApiKey>> {
             let columns = "id, name, prefix, created_at, last_used_at";
-            self.page_of(
-                scope,
-                page,
-                ("api_keys", columns, "created_at"),
-                api_key_from_row,
-            )
+            self.page_of(scope, page, ("api_keys", columns, "created_at"), |row| {
+                from_row(row)
+            })
             .await
         }
 
@@ -168,10 +159,7 @@ each_backend! {
                     .await?;
             }
             let role = Role::parse(&get::<String, _>(&row, "role")?);
-            Ok(Some((
-                UserScope::trusted(get(&row, "user_id")?, role),
-                id,
-            )))
+            Ok(Some((UserScope::trusted(get(&row, "user_id")?, role), id)))
         }
     }
 
@@ -301,8 +289,10 @@ each_backend! {
             scope: UserScope,
             page: &PageRequest,
         ) -> StoreResult<Page<Purchase>> {
-            self.page_of(scope, page, ("purchases", "*", "created_at"), read_purchase)
-                .await
+            self.page_of(scope, page, ("purchases", "*", "created_at"), |row| {
+                from_row(row)
+            })
+            .await
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 
-use super::{Count, each_backend, get};
+use super::{Count, each_backend, from_row, get};
 use crate::domain::{Timestamp, UserScope};
 use crate::store::{AccessEntry, AdminAction, AuditStore, Mail, PendingMail, Store, StoreResult};
 
@@ -198,17 +198,7 @@ each_backend! {
             .bind(i64::from(limit))
             .fetch_all(self.read_pool())
             .await?;
-            rows.iter()
-                .map(|row| {
-                    Ok(AdminAction {
-                        at: get(row, "at")?,
-                        actor: get(row, "actor")?,
-                        action: get(row, "action")?,
-                        subject: get(row, "subject_user_id")?,
-                        detail: get(row, "detail")?,
-                    })
-                })
-                .collect()
+            rows.iter().map(from_row).collect()
         }
     }
 }

@@ -3,29 +3,14 @@
 
 use async_trait::async_trait;
 
-use super::{each_backend, get};
+use super::{each_backend, from_row, get};
 use crate::domain::{ExportId, Timestamp, UserScope};
 use crate::store::{
-    ExportBlob, ExportOutcome, ExportRequest, ExportStatus, ExportStore, StoreError, StoreResult,
+    ExportBlob, ExportOutcome, ExportRequest, ExportStore, StoreError, StoreResult,
 };
 
 each_backend! {
     const COLUMNS: &str = "id, status, blob_key, bytes, error, created_at, ready_at, expires_at";
-
-    fn request_from_row(row: &DbRow) -> StoreResult<ExportRequest> {
-        let status: String = get(row, "status")?;
-        Ok(ExportRequest {
-            id: get(row, "id")?,
-            status: ExportStatus::parse(&status)
-                .ok_or_else(|| StoreError::Internal(format!("export status {status}").into()))?,
-            blob_key: get(row, "blob_key")?,
-            bytes: get(row, "bytes")?,
-            error: get(row, "error")?,
-            created_at: get(row, "created_at")?,
-            ready_at: get(row, "ready_at")?,
-            expires_at: get(row, "expires_at")?,
-        })
-    }
 
     #[async_trait]
     impl ExportStore for Db {
@@ -49,7 +34,7 @@ each_backend! {
                 .fetch_one(&mut *tx)
                 .await?;
             tx.commit().await?;
-            request_from_row(&row)
+            from_row(&row)
         }
 
         async fn finish_export(
@@ -83,7 +68,7 @@ each_backend! {
                 .await?;
             tx.commit().await?;
             match row {
-                Some(row) => request_from_row(&row),
+                Some(row) => from_row(&row),
                 None => match self.export_request(scope, id).await? {
                     Some(_) => Err(StoreError::WrongState),
                     None => Err(StoreError::NotFound),
@@ -97,14 +82,15 @@ each_backend! {
             id: ExportId,
         ) -> StoreResult<Option<ExportRequest>> {
             let mut tx = self.user_read(scope).await?;
-            let sql = format!("SELECT {COLUMNS} FROM export_requests WHERE id = $1 AND user_id = $2");
+            let sql =
+                format!("SELECT {COLUMNS} FROM export_requests WHERE id = $1 AND user_id = $2");
             let row = sqlx::query(sqlx::AssertSqlSafe(sql))
                 .bind(id)
                 .bind(scope.user_id())
                 .fetch_optional(&mut *tx)
                 .await?;
             tx.commit().await?;
-            row.as_ref().map(request_from_row).transpose()
+            row.as_ref().map(from_row).transpose()
         }
 
         async fn export_requests_of(
@@ -123,10 +109,14 @@ each_backend! {
                 .fetch_all(&mut *tx)
                 .await?;
             tx.commit().await?;
-            rows.iter().map(request_from_row).collect()
+            rows.iter().map(from_row).collect()
         }
 
-        async fn expired_exports(&self, now: Timestamp, limit: u32) -> StoreResult<Vec<ExportBlob>> {
+        async fn expired_exports(
+            &self,
+            now: Timestamp,
+            limit: u32,
+        ) -> StoreResult<Vec<ExportBlob>> {
             let rows = sqlx::query(
                 "SELECT id, blob_key FROM export_requests WHERE expires_at <= $1
                  ORDER BY expires_at LIMIT $2",

@@ -43,10 +43,7 @@ each_backend! {
         let sql = sqlx::AssertSqlSafe(format!(
             "SELECT {JOB_COLUMNS}, lease_owner FROM jobs WHERE id = $1{lock}"
         ));
-        let row = sqlx::query(sql)
-            .bind(id)
-            .fetch_one(conn)
-            .await?;
+        let row = sqlx::query(sql).bind(id).fetch_one(conn).await?;
         Ok((job_from_row(&row)?, get(&row, "lease_owner")?))
     }
 
@@ -80,7 +77,12 @@ each_backend! {
 
     #[async_trait]
     impl JobStore for Db {
-        async fn enqueue_job(&self, scope: UserScope, job: NewJob, now: Timestamp) -> StoreResult<Job> {
+        async fn enqueue_job(
+            &self,
+            scope: UserScope,
+            job: NewJob,
+            now: Timestamp,
+        ) -> StoreResult<Job> {
             let mut tx = self.user_write(scope).await?;
             spend_in(&mut tx, scope.user_id(), job.cost, job.id, now).await?;
             // The arrival order: an identity column on PostgreSQL; on SQLite the next number,
@@ -151,7 +153,12 @@ each_backend! {
             }))
         }
 
-        async fn cancel_job(&self, scope: UserScope, id: JobId, now: Timestamp) -> StoreResult<Job> {
+        async fn cancel_job(
+            &self,
+            scope: UserScope,
+            id: JobId,
+            now: Timestamp,
+        ) -> StoreResult<Job> {
             let mut tx = self.user_write(scope).await?;
             let sql = sqlx::AssertSqlSafe(format!(
                 "UPDATE jobs SET status = 'canceled', updated_at = $1
@@ -238,10 +245,11 @@ each_backend! {
             .bind(result.expires_at)
             .execute(&mut *tx)
             .await?;
-            let result_id: ResultId = sqlx::query_scalar("SELECT id FROM results WHERE job_id = $1")
-                .bind(id)
-                .fetch_one(&mut *tx)
-                .await?;
+            let result_id: ResultId =
+                sqlx::query_scalar("SELECT id FROM results WHERE job_id = $1")
+                    .bind(id)
+                    .fetch_one(&mut *tx)
+                    .await?;
             sqlx::query(
                 "UPDATE jobs SET status = 'succeeded', progress = 1, result_id = $1, lease_owner = NULL,
                                  lease_until = NULL, updated_at = $2
@@ -299,9 +307,11 @@ each_backend! {
         }
 
         async fn queue_depth(&self) -> StoreResult<i64> {
-            Ok(sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE status = 'queued'")
-                .fetch_one(self.read_pool())
-                .await?)
+            Ok(
+                sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE status = 'queued'")
+                    .fetch_one(self.read_pool())
+                    .await?,
+            )
         }
 
         async fn jobs_of(&self, scope: UserScope, limit: u32) -> StoreResult<Vec<Job>> {

@@ -27,7 +27,16 @@ each_backend! {
         .execute(&mut *conn)
         .await?;
         let amount = i64::from(lot.quantity);
-        append(conn, user, lot.id, LedgerKind::Grant, amount, None, lot.created_at).await
+        append(
+            conn,
+            user,
+            lot.id,
+            LedgerKind::Grant,
+            amount,
+            None,
+            lot.created_at,
+        )
+        .await
     }
 
     /// Appends one entry to the ledger (append-only: nothing edits an amount afterwards).

@@ -122,11 +122,7 @@ each_backend! {
             Ok(uploads)
         }
 
-        async fn results_of(
-            &self,
-            scope: UserScope,
-            limit: u32,
-        ) -> StoreResult<Vec<ResultRecord>> {
+        async fn results_of(&self, scope: UserScope, limit: u32) -> StoreResult<Vec<ResultRecord>> {
             let mut tx = self.user_read(scope).await?;
             let rows = sqlx::query(
                 "SELECT * FROM results WHERE user_id = $1 ORDER BY created_at DESC, id LIMIT $2",

@@ -42,9 +42,13 @@ use sqlx::encode::IsNull;
 use sqlx::error::BoxDynError;
 use sqlx::postgres::{PgTypeInfo, PgValueRef};
 use sqlx::sqlite::{SqliteTypeInfo, SqliteValueRef};
-use sqlx::{ColumnIndex, Database, Decode, Encode, Postgres, Row, Sqlite, Type};
+use sqlx::{ColumnIndex, Database, Decode, Encode, FromRow, Postgres, Row, Sqlite, Type};
 use uuid::Uuid;
 
+use super::{
+    AcceptanceSource, BillingInterval, ConsentKind, ExportStatus, JobStatus, LedgerKind,
+    PolicyKind, PurchaseStatus, SubscriptionStatus, TicketStatus, UsageKind,
+};
 use super::{StoreError, StoreResult};
 use crate::domain::UploadId;
 
@@ -125,6 +129,15 @@ impl From<Count> for i64 {
     }
 }
 
+/// Reads a record that derives `FromRow`.
+pub(crate) fn from_row<'r, T, R>(row: &'r R) -> StoreResult<T>
+where
+    R: Row,
+    T: FromRow<'r, R>,
+{
+    Ok(T::from_row(row)?)
+}
+
 /// Reads one column.
 pub(crate) fn get<'r, T, R>(row: &'r R, column: &str) -> StoreResult<T>
 where
@@ -144,17 +157,6 @@ where
 {
     let count: Count = row.try_get(column)?;
     u32::try_from(count).map_err(|e| StoreError::Internal(Box::new(e)))
-}
-
-/// Reads a count as `i64`, whatever its integer width on the back-end.
-pub(crate) fn get_i64<'r, R>(row: &'r R, column: &str) -> StoreResult<i64>
-where
-    R: Row,
-    for<'c> &'c str: ColumnIndex<R>,
-    Count: Decode<'r, R::Database> + Type<R::Database>,
-{
-    let count: Count = row.try_get(column)?;
-    Ok(count.into())
 }
 
 /// A UUID that is no typed id (a reported item: an upload or a result), stored as ids are:
@@ -191,3 +193,47 @@ where
         <UploadId as Decode<DB>>::decode(value).map(|id| AnyId(id.as_uuid()))
     }
 }
+
+/// Enums stored as the text of their `as_str` (bound as that text), read back by `parse`:
+/// text no variant has is a decoding error.
+macro_rules! text_columns {
+    ($($ty:ty),* $(,)?) => {$(
+        impl<DB: Database> Type<DB> for $ty
+        where
+            String: Type<DB>,
+        {
+            fn type_info() -> DB::TypeInfo {
+                <String as Type<DB>>::type_info()
+            }
+
+            fn compatible(ty: &DB::TypeInfo) -> bool {
+                <String as Type<DB>>::compatible(ty)
+            }
+        }
+
+        impl<'r, DB: Database> Decode<'r, DB> for $ty
+        where
+            &'r str: Decode<'r, DB>,
+        {
+            fn decode(value: DB::ValueRef<'r>) -> Result<Self, BoxDynError> {
+                let text = <&'r str as Decode<'r, DB>>::decode(value)?;
+                <$ty>::parse(text)
+                    .ok_or_else(|| format!("unknown {} `{text}`", stringify!($ty)).into())
+            }
+        }
+    )*};
+}
+
+text_columns!(
+    AcceptanceSource,
+    BillingInterval,
+    ConsentKind,
+    ExportStatus,
+    JobStatus,
+    LedgerKind,
+    PolicyKind,
+    PurchaseStatus,
+    SubscriptionStatus,
+    TicketStatus,
+    UsageKind,
+);

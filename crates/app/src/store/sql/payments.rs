@@ -5,36 +5,14 @@
 
 use async_trait::async_trait;
 
-use super::{each_backend, get, get_u32};
+use super::{each_backend, from_row, get};
 use crate::domain::{PurchaseId, Timestamp, UserScope};
 use crate::store::{
     EventKey, NewPurchase, PaymentFact, PaymentOutcome, PaymentStore, Purchase, PurchaseRow,
-    PurchaseStatus, StoreError, StoreResult,
+    StoreError, StoreResult,
 };
 
 each_backend! {
-    pub(in crate::store) fn read_purchase(row: &DbRow) -> StoreResult<Purchase> {
-        let status: String = get(row, "status")?;
-        Ok(Purchase {
-            id: get(row, "id")?,
-            user_id: get(row, "user_id")?,
-            pack: get(row, "pack_id")?,
-            tokens: get_u32(row, "tokens")?,
-            amount: get(row, "amount")?,
-            currency: get(row, "currency")?,
-            valid_days: get_u32(row, "valid_days")?,
-            status: PurchaseStatus::parse(&status)
-                .ok_or_else(|| StoreError::Internal(format!("purchase status {status}").into()))?,
-            checkout_session_id: get(row, "checkout_session_id")?,
-            payment_intent_id: get(row, "payment_intent_id")?,
-            lot_id: get(row, "lot_id")?,
-            refunded_amount: get(row, "refunded_amount")?,
-            revoked_tokens: get_u32(row, "revoked_tokens")?,
-            created_at: get(row, "created_at")?,
-            paid_at: get(row, "paid_at")?,
-            refunded_at: get(row, "refunded_at")?,
-        })
-    }
 
     /// Which purchase to lock.
     pub(in crate::store) enum Key<'a> {
@@ -55,21 +33,21 @@ each_backend! {
                     "SELECT * FROM purchases WHERE id = $1",
                     "SELECT * FROM purchases WHERE id = $1 FOR UPDATE",
                 ))
-                    .bind(id)
-                    .fetch_optional(conn)
-                    .await
+                .bind(id)
+                .fetch_optional(conn)
+                .await
             }
             Key::PaymentIntent(intent) => {
                 sqlx::query(dialect(
                     "SELECT * FROM purchases WHERE payment_intent_id = $1",
                     "SELECT * FROM purchases WHERE payment_intent_id = $1 FOR UPDATE",
                 ))
-                    .bind(intent)
-                    .fetch_optional(conn)
-                    .await
+                .bind(intent)
+                .fetch_optional(conn)
+                .await
             }
         }?;
-        row.as_ref().map(read_purchase).transpose()
+        row.as_ref().map(from_row).transpose()
     }
 
     #[async_trait]
@@ -95,7 +73,7 @@ each_backend! {
             .bind(purchase.created_at)
             .fetch_one(&mut *tx)
             .await?;
-            let stored = read_purchase(&row)?;
+            let stored = from_row(&row)?;
             tx.commit().await?;
             Ok(stored)
         }
@@ -115,16 +93,22 @@ each_backend! {
                 Some(_) => return Err(StoreError::WrongState),
                 None => {}
             }
-            sqlx::query("UPDATE purchases SET checkout_session_id = $1, updated_at = $2 WHERE id = $3")
-                .bind(session_id)
-                .bind(now)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "UPDATE purchases SET checkout_session_id = $1, updated_at = $2 WHERE id = $3",
+            )
+            .bind(session_id)
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
             Ok(tx.commit().await?)
         }
 
-        async fn purchase(&self, scope: UserScope, id: PurchaseId) -> StoreResult<Option<Purchase>> {
+        async fn purchase(
+            &self,
+            scope: UserScope,
+            id: PurchaseId,
+        ) -> StoreResult<Option<Purchase>> {
             let mut tx = self.user_read(scope).await?;
             let row = sqlx::query("SELECT * FROM purchases WHERE id = $1 AND user_id = $2")
                 .bind(id)
@@ -132,7 +116,7 @@ each_backend! {
                 .fetch_optional(&mut *tx)
                 .await?;
             tx.commit().await?;
-            row.as_ref().map(read_purchase).transpose()
+            row.as_ref().map(from_row).transpose()
         }
 
         async fn purchases_of(&self, scope: UserScope, limit: u32) -> StoreResult<Vec<Purchase>> {
@@ -146,7 +130,7 @@ each_backend! {
             .fetch_all(&mut *tx)
             .await?;
             tx.commit().await?;
-            rows.iter().map(read_purchase).collect()
+            rows.iter().map(from_row).collect()
         }
 
         async fn purchase_by_id(&self, id: PurchaseId) -> StoreResult<Option<Purchase>> {
@@ -155,7 +139,7 @@ each_backend! {
                 .fetch_optional(self.read_pool())
                 .await?
                 .as_ref()
-                .map(read_purchase)
+                .map(from_row)
                 .transpose()
         }
 
@@ -171,7 +155,7 @@ each_backend! {
             rows.iter()
                 .map(|row| {
                     Ok(PurchaseRow {
-                        purchase: read_purchase(row)?,
+                        purchase: from_row(row)?,
                         email: get(row, "buyer_email")?,
                     })
                 })
@@ -202,12 +186,14 @@ each_backend! {
             }
             let (outcome, purchase) = settle_fact(&mut tx, fact, now).await?;
             if let Some(event) = event {
-                sqlx::query("UPDATE stripe_events SET outcome = $1, purchase_id = $2 WHERE id = $3")
-                    .bind(outcome.as_str())
-                    .bind(purchase)
-                    .bind(&event.id)
-                    .execute(&mut *tx)
-                    .await?;
+                sqlx::query(
+                    "UPDATE stripe_events SET outcome = $1, purchase_id = $2 WHERE id = $3",
+                )
+                .bind(outcome.as_str())
+                .bind(purchase)
+                .bind(&event.id)
+                .execute(&mut *tx)
+                .await?;
             }
             tx.commit().await?;
             Ok(outcome)

@@ -7,54 +7,14 @@
 
 use async_trait::async_trait;
 
-use super::{each_backend, get, get_u32};
+use super::{each_backend, from_row};
 use crate::domain::{SubscriptionId, Timestamp, UserScope};
 use crate::store::{
-    BillingInterval, InvoiceFacts, NewSubscription, PaymentFact, PaymentOutcome, StoreError,
-    StoreResult, Subscription, SubscriptionGrant, SubscriptionRef, SubscriptionStatus,
-    SubscriptionStore,
+    InvoiceFacts, NewSubscription, PaymentFact, PaymentOutcome, StoreError, StoreResult,
+    Subscription, SubscriptionGrant, SubscriptionRef, SubscriptionStore,
 };
 
 each_backend! {
-    fn read_subscription(row: &DbRow) -> StoreResult<Subscription> {
-        let status: String = get(row, "status")?;
-        let interval: String = get(row, "billing_interval")?;
-        Ok(Subscription {
-            id: get(row, "id")?,
-            user_id: get(row, "user_id")?,
-            plan: get(row, "plan_id")?,
-            tokens: get_u32(row, "tokens")?,
-            amount: get(row, "amount")?,
-            currency: get(row, "currency")?,
-            interval: BillingInterval::parse(&interval)
-                .ok_or_else(|| StoreError::Internal(format!("interval {interval}").into()))?,
-            status: SubscriptionStatus::parse(&status)
-                .ok_or_else(|| StoreError::Internal(format!("subscription status {status}").into()))?,
-            checkout_session_id: get(row, "checkout_session_id")?,
-            stripe_subscription_id: get(row, "stripe_subscription_id")?,
-            stripe_customer_id: get(row, "stripe_customer_id")?,
-            cancel_at_period_end: get(row, "cancel_at_period_end")?,
-            current_period_start: get(row, "current_period_start")?,
-            current_period_end: get(row, "current_period_end")?,
-            created_at: get(row, "created_at")?,
-            canceled_at: get(row, "canceled_at")?,
-        })
-    }
-
-    fn read_grant(row: &DbRow) -> StoreResult<SubscriptionGrant> {
-        Ok(SubscriptionGrant {
-            invoice_id: get(row, "invoice_id")?,
-            subscription_id: get(row, "subscription_id")?,
-            lot_id: get(row, "lot_id")?,
-            tokens: get_u32(row, "tokens")?,
-            amount: get(row, "amount")?,
-            currency: get(row, "currency")?,
-            period_start: get(row, "period_start")?,
-            period_end: get(row, "period_end")?,
-            expires_at: get(row, "expires_at")?,
-            granted_at: get(row, "granted_at")?,
-        })
-    }
 
     async fn subscription_by_id(
         conn: &mut DbConn,
@@ -69,7 +29,7 @@ each_backend! {
             .fetch_optional(conn)
             .await?
             .as_ref()
-            .map(read_subscription)
+            .map(from_row)
             .transpose()
     }
 
@@ -89,7 +49,7 @@ each_backend! {
                 .fetch_optional(&mut *conn)
                 .await?;
             if let Some(row) = row {
-                return read_subscription(&row).map(Some);
+                return from_row(&row).map(Some);
             }
         }
         match reference.ours {
@@ -142,7 +102,9 @@ each_backend! {
         }
         let next = match fact {
             PaymentFact::SubscriptionStarted(facts) => current.on_started(facts),
-            PaymentFact::InvoicePaid(invoice) => return invoice_paid(tx, &current, invoice, now).await,
+            PaymentFact::InvoicePaid(invoice) => {
+                return invoice_paid(tx, &current, invoice, now).await;
+            }
             PaymentFact::InvoiceFailed(reference) => current.on_invoice_failed(reference),
             PaymentFact::SubscriptionChanged(state) => current.on_state(state, now),
             _ => return Ok(PaymentOutcome::Ignored),
@@ -163,11 +125,12 @@ each_backend! {
             Err(mismatch) => return Ok(PaymentOutcome::Rejected(mismatch)),
             Ok(lot) => lot,
         };
-        let granted_before: Option<i64> =
-            sqlx::query_scalar("SELECT CAST(1 AS BIGINT) FROM subscription_grants WHERE invoice_id = $1")
-                .bind(&invoice.invoice_id)
-                .fetch_optional(&mut *tx)
-                .await?;
+        let granted_before: Option<i64> = sqlx::query_scalar(
+            "SELECT CAST(1 AS BIGINT) FROM subscription_grants WHERE invoice_id = $1",
+        )
+        .bind(&invoice.invoice_id)
+        .fetch_optional(&mut *tx)
+        .await?;
         let next = current.on_invoice_paid(invoice);
         write(tx, &next, now).await?;
         if granted_before.is_some() {
@@ -225,7 +188,7 @@ each_backend! {
             .bind(new.created_at)
             .fetch_one(&mut *tx)
             .await?;
-            let stored = read_subscription(&row)?;
+            let stored = from_row(&row)?;
             tx.commit().await?;
             Ok(stored)
         }
@@ -268,7 +231,7 @@ each_backend! {
                 .fetch_optional(&mut *tx)
                 .await?;
             tx.commit().await?;
-            row.as_ref().map(read_subscription).transpose()
+            row.as_ref().map(from_row).transpose()
         }
 
         async fn subscriptions_of(
@@ -286,7 +249,7 @@ each_backend! {
             .fetch_all(&mut *tx)
             .await?;
             tx.commit().await?;
-            rows.iter().map(read_subscription).collect()
+            rows.iter().map(from_row).collect()
         }
 
         async fn subscription_grants_of(
@@ -304,7 +267,7 @@ each_backend! {
             .fetch_all(&mut *tx)
             .await?;
             tx.commit().await?;
-            rows.iter().map(read_grant).collect()
+            rows.iter().map(from_row).collect()
         }
     }
 }

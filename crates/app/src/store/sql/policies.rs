@@ -6,7 +6,7 @@
 
 use async_trait::async_trait;
 
-use super::{each_backend, get, get_u32};
+use super::{each_backend, from_row};
 use crate::domain::{PolicyId, Timestamp, UserId, UserScope};
 use crate::store::{
     AcceptanceSource, NewPolicyVersion, PolicyAcceptance, PolicyKind, PolicyNotice, PolicyStore,
@@ -20,26 +20,6 @@ each_backend! {
     const IN_FORCE: &str = "p.effective_at <= $1 AND NOT EXISTS (
         SELECT 1 FROM policy_versions q
         WHERE q.kind = p.kind AND q.effective_at <= $1 AND q.version > p.version)";
-
-    fn kind_of(row: &DbRow) -> StoreResult<PolicyKind> {
-        let text: String = get(row, "kind")?;
-        PolicyKind::parse(&text)
-            .ok_or_else(|| StoreError::Internal(format!("unknown policy kind `{text}`").into()))
-    }
-
-    fn version_of(row: &DbRow) -> StoreResult<PolicyVersion> {
-        Ok(PolicyVersion {
-            id: get(row, "id")?,
-            kind: kind_of(row)?,
-            version: get_u32(row, "version")?,
-            title: get(row, "title")?,
-            summary: get(row, "summary")?,
-            body: get(row, "body")?,
-            published_at: get(row, "published_at")?,
-            effective_at: get(row, "effective_at")?,
-            notified: get_u32(row, "notified")?,
-        })
-    }
 
     #[async_trait]
     impl PolicyStore for Db {
@@ -83,20 +63,21 @@ each_backend! {
                             OR ($6 AND (locale IS NULL OR locale NOT IN ({noticed})))"
                     );
                     let done = sqlx::query(sqlx::AssertSqlSafe(sql))
-                    .bind(&localized.subject)
-                    .bind(&localized.text)
-                    .bind(&localized.html)
-                    .bind(new.published_at)
-                    .bind(&localized.locale)
-                    .bind(n == 0)
-                    .bind(&locales)
-                    .execute(&mut *tx)
-                    .await?;
+                        .bind(&localized.subject)
+                        .bind(&localized.text)
+                        .bind(&localized.html)
+                        .bind(new.published_at)
+                        .bind(&localized.locale)
+                        .bind(n == 0)
+                        .bind(&locales)
+                        .execute(&mut *tx)
+                        .await?;
                     notified += done.rows_affected();
                 }
             }
             let version = latest.unwrap_or(0) + 1;
-            let notified = i32::try_from(notified).map_err(|e| StoreError::Internal(Box::new(e)))?;
+            let notified =
+                i32::try_from(notified).map_err(|e| StoreError::Internal(Box::new(e)))?;
             let row = sqlx::query(
                 "INSERT INTO policy_versions
                     (id, kind, version, title, summary, body, published_at, effective_at, notified)
@@ -114,12 +95,15 @@ each_backend! {
             .bind(notified)
             .fetch_one(&mut *tx)
             .await?;
-            let published = version_of(&row)?;
+            let published = from_row(&row)?;
             tx.commit().await?;
             Ok(published)
         }
 
-        async fn policy_versions(&self, kind: Option<PolicyKind>) -> StoreResult<Vec<PolicyVersion>> {
+        async fn policy_versions(
+            &self,
+            kind: Option<PolicyKind>,
+        ) -> StoreResult<Vec<PolicyVersion>> {
             let sql = format!(
                 "SELECT {COLUMNS} FROM policy_versions p WHERE CAST($1 AS TEXT) IS NULL OR p.kind = $1
                  ORDER BY p.kind, p.version DESC"
@@ -128,7 +112,7 @@ each_backend! {
                 .bind(kind.map(PolicyKind::as_str))
                 .fetch_all(self.public_pool())
                 .await?;
-            rows.iter().map(version_of).collect()
+            rows.iter().map(from_row).collect()
         }
 
         async fn current_policies(&self, now: Timestamp) -> StoreResult<Vec<PolicyVersion>> {
@@ -138,7 +122,7 @@ each_backend! {
                 .bind(now)
                 .fetch_all(self.public_pool())
                 .await?;
-            rows.iter().map(version_of).collect()
+            rows.iter().map(from_row).collect()
         }
 
         async fn pending_policies(
@@ -159,7 +143,7 @@ each_backend! {
                 .fetch_all(&mut *tx)
                 .await?;
             tx.commit().await?;
-            rows.iter().map(version_of).collect()
+            rows.iter().map(from_row).collect()
         }
 
         async fn accept_policies(
@@ -211,7 +195,10 @@ each_backend! {
             u32::try_from(done.rows_affected()).map_err(|e| StoreError::Internal(Box::new(e)))
         }
 
-        async fn policy_acceptances_of(&self, scope: UserScope) -> StoreResult<Vec<PolicyAcceptance>> {
+        async fn policy_acceptances_of(
+            &self,
+            scope: UserScope,
+        ) -> StoreResult<Vec<PolicyAcceptance>> {
             let mut tx = self.user_read(scope).await?;
             let rows = sqlx::query(
                 "SELECT a.policy_id, p.kind, p.version, p.title, a.source, a.accepted_at
@@ -222,21 +209,7 @@ each_backend! {
             .fetch_all(&mut *tx)
             .await?;
             tx.commit().await?;
-            rows.iter()
-                .map(|row| {
-                    let source: String = get(row, "source")?;
-                    Ok(PolicyAcceptance {
-                        policy_id: get(row, "policy_id")?,
-                        kind: kind_of(row)?,
-                        version: get_u32(row, "version")?,
-                        title: get(row, "title")?,
-                        source: AcceptanceSource::parse(&source).ok_or_else(|| {
-                            StoreError::Internal(format!("unknown source `{source}`").into())
-                        })?,
-                        accepted_at: get(row, "accepted_at")?,
-                    })
-                })
-                .collect()
+            rows.iter().map(from_row).collect()
         }
     }
 }

@@ -7,7 +7,7 @@
 
 use async_trait::async_trait;
 
-use super::{each_backend, get};
+use super::{each_backend, from_row, get};
 use crate::domain::{JobId, Timestamp, UserScope};
 use crate::store::{
     AccountRecord, ConsentKind, ConsentRecord, ConsentSource, ErasureCounts, Mail, PrivacyChange,
@@ -127,7 +127,11 @@ each_backend! {
             Ok(after)
         }
 
-        async fn consents_of(&self, scope: UserScope, limit: u32) -> StoreResult<Vec<ConsentRecord>> {
+        async fn consents_of(
+            &self,
+            scope: UserScope,
+            limit: u32,
+        ) -> StoreResult<Vec<ConsentRecord>> {
             let mut tx = self.user_read(scope).await?;
             let rows = sqlx::query(
                 "SELECT kind, value, source, created_at FROM consents WHERE user_id = $1
@@ -138,19 +142,7 @@ each_backend! {
             .fetch_all(&mut *tx)
             .await?;
             tx.commit().await?;
-            rows.iter()
-                .map(|row| {
-                    let kind: String = get(row, "kind")?;
-                    Ok(ConsentRecord {
-                        kind: ConsentKind::parse(&kind).ok_or_else(|| {
-                            StoreError::Internal(format!("consent kind {kind}").into())
-                        })?,
-                        value: get(row, "value")?,
-                        source: get(row, "source")?,
-                        at: get(row, "created_at")?,
-                    })
-                })
-                .collect()
+            rows.iter().map(from_row).collect()
         }
 
         async fn account_record(&self, scope: UserScope) -> StoreResult<AccountRecord> {

@@ -52,8 +52,7 @@ each_backend! {
                     id,
                     email,
                     role: Role::parse(&get::<String, _>(row, "owner_role")?),
-                    status: AccountStatus::parse(&status)
-                        .ok_or_else(|| bad("owner", &status))?,
+                    status: AccountStatus::parse(&status).ok_or_else(|| bad("owner", &status))?,
                 })
             }
             _ => None,
@@ -63,11 +62,7 @@ each_backend! {
 
     #[async_trait]
     impl ReportStore for Db {
-        async fn create_report(
-            &self,
-            scope: UserScope,
-            report: &NewReport,
-        ) -> StoreResult<Report> {
+        async fn create_report(&self, scope: UserScope, report: &NewReport) -> StoreResult<Report> {
             let user = scope.user_id();
             let mut tx = self.user_write(scope).await?;
             let held = match report.kind {

@@ -3,11 +3,11 @@
 
 use async_trait::async_trait;
 
-use super::{each_backend, get};
+use super::{each_backend, from_row};
 use crate::domain::{Timestamp, UserScope};
 use crate::store::{
-    NewTicket, StoreError, StoreResult, SupportStore, Ticket, TicketFilter, TicketMessage,
-    TicketStatus, TicketThread,
+    NewTicket, StoreError, StoreResult, SupportStore, Ticket, TicketFilter, TicketStatus,
+    TicketThread,
 };
 
 each_backend! {
@@ -17,24 +17,6 @@ each_backend! {
     /// Open before answered before closed; urgent first; oldest first.
     const QUEUE_ORDER: &str = "CASE status WHEN 'open' THEN 0 WHEN 'answered' THEN 1 ELSE 2 END, \
                                urgent DESC, id ASC";
-
-    fn ticket_from_row(row: &DbRow) -> StoreResult<Ticket> {
-        let status: String = get(row, "status")?;
-        Ok(Ticket {
-            id: get(row, "id")?,
-            user_id: get(row, "user_id")?,
-            email: get(row, "email")?,
-            locale: get(row, "locale")?,
-            subject: get(row, "subject")?,
-            job_id: get(row, "job_id")?,
-            urgent: get(row, "urgent")?,
-            status: TicketStatus::parse(&status)
-                .ok_or_else(|| StoreError::Internal(format!("ticket status `{status}`").into()))?,
-            created_at: get(row, "created_at")?,
-            updated_at: get(row, "updated_at")?,
-            closed_at: get(row, "closed_at")?,
-        })
-    }
 
     /// The ticket `id` (of `owner` when given), locked for update.
     async fn ticket_in(
@@ -57,7 +39,7 @@ each_backend! {
             .fetch_optional(&mut *conn)
             .await?
             .as_ref()
-            .map(ticket_from_row)
+            .map(from_row)
             .transpose()
     }
 
@@ -69,16 +51,7 @@ each_backend! {
         .bind(ticket.id)
         .fetch_all(&mut *conn)
         .await?;
-        let messages = rows
-            .iter()
-            .map(|row| {
-                Ok(TicketMessage {
-                    from_staff: get(row, "from_staff")?,
-                    body: get(row, "body")?,
-                    created_at: get(row, "created_at")?,
-                })
-            })
-            .collect::<StoreResult<_>>()?;
+        let messages = rows.iter().map(from_row).collect::<StoreResult<_>>()?;
         Ok(TicketThread { ticket, messages })
     }
 
@@ -199,10 +172,14 @@ each_backend! {
                 .fetch_all(&mut *tx)
                 .await?;
             tx.commit().await?;
-            rows.iter().map(ticket_from_row).collect()
+            rows.iter().map(from_row).collect()
         }
 
-        async fn ticket_thread(&self, scope: UserScope, id: i64) -> StoreResult<Option<TicketThread>> {
+        async fn ticket_thread(
+            &self,
+            scope: UserScope,
+            id: i64,
+        ) -> StoreResult<Option<TicketThread>> {
             let mut tx = self.user_read(scope).await?;
             let thread = match ticket_in(&mut tx, id, Some(scope)).await? {
                 Some(ticket) => Some(thread_in(&mut tx, ticket).await?),
@@ -235,7 +212,7 @@ each_backend! {
                 .bind(i64::from(limit))
                 .fetch_all(self.read_pool())
                 .await?;
-            rows.iter().map(ticket_from_row).collect()
+            rows.iter().map(from_row).collect()
         }
 
         async fn ticket_by_id(&self, id: i64) -> StoreResult<Option<TicketThread>> {
@@ -248,7 +225,12 @@ each_backend! {
             Ok(thread)
         }
 
-        async fn reply_to_ticket(&self, id: i64, body: &str, now: Timestamp) -> StoreResult<Ticket> {
+        async fn reply_to_ticket(
+            &self,
+            id: i64,
+            body: &str,
+            now: Timestamp,
+        ) -> StoreResult<Ticket> {
             self.add_message(None, id, body, now).await
         }
 
@@ -288,7 +270,7 @@ each_backend! {
                 .fetch_optional(self.write_pool())
                 .await?
                 .as_ref()
-                .map(ticket_from_row)
+                .map(from_row)
                 .transpose()?
                 .ok_or(StoreError::NotFound)
         }

@@ -6,7 +6,7 @@
 
 use async_trait::async_trait;
 
-use super::{Count, each_backend, get, get_i64};
+use super::{Count, each_backend, from_row};
 use crate::domain::{JobId, LotId, Timestamp, UserId, UserScope};
 use crate::store::{
     LedgerEntry, LedgerKind, Lot, NewLot, StoreError, StoreResult, TokenStore, TokenTotals,
@@ -128,18 +128,7 @@ each_backend! {
             .fetch_all(&mut *tx)
             .await?;
             tx.commit().await?;
-            rows.iter()
-                .map(|row| {
-                    Ok(Lot {
-                        id: get(row, "id")?,
-                        quantity: get_i64(row, "quantity")?,
-                        remaining: get_i64(row, "remaining")?,
-                        source: get(row, "source")?,
-                        created_at: get(row, "created_at")?,
-                        expires_at: get(row, "expires_at")?,
-                    })
-                })
-                .collect()
+            rows.iter().map(from_row).collect()
         }
 
         async fn ledger(&self, scope: UserScope, limit: u32) -> StoreResult<Vec<LedgerEntry>> {
@@ -153,20 +142,7 @@ each_backend! {
             .fetch_all(&mut *tx)
             .await?;
             tx.commit().await?;
-            rows.iter()
-                .map(|row| {
-                    let kind: String = get(row, "kind")?;
-                    Ok(LedgerEntry {
-                        kind: LedgerKind::parse(&kind).ok_or_else(|| {
-                            StoreError::Internal(format!("ledger kind {kind}").into())
-                        })?,
-                        amount: get_i64(row, "amount")?,
-                        lot_id: get(row, "lot_id")?,
-                        job_id: get(row, "job_id")?,
-                        created_at: get(row, "created_at")?,
-                    })
-                })
-                .collect()
+            rows.iter().map(from_row).collect()
         }
 
         async fn revoke_unspent(

@@ -3,9 +3,9 @@
 
 use async_trait::async_trait;
 
-use super::{each_backend, get};
+use super::{each_backend, from_row};
 use crate::domain::{Timestamp, UserId, UserScope};
-use crate::store::{StoreError, StoreResult, UsageEvent, UsageKind, UsageStore};
+use crate::store::{StoreResult, UsageEvent, UsageKind, UsageStore};
 
 each_backend! {
     #[async_trait]
@@ -48,18 +48,7 @@ each_backend! {
             .fetch_all(&mut *tx)
             .await?;
             tx.commit().await?;
-            rows.iter()
-                .map(|row| {
-                    let kind: String = get(row, "kind")?;
-                    Ok(UsageEvent {
-                        kind: UsageKind::parse(&kind).ok_or_else(|| {
-                            StoreError::Internal(format!("usage kind {kind}").into())
-                        })?,
-                        style: get(row, "style")?,
-                        at: get(row, "created_at")?,
-                    })
-                })
-                .collect()
+            rows.iter().map(from_row).collect()
         }
 
         async fn purge_usage(&self, before: Timestamp) -> StoreResult<u64> {

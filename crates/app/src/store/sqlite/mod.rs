@@ -196,9 +196,7 @@ pub(in crate::store) mod backend {
     pub(in crate::store) use crate::store::sql::media::on_sqlite::{
         result_from_row, upload_from_row,
     };
-    pub(in crate::store) use crate::store::sql::payments::on_sqlite::{
-        Key, lock_purchase, read_purchase,
-    };
+    pub(in crate::store) use crate::store::sql::payments::on_sqlite::{Key, lock_purchase};
     pub(in crate::store) use crate::store::sql::plans::on_sqlite::apply_subscription_fact;
     pub(in crate::store) use crate::store::sql::settle::on_sqlite::settle_fact;
     pub(in crate::store) type Kind = sqlx::Sqlite;
