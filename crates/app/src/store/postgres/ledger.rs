@@ -11,18 +11,6 @@ use super::backend::append;
 use crate::domain::{JobId, LotId, Timestamp, UserId};
 use crate::store::{LedgerKind, StoreError, StoreResult};
 
-/// Takes `amount` from the user's live lots, soonest expiry first, or fails leaving them as
-/// they were. The caller's transaction holds the lots' row locks until it ends.
-pub(in crate::store) async fn spend_in(
-    conn: &mut PgConnection,
-    user: UserId,
-    amount: u32,
-    job: JobId,
-    now: Timestamp,
-) -> StoreResult<()> {
-    take_in(conn, user, amount, LedgerKind::Spend, Some(job), now).await
-}
-
 /// Takes `amount` from the user's live lots, soonest expiry first, with `kind` entries, or
 /// fails with `InsufficientTokens` leaving them as they were.
 pub(in crate::store) async fn take_in(

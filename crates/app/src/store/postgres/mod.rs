@@ -177,12 +177,12 @@ pub(in crate::store) mod backend {
 
     pub(in crate::store) use super::PgStore as Db;
     pub(in crate::store) use super::claim::claim_in;
-    pub(in crate::store) use super::ledger::{refund_in, spend_in, take_in};
+    pub(in crate::store) use super::ledger::{refund_in, take_in};
     pub(in crate::store) use super::wake::notify as notify_workers;
     pub(in crate::store) use crate::store::sql::jobs::on_postgres::{
         JOB_COLUMNS, fail_in, job_from_row,
     };
-    pub(in crate::store) use crate::store::sql::ledger::on_postgres::{append, grant_in};
+    pub(in crate::store) use crate::store::sql::ledger::on_postgres::{append, grant_in, spend_in};
     pub(in crate::store) use crate::store::sql::media::on_postgres::{
         result_from_row, upload_from_row,
     };

@@ -39,6 +39,18 @@ each_backend! {
         .await
     }
 
+    /// Spends `amount` for `job` from the user's live lots, soonest expiry first, or fails
+    /// leaving them as they were (the back-end's `take_in`).
+    pub(in crate::store) async fn spend_in(
+        conn: &mut DbConn,
+        user: UserId,
+        amount: u32,
+        job: JobId,
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        take_in(conn, user, amount, LedgerKind::Spend, Some(job), now).await
+    }
+
     /// Appends one entry to the ledger (append-only: nothing edits an amount afterwards).
     pub(in crate::store) async fn append(
         conn: &mut DbConn,

@@ -188,11 +188,11 @@ pub(in crate::store) mod backend {
 
     pub(in crate::store) use super::SqliteStore as Db;
     pub(in crate::store) use super::claim::claim_in;
-    pub(in crate::store) use super::ledger::{refund_in, spend_in, take_in};
+    pub(in crate::store) use super::ledger::{refund_in, take_in};
     pub(in crate::store) use crate::store::sql::jobs::on_sqlite::{
         JOB_COLUMNS, fail_in, job_from_row,
     };
-    pub(in crate::store) use crate::store::sql::ledger::on_sqlite::{append, grant_in};
+    pub(in crate::store) use crate::store::sql::ledger::on_sqlite::{append, grant_in, spend_in};
     pub(in crate::store) use crate::store::sql::media::on_sqlite::{
         result_from_row, upload_from_row,
     };
