@@ -5,6 +5,7 @@ mod email;
 mod ids;
 mod password;
 mod scope;
+mod sql;
 mod timestamp;
 
 pub use email::{Email, EmailError};

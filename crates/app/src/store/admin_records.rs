@@ -79,7 +79,7 @@ pub struct UserSummary {
 }
 
 /// A job across accounts, with its owner's address, for the console's job lists.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
 pub struct AdminJob {
     pub id: JobId,
     pub user_id: UserId,
@@ -90,6 +90,7 @@ pub struct AdminJob {
     /// When a worker first took it.
     pub started_at: Option<Timestamp>,
     /// The worker holding it (running jobs).
+    #[sqlx(rename = "lease_owner")]
     pub worker: Option<String>,
     pub updated_at: Timestamp,
 }

@@ -15,7 +15,7 @@ pub struct NewApiKey {
 }
 
 /// A key as its owner sees it: never the secret, never its hash.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct ApiKey {
     pub id: ApiKeyId,
     pub name: String,

@@ -1,5 +1,5 @@
-//! The store: every table behind traits split by concern, one implementation per back-end
-//! (SQLite, PostgreSQL), chosen at runtime from the URL.
+//! The store: every table behind traits split by concern, one body of queries for both
+//! back-ends (SQLite, PostgreSQL; see `sql`), chosen at runtime from the URL.
 //!
 //! Owns all SQL. User-scoped calls take a [`UserScope`]; calls without one are for the
 //! system (sign-in lookup, workers, the sweeper) and say so in their names and docs.
@@ -13,6 +13,7 @@ pub mod postgres;
 mod privacy_records;
 mod records;
 mod report_records;
+mod sql;
 mod sql_error;
 pub mod sqlite;
 mod support_records;

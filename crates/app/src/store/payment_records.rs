@@ -1,6 +1,7 @@
 //! The payment records (C6): purchases of token packs and the facts Stripe reports about them,
 //! independent of any back-end and of Stripe's wire format.
 
+use super::sql::Count;
 use serde::Serialize;
 
 use crate::domain::{LotId, PurchaseId, Timestamp, UserId};
@@ -58,15 +59,18 @@ pub struct NewPurchase {
     pub created_at: Timestamp,
 }
 
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct Purchase {
     pub id: PurchaseId,
     #[serde(skip)]
     pub user_id: Option<UserId>,
+    #[sqlx(rename = "pack_id")]
     pub pack: String,
+    #[sqlx(try_from = "Count")]
     pub tokens: u32,
     pub amount: i64,
     pub currency: String,
+    #[sqlx(try_from = "Count")]
     pub valid_days: u32,
     pub status: PurchaseStatus,
     #[serde(skip)]
@@ -75,6 +79,7 @@ pub struct Purchase {
     pub payment_intent_id: Option<String>,
     pub lot_id: Option<LotId>,
     pub refunded_amount: i64,
+    #[sqlx(try_from = "Count")]
     pub revoked_tokens: u32,
     pub created_at: Timestamp,
     pub paid_at: Option<Timestamp>,

@@ -3,6 +3,7 @@
 //! and of Stripe's wire format; the rules that decide a grant live here so both back-ends
 //! apply the same ones.
 
+use super::sql::Count;
 use serde::Serialize;
 
 use super::{Mismatch, NewLot};
@@ -105,16 +106,19 @@ pub struct NewSubscription {
     pub created_at: Timestamp,
 }
 
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct Subscription {
     pub id: SubscriptionId,
     #[serde(skip)]
     pub user_id: Option<UserId>,
+    #[sqlx(rename = "plan_id")]
     pub plan: String,
     /// Tokens granted per paid period.
+    #[sqlx(try_from = "Count")]
     pub tokens: u32,
     pub amount: i64,
     pub currency: String,
+    #[sqlx(rename = "billing_interval")]
     pub interval: BillingInterval,
     pub status: SubscriptionStatus,
     #[serde(skip)]
@@ -134,11 +138,12 @@ pub struct Subscription {
 }
 
 /// One paid invoice's tokens.
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct SubscriptionGrant {
     pub invoice_id: String,
     pub subscription_id: SubscriptionId,
     pub lot_id: LotId,
+    #[sqlx(try_from = "Count")]
     pub tokens: u32,
     pub amount: i64,
     pub currency: String,

@@ -1,6 +1,7 @@
 //! Records of the versioned privacy policy and terms (issue 6): published versions, the notice
 //! mailed when one is published, and each user's acceptances.
 
+use super::sql::Count;
 use serde::Serialize;
 
 use crate::domain::{PolicyId, Timestamp};
@@ -43,10 +44,11 @@ pub struct NewPolicyVersion {
 }
 
 /// A published version.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct PolicyVersion {
     pub id: PolicyId,
     pub kind: PolicyKind,
+    #[sqlx(try_from = "Count")]
     pub version: u32,
     pub title: String,
     pub summary: String,
@@ -54,6 +56,7 @@ pub struct PolicyVersion {
     pub published_at: Timestamp,
     pub effective_at: Timestamp,
     /// Users e-mailed about this version when it was published.
+    #[sqlx(try_from = "Count")]
     pub notified: u32,
 }
 
@@ -102,10 +105,11 @@ impl AcceptanceSource {
 }
 
 /// One version a user accepted.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct PolicyAcceptance {
     pub policy_id: PolicyId,
     pub kind: PolicyKind,
+    #[sqlx(try_from = "Count")]
     pub version: u32,
     pub title: String,
     pub source: AcceptanceSource,

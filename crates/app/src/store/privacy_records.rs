@@ -88,11 +88,12 @@ impl ConsentSource {
 }
 
 /// One recorded change (`consents.json` in the export).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct ConsentRecord {
     pub kind: ConsentKind,
     pub value: bool,
     pub source: String,
+    #[sqlx(rename = "created_at")]
     pub at: Timestamp,
 }
 
@@ -115,7 +116,7 @@ pub struct AccountRecord {
 }
 
 /// One entry of the admin audit log: who did what to whose account.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct AdminAction {
     pub at: Timestamp,
     /// `cli` for the operator's command line, else the admin's user id.
@@ -123,6 +124,7 @@ pub struct AdminAction {
     /// `grant`, `suspend`, `activate`, `create-admin`, `refund`, `export-user`, ….
     pub action: String,
     /// The account acted on; `None` once that account is erased.
+    #[sqlx(rename = "subject_user_id")]
     pub subject: Option<crate::domain::UserId>,
     /// What changed, without personal data (amounts, ids).
     pub detail: String,
@@ -172,7 +174,7 @@ impl ExportStatus {
 }
 
 /// A data export asked for by its owner and built in the background.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct ExportRequest {
     pub id: crate::domain::ExportId,
     pub status: ExportStatus,
@@ -247,10 +249,11 @@ impl UsageKind {
 }
 
 /// One usage-analytics event (`analytics.json` in the export).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct UsageEvent {
     pub kind: UsageKind,
     /// The style of the job, for job events.
     pub style: Option<String>,
+    #[sqlx(rename = "created_at")]
     pub at: Timestamp,
 }

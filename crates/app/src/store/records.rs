@@ -2,6 +2,8 @@
 
 use serde::Serialize;
 
+use super::sql::Count;
+
 use crate::domain::{Email, JobId, LotId, ResultId, Role, Timestamp, UploadId, UserId};
 
 #[derive(Clone, Debug)]
@@ -127,10 +129,12 @@ pub struct NewLot {
     pub expires_at: Timestamp,
 }
 
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct Lot {
     pub id: LotId,
+    #[sqlx(try_from = "Count")]
     pub quantity: i64,
+    #[sqlx(try_from = "Count")]
     pub remaining: i64,
     pub source: String,
     pub created_at: Timestamp,
@@ -171,9 +175,10 @@ impl LedgerKind {
     }
 }
 
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct LedgerEntry {
     pub kind: LedgerKind,
+    #[sqlx(try_from = "Count")]
     pub amount: i64,
     pub lot_id: LotId,
     pub job_id: Option<JobId>,
@@ -204,15 +209,18 @@ impl TokenTotals {
     }
 }
 
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct Upload {
     pub id: UploadId,
     #[serde(skip)]
     pub user_id: UserId,
     #[serde(skip)]
     pub blob_key: String,
+    #[sqlx(try_from = "Count")]
     pub width: u32,
+    #[sqlx(try_from = "Count")]
     pub height: u32,
+    #[sqlx(try_from = "Count")]
     pub faces: u32,
     pub created_at: Timestamp,
     pub expires_at: Timestamp,

@@ -1,32 +1,21 @@
-//! Driver errors to store errors, shared by both back-ends.
+//! Driver errors to store errors, shared by both back-ends: `?` on a sqlx call does the
+//! mapping, so no query needs to spell it.
 
 use super::StoreError;
 
-/// Maps a driver error: unique violations become `Conflict`, the rest stay internal.
-pub(crate) fn internal(error: impl Into<SqlxOrOther>) -> StoreError {
-    match error.into() {
-        SqlxOrOther::Sqlx(sqlx::Error::RowNotFound) => StoreError::NotFound,
-        SqlxOrOther::Sqlx(sqlx::Error::Database(db)) if db.is_unique_violation() => {
-            StoreError::Conflict
-        }
-        SqlxOrOther::Sqlx(other) => StoreError::Internal(Box::new(other)),
-        SqlxOrOther::Other(other) => StoreError::Internal(other),
-    }
-}
-
-pub(crate) enum SqlxOrOther {
-    Sqlx(sqlx::Error),
-    Other(Box<dyn std::error::Error + Send + Sync>),
-}
-
-impl From<sqlx::Error> for SqlxOrOther {
+/// Unique violations become `Conflict`, a missing row `NotFound`, the rest stay internal.
+impl From<sqlx::Error> for StoreError {
     fn from(error: sqlx::Error) -> Self {
-        SqlxOrOther::Sqlx(error)
+        match error {
+            sqlx::Error::RowNotFound => StoreError::NotFound,
+            sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict,
+            other => StoreError::Internal(Box::new(other)),
+        }
     }
 }
 
-impl From<sqlx::migrate::MigrateError> for SqlxOrOther {
+impl From<sqlx::migrate::MigrateError> for StoreError {
     fn from(error: sqlx::migrate::MigrateError) -> Self {
-        SqlxOrOther::Other(Box::new(error))
+        StoreError::Internal(Box::new(error))
     }
 }

@@ -48,7 +48,7 @@ pub struct NewTicket {
 }
 
 /// A ticket; `id` is the ticket number people see.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct Ticket {
     pub id: i64,
     /// `None` for a visitor's ticket.
@@ -66,7 +66,7 @@ pub struct Ticket {
 }
 
 /// One message of a thread: the submitter's (`from_staff` false) or a staff reply.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct TicketMessage {
     pub from_staff: bool,
     pub body: String,

@@ -9,7 +9,6 @@ use percent_encoding::percent_decode_str;
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{PgConnection, PgPool};
 
-use super::internal;
 use crate::config::DatabaseConfig;
 use crate::store::{StoreError, StoreResult};
 
@@ -184,11 +183,10 @@ impl Roles {
 /// Creates the roles if missing, refuses unsafe existing ones, and (re)applies grants and
 /// the system role's policies, in one transaction.
 pub(super) async fn apply(owner: &PgPool, roles: &Roles) -> StoreResult<()> {
-    let mut tx = owner.begin().await.map_err(internal)?;
+    let mut tx = owner.begin().await?;
     sqlx::query("SELECT pg_advisory_xact_lock(hashtext('atelier-access'))")
         .execute(&mut *tx)
-        .await
-        .map_err(internal)?;
+        .await?;
     for login in [&roles.app, &roles.system] {
         ensure_login(&mut tx, login).await?;
     }
@@ -226,7 +224,7 @@ pub(super) async fn apply(owner: &PgPool, roles: &Roles) -> StoreResult<()> {
         }
         ensure_system_policy(&mut tx, table, system).await?;
     }
-    tx.commit().await.map_err(internal)
+    Ok(tx.commit().await?)
 }
 
 /// (Re)creates the system role's policy on `table` only when it is missing or names another
@@ -242,8 +240,7 @@ async fn ensure_system_policy(
     )
     .bind(table)
     .fetch_optional(&mut *conn)
-    .await
-    .map_err(internal)?;
+    .await?;
     if roles.is_some_and(|roles| roles == [system]) {
         return Ok(());
     }
@@ -266,8 +263,7 @@ async fn ensure_login(conn: &mut PgConnection, login: &Login) -> StoreResult<()>
         sqlx::query_as("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = $1")
             .bind(&login.name)
             .fetch_optional(&mut *conn)
-            .await
-            .map_err(internal)?;
+            .await?;
     match existing {
         None => {
             run(
@@ -291,8 +287,7 @@ async fn ensure_login(conn: &mut PgConnection, login: &Login) -> StoreResult<()>
     let owned: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM pg_tables WHERE tableowner = $1")
         .bind(&login.name)
         .fetch_one(&mut *conn)
-        .await
-        .map_err(internal)?;
+        .await?;
     if owned > 0 {
         return Err(StoreError::Internal(
             format!("role {} owns tables; it must own none", login.name).into(),
@@ -316,11 +311,10 @@ async fn run(conn: &mut PgConnection, builder: &str, args: &[&str]) -> StoreResu
     for arg in args {
         query = query.bind(*arg);
     }
-    let statement = query.fetch_one(&mut *conn).await.map_err(internal)?;
+    let statement = query.fetch_one(&mut *conn).await?;
     sqlx::raw_sql(sqlx::AssertSqlSafe(statement))
         .execute(&mut *conn)
-        .await
-        .map_err(internal)?;
+        .await?;
     Ok(())
 }
 

@@ -11,15 +11,14 @@
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use super::jobs::{JOB_COLUMNS, fail_in, job_from_row};
-use super::{int, internal};
+use super::backend::{JOB_COLUMNS, fail_in, job_from_row};
 use crate::domain::{JobId, Timestamp};
 use crate::store::{Claim, Job, StoreResult};
 
 /// How many users over their cap one claim steps past before it reports nothing to do.
 const MAX_SKIPPED_USERS: usize = 16;
 
-pub(super) async fn claim_in(
+pub(in crate::store) async fn claim_in(
     conn: &mut PgConnection,
     claim: &Claim,
     now: Timestamp,
@@ -50,30 +49,27 @@ pub(super) async fn claim_in(
              LIMIT 1
              FOR UPDATE OF j SKIP LOCKED",
         )
-        .bind(now.millis())
+        .bind(now)
         .bind(cap)
         .bind(&skipped)
         .fetch_optional(&mut *conn)
-        .await
-        .map_err(internal)?;
+        .await?;
         let Some((job, user)) = candidate else {
             return Ok(None);
         };
         sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1::text, 1))")
             .bind(user.to_string())
             .execute(&mut *conn)
-            .await
-            .map_err(internal)?;
+            .await?;
         // A new statement sees every claim committed before the lock was ours.
         let running: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM jobs
              WHERE user_id = $1 AND status = 'running' AND lease_until >= $2",
         )
         .bind(user)
-        .bind(now.millis())
+        .bind(now)
         .fetch_one(&mut *conn)
-        .await
-        .map_err(internal)?;
+        .await?;
         if running >= cap {
             skipped.push(user);
             continue;
@@ -88,12 +84,11 @@ pub(super) async fn claim_in(
         ));
         let row = sqlx::query(sql)
             .bind(&claim.worker)
-            .bind(lease_until.millis())
-            .bind(now.millis())
+            .bind(lease_until)
+            .bind(now)
             .bind(job)
             .fetch_one(&mut *conn)
-            .await
-            .map_err(internal)?;
+            .await?;
         return job_from_row(&row).map(Some);
     }
     Ok(None)
@@ -107,18 +102,17 @@ async fn give_up_exhausted(
     claim: &Claim,
     now: Timestamp,
 ) -> StoreResult<()> {
-    let exhausted: Vec<Uuid> = sqlx::query_scalar(
+    let exhausted: Vec<JobId> = sqlx::query_scalar(
         "SELECT id FROM jobs WHERE status = 'running' AND lease_until < $1 AND attempts >= $2
          ORDER BY seq FOR UPDATE SKIP LOCKED",
     )
-    .bind(now.millis())
-    .bind(int(claim.max_attempts)?)
+    .bind(now)
+    .bind(i64::from(claim.max_attempts))
     .fetch_all(&mut *conn)
-    .await
-    .map_err(internal)?;
+    .await?;
     for id in exhausted {
         let error = "gave up after repeated interruptions";
-        fail_in(conn, JobId::from(id), None, error, now).await?;
+        fail_in(conn, id, None, error, now).await?;
     }
     Ok(())
 }

@@ -18,151 +18,41 @@
 //!   those calls make (see `access::GRANTS`): it cannot delete a ledger row, read nothing it
 //!   does not need to write, and owns no table either.
 //!
-//! A separate role rather than `SECURITY DEFINER` functions keeps every query plain SQL in
-//! this module (one implementation per back-end, as the SQLite twin) and keeps the wall at
-//! the connection: a web request's scoped calls cannot switch to the system path by SQL.
+//! A separate role rather than `SECURITY DEFINER` functions keeps every query plain SQL,
+//! written once for both back-ends in `store::sql`, and keeps the wall at the connection: a
+//! web request's scoped calls cannot switch to the system path by SQL. The shared bodies ask
+//! for `user_read`/`user_write` (a scoped app-role transaction) or the system role.
+//!
+//! What stays here is what PostgreSQL does differently: roles, grants and policies
+//! ([`access`]), the claim ([`claim`]), the ledger's lock order ([`ledger`]) and LISTEN/NOTIFY.
 //!
 //! # Jobs
-//! Claims lock the next job in fair order with `FOR UPDATE SKIP LOCKED` (see `jobs.rs`);
+//! Claims lock the next job in fair order with `FOR UPDATE SKIP LOCKED` (see `claim.rs`);
 //! enqueues and finished jobs `NOTIFY atelier_jobs`, which [`wake`] turns into a wake-up for
 //! idle workers; polling remains the fallback.
 
 mod access;
-mod accounts;
-mod admin;
-mod api;
-mod audit;
 mod claim;
-mod exports;
-mod jobs;
 mod ledger;
-mod media;
-mod payments;
-mod plans;
-mod policies;
-mod privacy;
-mod reports;
-mod retention;
-mod settle;
-mod support;
-mod throttle;
-mod tokens;
-mod usage;
 mod wake;
 
-use std::borrow::Cow;
 use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use sqlx::migrate::{Migration, MigrationType, Migrator};
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
-use sqlx::{Postgres, Row, Transaction};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::{Postgres, Transaction};
 use tokio::sync::watch;
-use uuid::Uuid;
 
 #[cfg(test)]
 pub(crate) use access::GRANTS;
 pub use access::{Login, Roles};
 
-use super::sql_error::internal;
-use super::{Store, StoreError, StoreResult};
+use super::{Store, StoreResult};
 use crate::config::DatabaseConfig;
-use crate::domain::{Timestamp, UserScope};
+use crate::domain::UserScope;
 
-/// Migrations are compiled in; numbers and meanings match `migrations/sqlite`.
-pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
-    (
-        1,
-        "core",
-        include_str!("../../../../../migrations/postgres/0001_core.sql"),
-    ),
-    (
-        2,
-        "account tokens",
-        include_str!("../../../../../migrations/postgres/0002_account_tokens.sql"),
-    ),
-    (
-        3,
-        "purchases",
-        include_str!("../../../../../migrations/postgres/0003_purchases.sql"),
-    ),
-    (
-        4,
-        "outbox delivery",
-        include_str!("../../../../../migrations/postgres/0004_outbox_delivery.sql"),
-    ),
-    (
-        5,
-        "privacy",
-        include_str!("../../../../../migrations/postgres/0005_privacy.sql"),
-    ),
-    (
-        6,
-        "admin audit",
-        include_str!("../../../../../migrations/postgres/0006_admin_audit.sql"),
-    ),
-    (
-        7,
-        "export requests",
-        include_str!("../../../../../migrations/postgres/0007_export_requests.sql"),
-    ),
-    (
-        8,
-        "policies",
-        include_str!("../../../../../migrations/postgres/0008_policies.sql"),
-    ),
-    (
-        9,
-        "mail verification",
-        include_str!("../../../../../migrations/postgres/0009_mail_verification.sql"),
-    ),
-    (
-        10,
-        "retention",
-        include_str!("../../../../../migrations/postgres/0010_retention.sql"),
-    ),
-    (
-        11,
-        "api keys",
-        include_str!("../../../../../migrations/postgres/0011_api_keys.sql"),
-    ),
-    (
-        12,
-        "plans",
-        include_str!("../../../../../migrations/postgres/0012_plans.sql"),
-    ),
-    (
-        13,
-        "prompts",
-        include_str!("../../../../../migrations/postgres/0013_prompts.sql"),
-    ),
-    (
-        14,
-        "support",
-        include_str!("../../../../../migrations/postgres/0014_support.sql"),
-    ),
-    (
-        15,
-        "abuse reports",
-        include_str!("../../../../../migrations/postgres/0015_abuse_reports.sql"),
-    ),
-    (
-        16,
-        "admin console",
-        include_str!("../../../../../migrations/postgres/0016_admin_console.sql"),
-    ),
-    (
-        17,
-        "report items",
-        include_str!("../../../../../migrations/postgres/0017_report_items.sql"),
-    ),
-    (
-        18,
-        "throttle",
-        include_str!("../../../../../migrations/postgres/0018_throttle.sql"),
-    ),
-];
+pub(crate) use crate::store::sql::migrations::POSTGRES as MIGRATIONS;
 
 pub struct PgStore {
     /// Connections as the app role: user-scoped calls, under Row Level Security.
@@ -183,15 +73,16 @@ impl PgStore {
     /// Migrates the database at `url` as its owner, applies roles, grants and policies, and
     /// opens the app and system pools.
     pub async fn open(url: &str, database: &DatabaseConfig) -> StoreResult<PgStore> {
-        let owner_options = PgConnectOptions::from_str(url).map_err(internal)?;
+        let owner_options = PgConnectOptions::from_str(url)?;
         let roles = Roles::resolve(url, &owner_options, database)?;
         let owner = PgPoolOptions::new()
             .max_connections(1)
             .connect_with(owner_options.clone())
-            .await
-            .map_err(internal)?;
+            .await?;
         let prepared = async {
-            migrator().run(&owner).await.map_err(internal)?;
+            crate::store::sql::migrations::migrator(MIGRATIONS)
+                .run(&owner)
+                .await?;
             access::apply(&owner, &roles).await
         }
         .await;
@@ -210,55 +101,117 @@ impl PgStore {
         })
     }
 
+    /// A read-only transaction as the system role whose statements see one snapshot.
+    pub(in crate::store) async fn snapshot_read(&self) -> StoreResult<Tx> {
+        Ok(self
+            .system
+            .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            .await?)
+    }
+
+    /// For reads of public rows (policy versions): the app role, which sees them through `public_rows`.
+    pub(in crate::store) fn public_pool(&self) -> &sqlx::Pool<backend::Kind> {
+        &self.app
+    }
+
+    /// For one-statement system reads: the system role's pool.
+    pub(in crate::store) fn read_pool(&self) -> &sqlx::Pool<backend::Kind> {
+        &self.system
+    }
+
+    /// For one-statement system writes: the system role's pool.
+    pub(in crate::store) fn write_pool(&self) -> &sqlx::Pool<backend::Kind> {
+        &self.system
+    }
+
+    /// Nothing to do after a commit: the `NOTIFY` sent inside the transaction reaches every
+    /// node's listener, this one's included.
+    pub(in crate::store) fn wake_workers(&self) {}
+
+    pub(in crate::store) fn wakeups(&self) -> watch::Receiver<()> {
+        self.wake.subscribe()
+    }
+
+    /// A user's read: a transaction as the app role, scoped to them.
+    pub(in crate::store) async fn user_read(&self, scope: UserScope) -> StoreResult<Tx> {
+        self.scoped(scope).await
+    }
+
+    /// A user's write: a transaction as the app role, scoped to them.
+    pub(in crate::store) async fn user_write(&self, scope: UserScope) -> StoreResult<Tx> {
+        self.scoped(scope).await
+    }
+
+    /// A transaction as the system role.
+    pub(in crate::store) async fn system_read(&self) -> StoreResult<Tx> {
+        self.system_tx().await
+    }
+
+    /// A transaction as the system role.
+    pub(in crate::store) async fn system_write(&self) -> StoreResult<Tx> {
+        self.system_tx().await
+    }
+
     /// A transaction as the app role, scoped to one user: the policies see `app.user_id`.
     async fn scoped(&self, scope: UserScope) -> StoreResult<Transaction<'static, Postgres>> {
-        let mut tx = self.app.begin().await.map_err(internal)?;
+        let mut tx = self.app.begin().await?;
         sqlx::query("SELECT set_config('app.user_id', $1, true)")
             .bind(scope.user_id().to_string())
             .execute(&mut *tx)
-            .await
-            .map_err(internal)?;
+            .await?;
         Ok(tx)
     }
 
     /// A transaction as the system role.
     async fn system_tx(&self) -> StoreResult<Transaction<'static, Postgres>> {
-        self.system.begin().await.map_err(internal)
+        Ok(self.system.begin().await?)
+    }
+}
+
+use backend::Tx;
+
+pub(in crate::store) mod backend {
+    //! Names the shared bodies see: this back-end's store, row and connection types, and the
+    //! functions of other modules they call (shared ones, stamped for this back-end, or this
+    //! back-end's own where the semantics differ).
+
+    pub(in crate::store) use super::PgStore as Db;
+    pub(in crate::store) use super::claim::claim_in;
+    pub(in crate::store) use super::ledger::{refund_in, take_in};
+    pub(in crate::store) use super::wake::notify as notify_workers;
+    pub(in crate::store) use crate::store::sql::jobs::on_postgres::{
+        JOB_COLUMNS, fail_in, job_from_row,
+    };
+    pub(in crate::store) use crate::store::sql::ledger::on_postgres::{append, grant_in, spend_in};
+    pub(in crate::store) use crate::store::sql::media::on_postgres::{
+        result_from_row, upload_from_row,
+    };
+    pub(in crate::store) use crate::store::sql::payments::on_postgres::{Key, lock_purchase};
+    pub(in crate::store) use crate::store::sql::plans::on_postgres::apply_subscription_fact;
+    pub(in crate::store) use crate::store::sql::settle::on_postgres::settle_fact;
+    pub(in crate::store) type Kind = sqlx::Postgres;
+    pub(in crate::store) type Tx = sqlx::Transaction<'static, Kind>;
+    pub(in crate::store) type DbRow = sqlx::postgres::PgRow;
+    pub(in crate::store) type DbConn = sqlx::PgConnection;
+
+    /// Picks the PostgreSQL spelling of something the back-ends say differently.
+    pub(in crate::store) fn dialect<T>(_sqlite: T, postgres: T) -> T {
+        postgres
     }
 }
 
 async fn pool(options: PgConnectOptions) -> StoreResult<PgPool> {
-    PgPoolOptions::new()
+    Ok(PgPoolOptions::new()
         .max_connections(10)
         .acquire_timeout(Duration::from_secs(10))
         .connect_with(options)
-        .await
-        .map_err(internal)
-}
-
-fn migrator() -> Migrator {
-    let migrations = MIGRATIONS
-        .iter()
-        .map(|(version, description, sql)| {
-            Migration::new(
-                *version,
-                Cow::Borrowed(*description),
-                MigrationType::Simple,
-                sqlx::SqlStr::from_static(sql),
-                false,
-            )
-        })
-        .collect();
-    Migrator::with_migrations(migrations)
+        .await?)
 }
 
 #[async_trait]
 impl Store for PgStore {
     async fn ping(&self) -> StoreResult<()> {
-        sqlx::query("SELECT 1")
-            .execute(&self.system)
-            .await
-            .map_err(internal)?;
+        sqlx::query("SELECT 1").execute(&self.system).await?;
         Ok(())
     }
 
@@ -278,34 +231,4 @@ impl Store for PgStore {
     fn shared_by_nodes(&self) -> bool {
         true
     }
-}
-
-fn get<'r, T: sqlx::Decode<'r, Postgres> + sqlx::Type<Postgres>>(
-    row: &'r PgRow,
-    column: &str,
-) -> StoreResult<T> {
-    row.try_get(column).map_err(internal)
-}
-
-fn get_id<T: From<Uuid>>(row: &PgRow, column: &str) -> StoreResult<T> {
-    get::<Uuid>(row, column).map(T::from)
-}
-
-fn get_opt_id<T: From<Uuid>>(row: &PgRow, column: &str) -> StoreResult<Option<T>> {
-    get::<Option<Uuid>>(row, column).map(|id| id.map(T::from))
-}
-
-fn get_time(row: &PgRow, column: &str) -> StoreResult<Timestamp> {
-    get::<i64>(row, column).map(Timestamp::from_millis)
-}
-
-/// Reads an `integer` column that holds a count or size.
-fn get_u32(row: &PgRow, column: &str) -> StoreResult<u32> {
-    let value: i32 = get(row, column)?;
-    u32::try_from(value).map_err(|e| StoreError::Internal(Box::new(e)))
-}
-
-/// A count or size for an `integer` column.
-fn int(value: u32) -> StoreResult<i32> {
-    i32::try_from(value).map_err(|e| StoreError::Internal(Box::new(e)))
 }

@@ -9,18 +9,16 @@ use sqlx::PgConnection;
 use sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions};
 use tokio::sync::watch;
 
-use super::internal;
 use crate::store::StoreResult;
 
 const CHANNEL: &str = "atelier_jobs";
 
 /// Queues a wake-up for every listening node, sent when the caller's transaction commits.
-pub(super) async fn notify(conn: &mut PgConnection) -> StoreResult<()> {
+pub(in crate::store) async fn notify(conn: &mut PgConnection) -> StoreResult<()> {
     sqlx::query("SELECT pg_notify($1, '')")
         .bind(CHANNEL)
         .execute(conn)
-        .await
-        .map_err(internal)?;
+        .await?;
     Ok(())
 }
 

@@ -7,140 +7,35 @@
 //! Deleted content must leave the disk (erasure, retention): every connection runs with
 //! `secure_delete`, which zeroes freed cells and pages, and [`Store::scrub`] checkpoints the
 //! WAL (where the pages from before a delete live on) into the main file and truncates it.
+//!
+//! The queries are in `store::sql`, written once for both back-ends; what stays here is how
+//! SQLite opens, locks and scrubs, the claim ([`claim`]) and the ledger's taking and refunding
+//! under the write lock ([`ledger`]).
 
-mod accounts;
-mod admin;
-mod api;
-mod audit;
-mod exports;
-mod jobs;
-mod media;
-mod payments;
-mod plans;
-mod policies;
-mod privacy;
-mod reports;
-mod retention;
-mod settle;
-mod support;
-mod throttle;
-mod tokens;
-mod usage;
+mod claim;
+mod ledger;
 
+#[cfg(test)]
+#[path = "payments_tests.rs"]
+mod payments_tests;
 #[cfg(test)]
 #[path = "scrub_tests.rs"]
 mod scrub_tests;
 
-use std::borrow::Cow;
 use std::str::FromStr;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
-    SqliteSynchronous,
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use sqlx::{Row, Sqlite, Transaction};
+use sqlx::{Sqlite, Transaction};
 use tokio::sync::watch;
-use uuid::Uuid;
 
 use super::{Store, StoreError, StoreResult};
-use crate::domain::Timestamp;
+use crate::domain::UserScope;
 
-/// Migrations are compiled in, so the binary needs no files beside it.
-pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
-    (
-        1,
-        "core",
-        include_str!("../../../../../migrations/sqlite/0001_core.sql"),
-    ),
-    (
-        2,
-        "account tokens",
-        include_str!("../../../../../migrations/sqlite/0002_account_tokens.sql"),
-    ),
-    (
-        3,
-        "purchases",
-        include_str!("../../../../../migrations/sqlite/0003_purchases.sql"),
-    ),
-    (
-        4,
-        "outbox delivery",
-        include_str!("../../../../../migrations/sqlite/0004_outbox_delivery.sql"),
-    ),
-    (
-        5,
-        "privacy",
-        include_str!("../../../../../migrations/sqlite/0005_privacy.sql"),
-    ),
-    (
-        6,
-        "admin audit",
-        include_str!("../../../../../migrations/sqlite/0006_admin_audit.sql"),
-    ),
-    (
-        7,
-        "export requests",
-        include_str!("../../../../../migrations/sqlite/0007_export_requests.sql"),
-    ),
-    (
-        8,
-        "policies",
-        include_str!("../../../../../migrations/sqlite/0008_policies.sql"),
-    ),
-    (
-        9,
-        "mail verification",
-        include_str!("../../../../../migrations/sqlite/0009_mail_verification.sql"),
-    ),
-    (
-        10,
-        "retention",
-        include_str!("../../../../../migrations/sqlite/0010_retention.sql"),
-    ),
-    (
-        11,
-        "api keys",
-        include_str!("../../../../../migrations/sqlite/0011_api_keys.sql"),
-    ),
-    (
-        12,
-        "plans",
-        include_str!("../../../../../migrations/sqlite/0012_plans.sql"),
-    ),
-    (
-        13,
-        "prompts",
-        include_str!("../../../../../migrations/sqlite/0013_prompts.sql"),
-    ),
-    (
-        14,
-        "support",
-        include_str!("../../../../../migrations/sqlite/0014_support.sql"),
-    ),
-    (
-        15,
-        "abuse reports",
-        include_str!("../../../../../migrations/sqlite/0015_abuse_reports.sql"),
-    ),
-    (
-        16,
-        "admin console",
-        include_str!("../../../../../migrations/sqlite/0016_admin_console.sql"),
-    ),
-    (
-        17,
-        "report items",
-        include_str!("../../../../../migrations/sqlite/0017_report_items.sql"),
-    ),
-    (
-        18,
-        "throttle",
-        include_str!("../../../../../migrations/sqlite/0018_throttle.sql"),
-    ),
-];
+pub(crate) use crate::store::sql::migrations::SQLITE as MIGRATIONS;
 
 /// How long [`Store::scrub`] retries a checkpoint that readers on older snapshots hold up
 /// (each try also waits the busy timeout).
@@ -156,8 +51,7 @@ pub struct SqliteStore {
 impl SqliteStore {
     /// Opens (creating if needed) the database at `url` and brings its schema up to date.
     pub async fn open(url: &str) -> StoreResult<SqliteStore> {
-        let options = SqliteConnectOptions::from_str(url)
-            .map_err(internal)?
+        let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
@@ -169,14 +63,14 @@ impl SqliteStore {
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .connect_with(options.clone())
-            .await
-            .map_err(internal)?;
-        migrator().run(&writer).await.map_err(internal)?;
+            .await?;
+        crate::store::sql::migrations::migrator(MIGRATIONS)
+            .run(&writer)
+            .await?;
         let reader = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(options)
-            .await
-            .map_err(internal)?;
+            .await?;
         let (wake, _) = watch::channel(());
         Ok(SqliteStore {
             reader,
@@ -185,46 +79,74 @@ impl SqliteStore {
         })
     }
 
+    /// A read transaction on the reader pool: in WAL mode its statements see one snapshot.
+    pub(in crate::store) async fn snapshot_read(&self) -> StoreResult<Tx> {
+        Ok(self.reader.begin().await?)
+    }
+
+    /// For reads of public rows (policy versions).
+    pub(in crate::store) fn public_pool(&self) -> &sqlx::Pool<backend::Kind> {
+        &self.reader
+    }
+
+    /// For one-statement system reads: the reader pool.
+    pub(in crate::store) fn read_pool(&self) -> &sqlx::Pool<backend::Kind> {
+        &self.reader
+    }
+
+    /// For one-statement system writes: the one writer connection.
+    pub(in crate::store) fn write_pool(&self) -> &sqlx::Pool<backend::Kind> {
+        &self.writer
+    }
+
+    /// Wakes this process's idle workers (after a commit that made a job claimable).
+    pub(in crate::store) fn wake_workers(&self) {
+        self.wake.send_replace(());
+    }
+
+    pub(in crate::store) fn wakeups(&self) -> watch::Receiver<()> {
+        self.wake.subscribe()
+    }
+
+    /// A transaction on the reader pool: a user's read (the scope is checked by each query's
+    /// `WHERE user_id`).
+    pub(in crate::store) async fn user_read(&self, _scope: UserScope) -> StoreResult<Tx> {
+        self.system_read().await
+    }
+
+    /// The write transaction, for a user's write.
+    pub(in crate::store) async fn user_write(&self, _scope: UserScope) -> StoreResult<Tx> {
+        self.write().await
+    }
+
+    /// A transaction on the reader pool.
+    pub(in crate::store) async fn system_read(&self) -> StoreResult<Tx> {
+        Ok(self.reader.begin().await?)
+    }
+
+    /// The write transaction.
+    pub(in crate::store) async fn system_write(&self) -> StoreResult<Tx> {
+        self.write().await
+    }
+
     /// A write transaction that holds SQLite's write lock from its first statement, so a
     /// read-then-write inside it (spending tokens, claiming a job) cannot interleave.
     async fn write(&self) -> StoreResult<Transaction<'static, Sqlite>> {
-        self.writer
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(internal)
+        Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
     }
-}
-
-fn migrator() -> Migrator {
-    let migrations = MIGRATIONS
-        .iter()
-        .map(|(version, description, sql)| {
-            Migration::new(
-                *version,
-                Cow::Borrowed(*description),
-                MigrationType::Simple,
-                sqlx::SqlStr::from_static(sql),
-                false,
-            )
-        })
-        .collect();
-    Migrator::with_migrations(migrations)
 }
 
 #[async_trait]
 impl Store for SqliteStore {
     async fn ping(&self) -> StoreResult<()> {
-        sqlx::query("SELECT 1")
-            .execute(&self.reader)
-            .await
-            .map_err(internal)?;
+        sqlx::query("SELECT 1").execute(&self.reader).await?;
         Ok(())
     }
 
     async fn scrub(&self) -> StoreResult<()> {
         // On the one writer connection: no write of this process slips in between the
         // checkpoint and the truncation.
-        let mut conn = self.writer.acquire().await.map_err(internal)?;
+        let mut conn = self.writer.acquire().await?;
         let started = Instant::now();
         loop {
             // TRUNCATE copies every frame into the main file (whose freed cells and pages
@@ -233,8 +155,7 @@ impl Store for SqliteStore {
             // database is not in WAL mode, as in memory).
             let (busy, log, _): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)")
                 .fetch_one(&mut *conn)
-                .await
-                .map_err(internal)?;
+                .await?;
             if busy == 0 {
                 return Ok(());
             }
@@ -258,40 +179,41 @@ impl Store for SqliteStore {
     }
 }
 
-pub(crate) use super::sql_error::internal;
+use backend::Tx;
 
-/// Reads a UUID column stored as text into a typed id.
-fn get_id<T: From<Uuid>>(row: &SqliteRow, column: &str) -> StoreResult<T> {
-    let text: String = row.try_get(column).map_err(internal)?;
-    Uuid::parse_str(&text)
-        .map(T::from)
-        .map_err(|e| StoreError::Internal(Box::new(e)))
-}
+pub(in crate::store) mod backend {
+    //! Names the shared bodies see: this back-end's store, row and connection types, and the
+    //! functions of other modules they call (shared ones, stamped for this back-end, or this
+    //! back-end's own where the semantics differ).
 
-fn get_opt_id<T: From<Uuid>>(row: &SqliteRow, column: &str) -> StoreResult<Option<T>> {
-    let text: Option<String> = row.try_get(column).map_err(internal)?;
-    text.map(|t| {
-        Uuid::parse_str(&t)
-            .map(T::from)
-            .map_err(|e| StoreError::Internal(Box::new(e)))
-    })
-    .transpose()
-}
+    pub(in crate::store) use super::SqliteStore as Db;
+    pub(in crate::store) use super::claim::claim_in;
+    pub(in crate::store) use super::ledger::{refund_in, take_in};
+    pub(in crate::store) use crate::store::sql::jobs::on_sqlite::{
+        JOB_COLUMNS, fail_in, job_from_row,
+    };
+    pub(in crate::store) use crate::store::sql::ledger::on_sqlite::{append, grant_in, spend_in};
+    pub(in crate::store) use crate::store::sql::media::on_sqlite::{
+        result_from_row, upload_from_row,
+    };
+    pub(in crate::store) use crate::store::sql::payments::on_sqlite::{Key, lock_purchase};
+    pub(in crate::store) use crate::store::sql::plans::on_sqlite::apply_subscription_fact;
+    pub(in crate::store) use crate::store::sql::settle::on_sqlite::settle_fact;
+    pub(in crate::store) type Kind = sqlx::Sqlite;
+    pub(in crate::store) type Tx = sqlx::Transaction<'static, Kind>;
+    pub(in crate::store) type DbRow = sqlx::sqlite::SqliteRow;
+    pub(in crate::store) type DbConn = sqlx::SqliteConnection;
 
-fn get_time(row: &SqliteRow, column: &str) -> StoreResult<Timestamp> {
-    row.try_get::<i64, _>(column)
-        .map(Timestamp::from_millis)
-        .map_err(internal)
-}
+    /// Nothing to send inside the transaction: [`Db::wake_workers`] wakes this process's
+    /// workers once it commits (other processes poll).
+    pub(in crate::store) async fn notify_workers(
+        _conn: &mut DbConn,
+    ) -> crate::store::StoreResult<()> {
+        Ok(())
+    }
 
-fn get_u32(row: &SqliteRow, column: &str) -> StoreResult<u32> {
-    let value: i64 = row.try_get(column).map_err(internal)?;
-    u32::try_from(value).map_err(|e| StoreError::Internal(Box::new(e)))
-}
-
-fn get<'r, T: sqlx::Decode<'r, Sqlite> + sqlx::Type<Sqlite>>(
-    row: &'r SqliteRow,
-    column: &str,
-) -> StoreResult<T> {
-    row.try_get(column).map_err(internal)
+    /// Picks the SQLite spelling of something the back-ends say differently.
+    pub(in crate::store) fn dialect<T>(sqlite: T, _postgres: T) -> T {
+        sqlite
+    }
 }

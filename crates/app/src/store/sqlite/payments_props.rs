@@ -6,7 +6,7 @@ use proptest::prelude::*;
 use super::*;
 use crate::domain::SubscriptionId;
 use crate::store::{
-    BillingInterval, InvoiceFacts, NewSubscription, Subscription, SubscriptionRef,
+    BillingInterval, InvoiceFacts, NewSubscription, StoreError, Subscription, SubscriptionRef,
     SubscriptionState, SubscriptionStore,
 };
 

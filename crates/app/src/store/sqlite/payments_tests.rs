@@ -1,6 +1,11 @@
-use super::*;
-use crate::domain::{JobId, UserScope};
-use crate::store::{Mismatch, SessionFacts, TokenStore};
+//! Stories of the payment store on SQLite: Stripe's reports in any order and repetition.
+
+use super::SqliteStore;
+use crate::domain::{JobId, PurchaseId, Timestamp, UserScope};
+use crate::store::{
+    EventKey, Mismatch, NewPurchase, PaymentFact, PaymentOutcome, PaymentStore, Purchase,
+    PurchaseStatus, SessionFacts, TokenStore,
+};
 
 /// A fresh SQLite store in a temporary folder.
 pub(super) struct TestDb {
