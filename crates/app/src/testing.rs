@@ -45,9 +45,14 @@ pub(crate) async fn test_app_with(config: Config) -> TestApp {
 
 /// The test service graph over a store the caller keeps alive (any back-end).
 pub(crate) fn test_app_on(store: Arc<dyn Store>) -> TestApp {
+    test_app_on_with(store, test_config())
+}
+
+/// [`test_app_on`] with the caller's config.
+pub(crate) fn test_app_on_with(store: Arc<dyn Store>, config: Config) -> TestApp {
     let blobs = Blobs::in_memory().expect("blobs");
     TestApp {
-        services: Services::assemble(test_config(), store, blobs).expect("services"),
+        services: Services::assemble(config, store, blobs).expect("services"),
         _dir: None,
     }
 }

@@ -139,6 +139,37 @@ impl Counters {
         })
     }
 
+    /// Sets `name` to `new` only if it still holds `expected` (`None`: nothing counted yet),
+    /// atomically; whether it did, or `None` when the database could not say.
+    pub async fn swap(
+        &self,
+        name: &CounterName,
+        expected: Option<ThrottleCount>,
+        new: ThrottleCount,
+        window: Duration,
+    ) -> Option<bool> {
+        let expires_at = new.first_at.saturating_add(millis(window));
+        let Some(store) = &self.shared else {
+            let mut memory = self.memory.lock().ok()?;
+            if memory.get(name).map(|(count, _)| *count) != expected {
+                return Some(false);
+            }
+            if memory.len() >= MAX_TRACKED {
+                memory.retain(|_, (_, expires)| *expires >= new.last_at);
+            }
+            memory.insert(*name, (new, expires_at));
+            return Some(true);
+        };
+        self.prune(store, new.last_at);
+        match store.throttle_swap(name, expected, new, expires_at).await {
+            Ok(swapped) => Some(swapped),
+            Err(error) => {
+                tracing::warn!(%error, "a throttle counter could not count; letting it through");
+                None
+            }
+        }
+    }
+
     /// Forgets `name`.
     pub async fn clear(&self, name: &CounterName) {
         let Some(store) = &self.shared else {
@@ -175,6 +206,10 @@ impl Counters {
 /// How long sign-in failures are remembered, counted from the first of a run: the per-pair
 /// delays and the per-account cap both count within it.
 pub const SIGN_IN_FAILURE_WINDOW: Duration = Duration::from_secs(3600);
+
+/// How often [`SignInThrottle::begin`] looks again when another attempt of the same pair
+/// counted between its read and its write.
+const SWAP_TRIES: usize = 4;
 
 /// Failed sign-ins per (account, address) and per account, and the wait they impose.
 pub struct SignInThrottle {
@@ -219,19 +254,85 @@ impl SignInThrottle {
     }
 
     /// How long `email` must wait before trying again from `from` at `now`; `None`: go ahead.
+    /// Only reads: a sign-in goes through [`SignInThrottle::begin`], which also counts.
     pub async fn wait(&self, email: &str, from: Option<IpAddr>, now: i64) -> Option<Duration> {
-        if self.per_account > 0
-            && let Some(count) = self.counters.peek(&Self::account(email)).await
-            && count.hits >= self.per_account
-        {
-            let ends = count
-                .first_at
-                .saturating_add(millis(SIGN_IN_FAILURE_WINDOW));
-            if ends > now {
-                return Some(until(ends, now));
-            }
+        if let Some(wait) = self.account_wait(email, now).await {
+            return Some(wait);
         }
         let count = self.counters.peek(&Self::pair(email, from)).await?;
+        self.pair_wait(count, now)
+    }
+
+    /// Before a password is checked: `Err(wait)` while the account's cap or the pair's delay
+    /// holds. Otherwise the attempt is counted against the (account, address) pair in the
+    /// same atomic step as the check (compare and swap, retried), so concurrent guesses
+    /// cannot all pass the check before any of them is counted; a sign-in that then succeeds
+    /// clears the pair ([`SignInThrottle::succeeded`]).
+    pub async fn begin(&self, email: &str, from: Option<IpAddr>, now: i64) -> Result<(), Duration> {
+        if let Some(wait) = self.account_wait(email, now).await {
+            return Err(wait);
+        }
+        let pair = Self::pair(email, from);
+        for _ in 0..SWAP_TRIES {
+            let current = self.counters.peek(&pair).await;
+            let running = current.filter(|count| {
+                count
+                    .first_at
+                    .saturating_add(millis(SIGN_IN_FAILURE_WINDOW))
+                    > now
+            });
+            if let Some(wait) = running.and_then(|count| self.pair_wait(count, now)) {
+                return Err(wait);
+            }
+            let next = match running {
+                Some(count) => ThrottleCount {
+                    hits: count.hits.saturating_add(1),
+                    first_at: count.first_at,
+                    last_at: now,
+                },
+                None => ThrottleCount {
+                    hits: 1,
+                    first_at: now,
+                    last_at: now,
+                },
+            };
+            match self
+                .counters
+                .swap(&pair, current, next, SIGN_IN_FAILURE_WINDOW)
+                .await
+            {
+                // Counted; or the database cannot count, and the attempt goes through.
+                Some(true) | None => return Ok(()),
+                // Another attempt of the same pair counted first: look again.
+                Some(false) => {}
+            }
+        }
+        // Lost every race: this pair is guessing in parallel right now.
+        Err(self.delay.max(Duration::from_secs(1)))
+    }
+
+    /// Counts a failed sign-in of `email` toward the account's cap (the pair's count was
+    /// taken by [`SignInThrottle::begin`]).
+    pub async fn failed(&self, email: &str, now: i64) {
+        if self.per_account > 0 {
+            self.counters
+                .hit(&Self::account(email), now, SIGN_IN_FAILURE_WINDOW)
+                .await;
+        }
+    }
+
+    async fn account_wait(&self, email: &str, now: i64) -> Option<Duration> {
+        if self.per_account == 0 {
+            return None;
+        }
+        let count = self.counters.peek(&Self::account(email)).await?;
+        let ends = count
+            .first_at
+            .saturating_add(millis(SIGN_IN_FAILURE_WINDOW));
+        (count.hits >= self.per_account && ends > now).then(|| until(ends, now))
+    }
+
+    fn pair_wait(&self, count: ThrottleCount, now: i64) -> Option<Duration> {
         if count
             .first_at
             .saturating_add(millis(SIGN_IN_FAILURE_WINDOW))
@@ -243,21 +344,6 @@ impl SignInThrottle {
             .last_at
             .saturating_add(millis(self.delay_after(count.hits)));
         (ready > now).then(|| until(ready, now))
-    }
-
-    /// Counts a failed sign-in of `email` from `from`; the wait it now imposes on the pair.
-    pub async fn failed(&self, email: &str, from: Option<IpAddr>, now: i64) -> Option<Duration> {
-        if self.per_account > 0 {
-            self.counters
-                .hit(&Self::account(email), now, SIGN_IN_FAILURE_WINDOW)
-                .await;
-        }
-        let count = self
-            .counters
-            .hit(&Self::pair(email, from), now, SIGN_IN_FAILURE_WINDOW)
-            .await?;
-        let delay = self.delay_after(count.hits);
-        (!delay.is_zero()).then_some(delay)
     }
 
     /// A successful sign-in ends the pair's run of failures (not the account's count: the
@@ -314,6 +400,12 @@ mod tests {
         assert_eq!(delays, [0, 0, 2, 4, 8, 16, 32, 60, 60]);
     }
 
+    /// A wrong guess of `email` from `from` at `at`, which the throttle must let through.
+    async fn guess(throttle: &SignInThrottle, from: Option<IpAddr>, at: i64) {
+        assert_eq!(throttle.begin("ada@example.org", from, at).await, Ok(()));
+        throttle.failed("ada@example.org", at).await;
+    }
+
     #[tokio::test]
     async fn a_strangers_failures_slow_the_stranger_not_the_owner() {
         let throttle = throttle(2, 0);
@@ -323,18 +415,62 @@ mod tests {
         );
         let now = 1_000_000;
 
-        for _ in 0..4 {
-            throttle.failed("ada@example.org", stranger, now).await;
+        // Two free guesses, then 2 s, then 4 s: the fourth guess lands at +6 s.
+        for at in [now, now, now + 2_000, now + 6_000] {
+            guess(&throttle, stranger, at).await;
         }
-        let stranger_waits = throttle.wait("ada@example.org", stranger, now).await;
-        let owner_waits = throttle.wait("ada@example.org", owner, now).await;
+        let refused = throttle
+            .begin("ada@example.org", stranger, now + 6_000)
+            .await;
+        let stranger_waits = throttle
+            .wait("ada@example.org", stranger, now + 6_000)
+            .await;
+        let owner_waits = throttle.wait("ada@example.org", owner, now + 6_000).await;
         let later = throttle
-            .wait("ada@example.org", stranger, now + 8_000)
+            .wait("ada@example.org", stranger, now + 14_000)
             .await;
 
+        assert_eq!(refused, Err(Duration::from_secs(8)));
         assert_eq!(stranger_waits, Some(Duration::from_secs(8)));
         assert_eq!(owner_waits, None);
         assert_eq!(later, None);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn concurrent_guesses_of_one_pair_get_only_the_free_attempts() {
+        let throttle = Arc::new(throttle(2, 0));
+        let stranger = Some(IpAddr::from([10, 0, 0, 1]));
+        let now = 1_000_000;
+
+        let attempts: Vec<_> = (0..24)
+            .map(|_| {
+                let throttle = throttle.clone();
+                tokio::spawn(async move { throttle.begin("ada@example.org", stranger, now).await })
+            })
+            .collect();
+        let mut let_through = 0;
+        for attempt in attempts {
+            if attempt.await.expect("attempt").is_ok() {
+                let_through += 1;
+            }
+        }
+
+        assert_eq!(let_through, 2, "only the two free attempts are let through");
+    }
+
+    #[tokio::test]
+    async fn a_success_clears_the_pairs_count() {
+        let throttle = throttle(2, 0);
+        let owner = Some(IpAddr::from([10, 0, 0, 2]));
+        let now = 1_000_000;
+
+        guess(&throttle, owner, now).await;
+        assert_eq!(throttle.begin("ada@example.org", owner, now).await, Ok(()));
+        throttle.succeeded("ada@example.org", owner).await;
+
+        assert_eq!(throttle.wait("ada@example.org", owner, now).await, None);
+        guess(&throttle, owner, now).await;
+        guess(&throttle, owner, now).await;
     }
 
     #[tokio::test]
@@ -343,9 +479,7 @@ mod tests {
         let now = 1_000_000;
 
         for last in 1..=5u8 {
-            throttle
-                .failed("ada@example.org", Some(IpAddr::from([10, 0, 1, last])), now)
-                .await;
+            guess(&throttle, Some(IpAddr::from([10, 0, 1, last])), now).await;
         }
         let fresh_address = Some(IpAddr::from([10, 0, 2, 1]));
         let capped = throttle

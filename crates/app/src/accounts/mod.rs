@@ -293,7 +293,8 @@ impl Accounts {
     ) -> Result<(User, SessionToken), AccountError> {
         let tried = email.trim().to_lowercase();
         let now_ms = crate::throttle::now_ms();
-        if let Some(wait) = self.throttle.wait(&tried, from, now_ms).await {
+        // Checks the throttle and counts this attempt in one step (see `SignInThrottle`).
+        if let Err(wait) = self.throttle.begin(&tried, from, now_ms).await {
             return Err(AccountError::Throttled(wait));
         }
         let password = Password::for_sign_in(password).ok_or(AccountError::InvalidCredentials)?;
@@ -311,7 +312,7 @@ impl Accounts {
         let found = match found {
             Some(found) if verified => found,
             _ => {
-                self.throttle.failed(&tried, from, now_ms).await;
+                self.throttle.failed(&tried, now_ms).await;
                 return Err(AccountError::InvalidCredentials);
             }
         };

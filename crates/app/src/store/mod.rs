@@ -19,7 +19,7 @@ pub mod sqlite;
 mod support_records;
 
 #[cfg(test)]
-mod conformance;
+pub(crate) mod conformance;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -718,6 +718,16 @@ pub trait ThrottleStore: Send + Sync {
     ) -> StoreResult<ThrottleCount>;
     /// System: the count of `name` without adding to it; `None` when never hit or pruned.
     async fn throttle_peek(&self, name: &[u8]) -> StoreResult<Option<ThrottleCount>>;
+    /// System: sets `name` to `new` only if it still holds `expected` (`None`: no row yet),
+    /// in one statement; whether it did. A check-then-count that must not let concurrent
+    /// callers all pass the check (the sign-in throttle) is built on it.
+    async fn throttle_swap(
+        &self,
+        name: &[u8],
+        expected: Option<ThrottleCount>,
+        new: ThrottleCount,
+        expires_at: i64,
+    ) -> StoreResult<bool>;
     /// System: forgets `name` (a successful sign-in ends its streak).
     async fn throttle_clear(&self, name: &[u8]) -> StoreResult<()>;
     /// System: deletes the counters that expired before `now`.

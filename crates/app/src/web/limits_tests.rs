@@ -337,6 +337,51 @@ async fn a_strangers_failed_sign_ins_slow_the_stranger_more_each_time_but_not_th
     assert!(form_refusal.html.contains("<html lang=\"ja-JP\">"));
 }
 
+/// 24 wrong guesses of one account from one address at the same moment, through the router:
+/// only the free attempts reach the password check, the rest wait (429 with `Retry-After`),
+/// on one SQLite node (counters in memory) and on PostgreSQL (the counters every node shares).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn simultaneous_guesses_get_only_the_free_attempts_on_both_back_ends() {
+    let mut stores = vec![("sqlite", crate::store::conformance::sqlite().await)];
+    if let Some(postgres) = crate::store::conformance::postgres().await {
+        stores.push(("postgres", postgres));
+    }
+    for (back_end, db) in stores {
+        let config = limits(|l| {
+            l.sign_in_free_failures = 2;
+            l.sign_in_delay = std::time::Duration::from_secs(60);
+        });
+        let test = crate::testing::test_app_on_with(db.store.clone(), config);
+        test.session("ada").await;
+        let router = app(AppState::new(test.services.clone()));
+
+        // All in flight at once: each waits on the database or the password hash in turn.
+        let guesses = futures::future::join_all((0..24).map(|_| {
+            let guess = login_with("ada@example.org", "a wrong guess");
+            send(&router, from(guess, [203, 0, 113, 9], None))
+        }))
+        .await;
+        let (mut checked, mut waited) = (0, 0);
+        for answer in guesses {
+            match answer.status {
+                StatusCode::UNAUTHORIZED => checked += 1,
+                StatusCode::TOO_MANY_REQUESTS => {
+                    assert_eq!(code_of(&answer), "too-many-attempts", "{back_end}");
+                    assert!(answer.retry_after.is_some(), "{back_end}: Retry-After");
+                    waited += 1;
+                }
+                other => panic!("{back_end}: a guess answered {other}"),
+            }
+        }
+
+        assert_eq!(
+            (checked, waited),
+            (2, 22),
+            "{back_end}: passwords checked, refused"
+        );
+    }
+}
+
 #[tokio::test]
 async fn the_account_cap_trips_when_guesses_come_from_many_addresses() {
     let test = crate::testing::test_app_with(limits(|l| {

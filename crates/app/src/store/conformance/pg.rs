@@ -21,9 +21,18 @@ pub(crate) struct PgTestDb {
 }
 
 impl PgTestDb {
-    /// Creates a fresh database, or `None` when `ATELIER_TEST_POSTGRES_URL` is unset.
+    /// Creates a fresh database, or `None` when `ATELIER_TEST_POSTGRES_URL` is unset (the
+    /// story is skipped). Under CI (`CI=true`) an unset URL fails the test instead: CI runs
+    /// a server, and a story that skipped must not count as passed.
     pub(crate) async fn create() -> Option<PgTestDb> {
-        let admin_url = std::env::var(URL_VAR).ok().filter(|u| !u.is_empty())?;
+        let Some(admin_url) = std::env::var(URL_VAR).ok().filter(|u| !u.is_empty()) else {
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "CI=true but {URL_VAR} is unset: the PostgreSQL stories would be skipped; \
+                 point it at a server, e.g. postgres://postgres@127.0.0.1:5432/postgres"
+            );
+            return None;
+        };
         let name = format!(
             "atelier_test_{}",
             &uuid::Uuid::new_v4().simple().to_string()[..16]

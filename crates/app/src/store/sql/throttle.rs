@@ -45,6 +45,44 @@ each_backend! {
                 .transpose()
         }
 
+        async fn throttle_swap(
+            &self,
+            name: &[u8],
+            expected: Option<ThrottleCount>,
+            new: ThrottleCount,
+            expires_at: i64,
+        ) -> StoreResult<bool> {
+            let done = match expected {
+                None => sqlx::query(
+                    "INSERT INTO throttle_counters (name, hits, first_at, last_at, expires_at)
+                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (name) DO NOTHING",
+                )
+                .bind(name)
+                .bind(i64::from(new.hits))
+                .bind(new.first_at)
+                .bind(new.last_at)
+                .bind(expires_at)
+                .execute(self.write_pool())
+                .await?,
+                Some(old) => sqlx::query(
+                    "UPDATE throttle_counters SET hits = $2, first_at = $3, last_at = $4,
+                            expires_at = $5
+                     WHERE name = $1 AND hits = $6 AND first_at = $7 AND last_at = $8",
+                )
+                .bind(name)
+                .bind(i64::from(new.hits))
+                .bind(new.first_at)
+                .bind(new.last_at)
+                .bind(expires_at)
+                .bind(i64::from(old.hits))
+                .bind(old.first_at)
+                .bind(old.last_at)
+                .execute(self.write_pool())
+                .await?,
+            };
+            Ok(done.rows_affected() == 1)
+        }
+
         async fn throttle_clear(&self, name: &[u8]) -> StoreResult<()> {
             sqlx::query("DELETE FROM throttle_counters WHERE name = $1")
                 .bind(name)
