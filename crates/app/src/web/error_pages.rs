@@ -70,11 +70,17 @@ pub async fn dress_errors(State(state): State<AppState>, request: Request, next:
     }
 }
 
+/// Whether the client would take a page: it asks for HTML, or names no type at all (no
+/// Accept, or curl's bare `*/*`). An `<img>` or a script asks for its own type first and
+/// keeps its plain answer.
 fn accepts_html(headers: &HeaderMap) -> bool {
-    headers
-        .get(header::ACCEPT)
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|accept| accept.contains("text/html"))
+    let Some(accept) = headers.get(header::ACCEPT) else {
+        return true;
+    };
+    accept.to_str().is_ok_and(|accept| {
+        let accept = accept.trim();
+        accept.contains("text/html") || accept.is_empty() || accept == "*/*"
+    })
 }
 
 /// A 4xx or 5xx answer with no body type, or plain text: nothing a person should be shown.

@@ -62,7 +62,11 @@ async fn a_script_or_an_image_keeps_its_bare_answer() {
     let router = app(AppState::new(test.services.clone()));
     let cookie = signed_up_cookie(&router, SIGN_UP).await;
 
-    let script = content_type(&router, get("/jobs/not-a-job", Some(&cookie))).await;
+    let mut script = get("/jobs/not-a-job", Some(&cookie));
+    script
+        .headers_mut()
+        .insert(header::ACCEPT, "application/json".parse().expect("accept"));
+    let script = content_type(&router, script).await;
     let mut image = get("/results/not-a-result/thumbnail", Some(&cookie));
     image.headers_mut().insert(
         header::ACCEPT,
@@ -74,6 +78,26 @@ async fn a_script_or_an_image_keeps_its_bare_answer() {
 
     assert_eq!(script, (StatusCode::NOT_FOUND, None));
     assert_eq!(image, (StatusCode::NOT_FOUND, None));
+}
+
+#[tokio::test]
+async fn a_client_that_names_no_type_gets_the_page() {
+    let test = test_app().await;
+    let router = app(AppState::new(test.services.clone()));
+    let cookie = signed_up_cookie(&router, SIGN_UP).await;
+
+    // curl sends `Accept: */*`; some clients send none.
+    let mut curl = get("/results/abc/report", Some(&cookie));
+    curl.headers_mut()
+        .insert(header::ACCEPT, "*/*".parse().expect("accept"));
+    let curl = send(&router, curl).await;
+    let bare = send(&router, get("/no/such/page", Some(&cookie))).await;
+
+    for page in [&curl, &bare] {
+        assert_eq!(page.status, StatusCode::NOT_FOUND);
+        assert!(page.html.contains("<html"), "{}", page.html);
+        assert!(page.html.contains("href=\"/support\""), "{}", page.html);
+    }
 }
 
 #[tokio::test]
@@ -179,7 +203,11 @@ async fn a_cross_site_form_gets_a_page_that_says_why() {
 
     let forged = browsing(post_form("/signin", "email=a", "cross-site"), "en-US");
     let page = send(&router, forged).await;
-    let script = content_type(&router, post_form("/signin", "email=a", "cross-site")).await;
+    let mut script = post_form("/signin", "email=a", "cross-site");
+    script
+        .headers_mut()
+        .insert(header::ACCEPT, "application/json".parse().expect("accept"));
+    let script = content_type(&router, script).await;
 
     assert_eq!(page.status, StatusCode::FORBIDDEN);
     assert!(page.html.contains("<h1>Not allowed</h1>"), "{}", page.html);

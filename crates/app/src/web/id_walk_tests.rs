@@ -376,7 +376,11 @@ async fn check(
         // checks first), never a success, a redirect or a server error.
         !status.is_client_error()
     };
-    if wrong {
+    // A page route's refusal is the site's page, even for a client that names no type
+    // (curl's `*/*`, or no Accept at all, as this probe sends): never an empty or plain body.
+    let undressed =
+        !uri.starts_with("/api/") && status.is_client_error() && !page.html.contains("<html");
+    if wrong || undressed {
         let body: String = page.html.chars().take(160).collect();
         failures.push(format!("{method} {uri} -> {status} {body:?}"));
     }

@@ -249,9 +249,13 @@ async fn a_cross_site_form_is_refused_in_the_readers_language() {
 
     let page = send(&router, forged).await;
 
+    // A client that names no type gets the page, in Korean, with the sentence that says why.
     assert_eq!(page.status, StatusCode::FORBIDDEN);
-    assert_eq!(
-        page.html,
-        "이 양식은 Atelier 사이트에서만 보낼 수 있습니다."
+    assert!(page.html.contains("<html lang=\"ko-KR\">"), "{}", page.html);
+    assert!(
+        page.html
+            .contains("이 양식은 Atelier 사이트에서만 보낼 수 있습니다."),
+        "{}",
+        page.html
     );
 }
