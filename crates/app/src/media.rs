@@ -143,8 +143,12 @@ impl Media {
 
     /// Room in the decode budget for decoding `bytes`, weighed from its header; a file the
     /// header already refuses is refused here, before any wait.
-    async fn room_for(&self, bytes: &[u8]) -> Result<budget::DecodePermit, MediaError> {
-        let header = atelier_engine::probe(bytes, &self.limits).map_err(MediaError::Decode)?;
+    async fn room_for(
+        &self,
+        bytes: &[u8],
+        limits: &Limits,
+    ) -> Result<budget::DecodePermit, MediaError> {
+        let header = atelier_engine::probe(bytes, limits).map_err(MediaError::Decode)?;
         let cost = DecodeBudget::cost(&header, bytes.len());
         self.budget
             .acquire(cost)
@@ -225,7 +229,7 @@ impl Media {
                 max: self.limits.max_bytes,
             });
         }
-        let permit = self.room_for(&bytes).await?;
+        let permit = self.room_for(&bytes, &self.limits).await?;
         let limits = self.limits.clone();
         let work = tokio::task::spawn_blocking(move || {
             let decoded = atelier_engine::decode(&bytes, &limits).map_err(MediaError::Decode)?;
@@ -343,8 +347,9 @@ impl Media {
             MediaRef::Upload(id) => self.upload_bytes(scope, id).await?.1,
             MediaRef::Result(id) => self.result_bytes(scope, id).await?.1,
         };
-        let room = self.room_for(&bytes).await?;
-        let limits = self.limits.clone();
+        // Stored copies are the service's own PNGs, which may be larger than an upload may be.
+        let limits = self.limits.for_own_files();
+        let room = self.room_for(&bytes, &limits).await?;
         tokio::task::spawn_blocking(move || {
             let decoded = atelier_engine::decode(&bytes, &limits).map_err(MediaError::Decode)?;
             let thumbnail = encode_thumbnail(&decoded.image, max_edge);

@@ -98,6 +98,27 @@ impl Default for Limits {
     }
 }
 
+impl Limits {
+    /// The caps for a file the service encoded itself (a stored upload or result): the same
+    /// pixel and memory caps, and a byte cap raised to what a lossless copy of the largest
+    /// accepted picture can take (3 bytes a pixel, plus PNG's per-row filter bytes and
+    /// block headers, with room to spare). A 2 MB JPEG inside the upload caps can become a
+    /// PNG far above them once re-encoded; it must still be read back.
+    pub fn for_own_files(&self) -> Limits {
+        let lossless = self
+            .max_pixels
+            .saturating_mul(3)
+            .saturating_add(self.max_pixels / 32)
+            .saturating_add(1 << 20);
+        Limits {
+            max_bytes: self
+                .max_bytes
+                .max(usize::try_from(lossless).unwrap_or(usize::MAX)),
+            ..self.clone()
+        }
+    }
+}
+
 /// A decoded upload: upright, 8-bit sRGB, no alpha, no metadata.
 pub struct Decoded {
     /// The pixels, rotated upright per EXIF.

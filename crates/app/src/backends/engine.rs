@@ -1,7 +1,7 @@
 //! The built-in engine as a back-end: no model, no network, deterministic.
 
 use async_trait::async_trait;
-use atelier_engine::{Limits, Params, Style};
+use atelier_engine::{Params, Style};
 
 use super::{Backend, BackendError, Generated, Generation};
 
@@ -16,6 +16,7 @@ impl Backend for EngineBackend {
             .photo
             .ok_or_else(|| BackendError::Failed("this style needs a photo".into()))?
             .to_vec();
+        let limits = request.limits.clone();
         let (style, params) = (
             self.style,
             Params {
@@ -24,8 +25,7 @@ impl Backend for EngineBackend {
             },
         );
         let image = tokio::task::spawn_blocking(move || {
-            let decoded =
-                atelier_engine::decode(&photo, &Limits::default()).map_err(|e| e.to_string())?;
+            let decoded = atelier_engine::decode(&photo, &limits).map_err(|e| e.to_string())?;
             Ok::<_, String>(atelier_engine::stylize(&decoded.image, style, &params))
         })
         .await

@@ -33,6 +33,9 @@ pub struct Generation<'a> {
     pub prompt: Option<&'a str>,
     pub intensity: f32,
     pub seed: u64,
+    /// The caps `photo` is decoded under: the deployment's upload caps as
+    /// [`Limits::for_own_files`] raises them for the service's own copy.
+    pub limits: &'a Limits,
     /// Where a back-end that knows its progress reports it (0–1).
     pub progress: &'a watch::Sender<f32>,
 }

@@ -11,7 +11,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use atelier_engine::{Limits, RgbImage};
+use atelier_engine::RgbImage;
 use tract_onnx::prelude::*;
 
 use super::{Backend, BackendError, Generated, Generation};
@@ -231,10 +231,10 @@ impl Backend for OnnxBackend {
             .photo
             .ok_or_else(|| BackendError::Failed("this style needs a photo".into()))?
             .to_vec();
+        let limits = request.limits.clone();
         let model = Arc::clone(&self.model);
         let image = tokio::task::spawn_blocking(move || {
-            let decoded =
-                atelier_engine::decode(&photo, &Limits::default()).map_err(|e| e.to_string())?;
+            let decoded = atelier_engine::decode(&photo, &limits).map_err(|e| e.to_string())?;
             let max_edge = model.config.max_edge.max(1);
             let scaled = atelier_engine::fit_max_edge(&decoded.image, max_edge);
             model.run(&scaled)

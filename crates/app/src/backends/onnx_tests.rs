@@ -224,6 +224,7 @@ async fn run(config: &Config, photo: &[u8]) -> image::RgbImage {
         prompt: None,
         intensity: 0.5,
         seed: 0,
+        limits: &atelier_engine::Limits::default(),
         progress: &progress,
     };
     match style.guard.call(|| style.backend.generate(&request)).await {

@@ -75,6 +75,7 @@ async fn generate_with(
         prompt,
         intensity: 0.5,
         seed: 42,
+        limits: &atelier_engine::Limits::default(),
         progress,
     };
     style.guard.call(|| style.backend.generate(&request)).await
@@ -615,6 +616,7 @@ async fn backend_layer_overhead() {
             prompt: None,
             intensity: 0.5,
             seed: 0,
+            limits: &atelier_engine::Limits::default(),
             progress: &progress,
         };
         let output = style
@@ -661,6 +663,7 @@ async fn backend_layer_overhead() {
         prompt: None,
         intensity: 0.5,
         seed: 0,
+        limits: &atelier_engine::Limits::default(),
         progress: &progress,
     };
     let calls = 100_000u32;

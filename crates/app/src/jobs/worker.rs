@@ -66,7 +66,7 @@ impl Generators {
     fn job_cost(&self, photo: Option<&[u8]>) -> u64 {
         let largest = DecodeBudget::largest_cost(self.limits.max_pixels, self.limits.max_bytes);
         photo.map_or(largest, |photo| {
-            atelier_engine::probe(photo, &self.limits).map_or(largest, |header| {
+            atelier_engine::probe(photo, &self.limits.for_own_files()).map_or(largest, |header| {
                 DecodeBudget::stylize_cost(&header, photo.len())
             })
         })
@@ -212,11 +212,13 @@ impl Worker {
         self.beat(job, 0.1).await?;
 
         let (progress, progress_seen) = watch::channel(0.1f32);
+        let stored = self.generators.limits.for_own_files();
         let request = Generation {
             photo: photo.as_deref(),
             prompt: job.prompt.as_deref(),
             intensity: job.intensity,
             seed: job.seed,
+            limits: &stored,
             progress: &progress,
         };
         let heartbeat = self.keep_lease(job, progress_seen);

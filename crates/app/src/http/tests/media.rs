@@ -315,3 +315,82 @@ async fn a_truncated_jpeg_is_refused_as_corrupt_and_costs_nothing() {
     assert_eq!(uploads.json(), json!([]));
     assert_eq!(tokens.json()["balance"], json!(3));
 }
+
+/// A photo inside the upload caps whose stored copy (the service's own PNG) is larger than an
+/// upload may be is still styled and its thumbnail drawn: stored files are read back under the
+/// pixel cap with room for a lossless copy, not under the upload's byte cap.
+#[tokio::test]
+async fn a_stored_copy_larger_than_the_upload_cap_is_still_styled() {
+    // Noise: a JPEG keeps it in far fewer bytes than the lossless PNG the upload is kept as.
+    let noise = image::RgbImage::from_fn(200, 160, |x, y| {
+        let h =
+            (x.wrapping_mul(2_654_435_761) ^ y.wrapping_mul(40_503)).wrapping_mul(2_246_822_519);
+        image::Rgb([h as u8, (h >> 8) as u8, (h >> 16) as u8])
+    });
+    let mut jpeg = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 80)
+        .encode_image(&noise)
+        .expect("jpeg");
+    let mut config = test_config();
+    config.uploads.max_bytes = jpeg.len() + 1_000;
+    let decoded = image::load_from_memory(&jpeg).expect("decode").to_rgb8();
+    let mut png = Vec::new();
+    decoded
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .expect("png");
+    assert!(
+        png.len() > config.uploads.max_bytes,
+        "the premise: the stored PNG ({} bytes) is over the cap ({})",
+        png.len(),
+        config.uploads.max_bytes
+    );
+    let test = test_app_with(config).await;
+    let router = router(&test);
+    let token = register(&router, "ada").await;
+
+    let uploaded = send(&router, upload_request(&token, "file", &jpeg)).await;
+    let upload_id = uploaded.json()["id"]
+        .as_str()
+        .expect("upload id")
+        .to_owned();
+    let thumbnail = send(
+        &router,
+        Request::builder()
+            .uri(format!("/uploads/{upload_id}/thumbnail"))
+            .header(header::COOKIE, format!("atelier_session={token}"))
+            .body(Body::empty())
+            .expect("request"),
+    )
+    .await;
+    let created = create_job(&router, &token, &upload_id).await;
+    let job_id = created.json()["id"].as_str().expect("job id").to_owned();
+    test.services
+        .worker("w".into())
+        .run_once()
+        .await
+        .expect("worker");
+    let done = send(
+        &router,
+        request(
+            Method::GET,
+            &format!("/api/v1/jobs/{job_id}"),
+            Some(&token),
+            None,
+        ),
+    )
+    .await;
+
+    assert_eq!(
+        uploaded.status,
+        StatusCode::CREATED,
+        "{:?}",
+        uploaded.json()
+    );
+    assert_eq!(thumbnail.status, StatusCode::OK);
+    assert_eq!(
+        done.json()["status"],
+        json!("succeeded"),
+        "{:?}",
+        done.json()
+    );
+}
