@@ -271,8 +271,6 @@ fn detailed_sketch_background_is_paper() {
 }
 
 #[test]
-#[ignore = "still fails (issue 18 open): the stroke relief adds shades, so the astronaut \
-            (787 vs 771 colours) and the cameraman (20 vs 18) gain colours; Grace Hopper loses them"]
 fn artistic_has_fewer_colours_than_the_photo() {
     let mut failures = Vec::new();
     for case in cases() {

@@ -110,10 +110,10 @@ pub fn render(image: &RgbImage, portrait: &Portrait, params: &Params) -> RgbImag
         .collect();
     clock.mark("layers");
 
-    let canvas = Paper::new(w, h, knob("GRAIN", 0.06), seed32(params.seed, 42));
+    let canvas = Paper::new(w, h, 0.06, seed32(params.seed, 42));
     let weave_period = (3.0 * full_s).max(2.5);
     // The relief stays the same at every intensity: intensity sets sizes, not lighting.
-    let relief = knob("RELIEF", 0.15);
+    let relief = 0.15;
     let (under, clear, features) = (
         Upsampler::new(&painted, w, h),
         Upsampler::new(&base, w, h),
@@ -146,17 +146,17 @@ pub fn render(image: &RgbImage, portrait: &Portrait, params: &Params) -> RgbImag
                 let weave = triangle(xf / weave_period) * weave_y;
                 let (mut colour, thin) = match hit {
                     Some((stroke, u, v)) => {
-                        // The relief darkens and lights the paint, and a sheen shows even on
-                        // dark paint, as light catches the ridges of real oil.
+                        // The relief adds and takes the same amount of light whatever the
+                        // paint's value, so strokes read in dark coats and hair as well as in
+                        // a bright sky (a relief that scaled the paint vanished in the darks
+                        // and spread the lights over many shades); a sheen lifts the ridges
+                        // facing the light, as light catches real oil.
                         let light = relief * stroke.lighting(u, v);
-                        let step = knob("LSTEP", 0.0);
-                        let light = if step > 0.0 { (light / step).round() * step } else { light };
-                        let sheen = knob("SHEEN", 0.4) * light.max(0.0);
+                        let sheen = 0.2 * light.max(0.0);
                         let mut c = [0f32; 3];
                         for ch in 0..3 {
-                            let paint = stroke.colour[ch] + (local[ch] - stroke.colour[ch]) * knob("LEAK", 0.1);
-                            let add = knob("ADD", 0.0);
-                            c[ch] = if add > 0.0 { paint + light * add + sheen } else { paint * (1.0 + light) + sheen };
+                            let paint = stroke.colour[ch] + (local[ch] - stroke.colour[ch]) * 0.1;
+                            c[ch] = paint + 0.35 * light + sheen;
                         }
                         (c, 0.35)
                     }
@@ -171,9 +171,8 @@ pub fn render(image: &RgbImage, portrait: &Portrait, params: &Params) -> RgbImag
                 let texture = grain[x] * (1.0 - thin * 0.1 * weave);
                 let mean = (colour[0] + colour[1] + colour[2]) / 3.0;
                 for ch in 0..3 {
-                    // A touch more saturation and contrast reads as oil paint, not as blur.
-                    let c = mean + (colour[ch] - mean) * knob("SAT", 1.15);
-                    let c = 0.5 + (c - 0.5) * knob("CONTRAST", 1.05);
+                    // A touch more saturation reads as oil paint, not as blur.
+                    let c = mean + (colour[ch] - mean) * 1.15;
                     out[x * 3 + ch] = (c * texture).clamp(0.0, 1.0);
                 }
             }
@@ -357,11 +356,7 @@ impl Layer {
                     inv_half_length: 1.0 / half_length,
                     inv_half_width: 1.0 / half_width,
                     aspect: half_length / half_width,
-                    colour: {
-                        let c = painted.sample_px::<3>(wx, wy);
-                        let q = knob("QUANT", 0.0);
-                        if q > 0.0 { let d = r(11) - 0.5; c.map(|v| ((v * q + d).round() / q).clamp(0.0, 1.0)) } else { c }
-                    },
+                    colour: painted.sample_px::<3>(wx, wy),
                     order: 0.001 + r(6),
                     bristles: [
                         9.0 + 5.0 * r(7),
@@ -579,8 +574,4 @@ fn kuwahara(src: &Raster, field: &Raster, taps: &[Tap], radius: f32) -> Raster {
             }
         }
     })
-}
-
-fn knob(name: &str, default: f32) -> f32 {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
