@@ -5,24 +5,35 @@
 //! Shape: the person mask is inflated into a rounded height field (Euclidean distance to the
 //! silhouette through a quarter-circle profile, smoothed), and the face mesh's 468 depths are
 //! interpolated over the face oval (normalised Gaussian splatting) and laid on top, so the
-//! nose, cheeks, brows and chin stand out as volumes. No fine luminance detail enters the
-//! height: wrinkles and pores dig no grooves. The eye sockets are filled towards their
+//! nose, cheeks, brows and chin stand out as volumes; inside the face outline the head's form
+//! is the mesh's alone, on a level base, with the nod taken out. The features are modelled on
+//! top as a sculptor adds them: full lips with the parting pressed in, raised brows, eyeballs
+//! under a pressed lid line. Every patch of one palette colour outside the face rises as its
+//! own rounded lump, so hair, collar and sleeves read as pieces of clay pressed together, and
+//! a faint fractal-noise grain is the surface worked by hand. No fine luminance detail enters
+//! the height: wrinkles and pores dig no grooves. The eye sockets are filled towards their
 //! surroundings so eyes do not sink. Without a mask or mesh (an unknown portrait), the height
 //! is heavily smoothed, sigmoid-compressed luminance: broad forms only.
 //!
 //! Albedo: heavy edge-preserving smoothing (domain transform), colours pulled towards a small
-//! palette (k-means, deterministic) and saturated, like painted clay; the eyes, brows and lips
-//! keep a little more of the photo so the face reads. Shading: normals from the height field,
-//! a soft key light (wrapped Lambert), a weak fill, a broad low matte highlight (clay, not
-//! glossy plastic) and ambient occlusion from the smoothed height in creases. The background
+//! palette (k-means, deterministic) and saturated, like painted clay; the face's skin is one
+//! colour, and so is every patch of the figure that looks like the same skin (neck, ears,
+//! hands: same hue, in light or shadow). The eyes keep most of the lightly smoothed photo,
+//! brows and lips their colour and a trace of it, so the face reads. Shading: normals from
+//! the height field, a soft key light (wrapped Lambert), a weak fill, a broad low matte
+//! highlight (clay, not glossy plastic) and ambient occlusion from the smoothed height in
+//! creases. The background
 //! becomes a softly lit studio backdrop tinted from the photo's background colour, with the
 //! figure's soft contact shadow. Everything runs on the reduced copy (`WorkScale`); the final
 //! bilinear upsampling is part of the soft look.
 
 use crate::RgbImage;
 use crate::filter::domain::domain_transform;
-use crate::filter::regions::{FaceMaps, distance_inside, person_on_grid, splat, wide_blur};
-use crate::portrait::{FaceRegion, Portrait};
+use crate::filter::noise::{Fbm, seed32};
+use crate::filter::regions::{
+    FaceMaps, bounds, distance_inside, person_on_grid, region_plane, splat, wide_blur,
+};
+use crate::portrait::{Face, FaceRegion, Portrait};
 use crate::raster::{Raster, Upsampler, gaussian_blur, luma, rows_to_rgb8, smoothstep};
 use crate::style::{Params, StageClock, WorkScale};
 
@@ -46,7 +57,7 @@ pub fn render(image: &RgbImage, portrait: &Portrait, params: &Params) -> RgbImag
     let mut albedo = work.clone();
     for _ in 0..2 {
         let guide = albedo.clone();
-        domain_transform(&mut albedo, &guide, (25.0 + 20.0 * strength) * s, 0.3, 3);
+        domain_transform(&mut albedo, &guide, (25.0 + 20.0 * strength) * s, 0.16, 3);
     }
     // One colour per region (skin, hair, cloth): the photo's own shading must not survive,
     // the relighting makes the shading.
@@ -64,9 +75,28 @@ pub fn render(image: &RgbImage, portrait: &Portrait, params: &Params) -> RgbImag
     );
     clock.mark("albedo");
 
+    // The pieces are cut where the palette's colours meet, before those borders soften.
+    let pieces = pieces(&albedo, &maps, 0.035 * (ww.min(wh) as f32), s);
     // Soften the palette's borders: clay colours meet without a pixel step.
     let albedo = gaussian_blur(&albedo, 1.0 * s.max(0.5));
-    let height = height_field(&albedo, &person, &maps, has_figure, s, strength);
+    let mut height = height_field(&albedo, &person, &maps, has_figure, s, strength);
+    let texture = Fbm::new(
+        ww,
+        wh,
+        0.012 * ww.min(wh) as f32,
+        2,
+        seed32(params.seed, 0xc1a7),
+    );
+    let grain = (0.08 + 0.06 * strength) * 0.012 * ww.min(wh) as f32;
+    height.par_rows_mut(|y, out| {
+        let mut row = vec![0f32; ww];
+        texture.fill_row(y, &mut row);
+        // The face is the smoothest-worked part of a clay head: a third of the grain there.
+        let face = maps.interior.row(y);
+        for (((o, &p), &n), &f) in out.iter_mut().zip(pieces.row(y)).zip(&row).zip(face) {
+            *o += (0.45 + 0.3 * strength) * p + grain * n * (1.0 - 0.65 * f.min(1.0));
+        }
+    });
     clock.mark("height");
     let crease = wide_blur(&height, 6.0 * s.max(0.5));
     let backdrop = Backdrop::new(&work, &person, has_figure, s);
@@ -102,7 +132,7 @@ pub fn render(image: &RgbImage, portrait: &Portrait, params: &Params) -> RgbImag
             // Creases (height below its neighbourhood) get less ambient light; never the eyes.
             let cavity = ((cr[x] - mid[x]) / (3.0 * s.max(0.5))).clamp(0.0, 1.0);
             let occlusion = 1.0 - 0.35 * cavity * (1.0 - eyes[x].min(1.0));
-            let light = (0.16 * occlusion + 0.85 * diffuse + 0.22 * fill_light)
+            let light = (0.26 * occlusion + 0.8 * diffuse + 0.2 * fill_light)
                 .mul_add(1.0 - 0.35 * eyes[x].min(1.0), 0.35 * eyes[x].min(1.0));
             let a = &albedo.data[(y * ww + x) * 3..(y * ww + x) * 3 + 3];
             let bg = backdrop.at(x, y, &trace.data[(y * ww + x) * 3..(y * ww + x) * 3 + 3]);
@@ -150,7 +180,10 @@ fn clay_albedo(
         0.15 + 0.15 * strength
     };
     let saturation = 1.25 + 0.2 * strength;
-    let detail = gaussian_blur(photo, 0.8);
+    // The features' paint: the photo smoothed only a little and along its edges, so irises,
+    // lids and the lips' line stay crisp.
+    let mut detail = photo.clone();
+    domain_transform(&mut detail, photo, 5.0, 0.12, 2);
     Raster::from_rows(smooth.w, smooth.h, 3, |y, out| {
         let (rg, sm, det, feat) = (
             regions.row(y),
@@ -159,21 +192,31 @@ fn clay_albedo(
             maps.features.row(y),
         );
         let inner = maps.interior.row(y);
+        let pm = person.row(y);
+        let eye = maps.eyes.row(y);
         for x in 0..smooth.w {
             let px = &rg[x * 3..x * 3 + 3];
             let near = nearest(&palette, px);
             // Eyes, brows and lips: the smoothed photo and some of its detail back (painted
             // features), so the face keeps its expression.
             let f = (feat[x] * 1.5).min(1.0);
+            // The eyes keep most of their drawing; lips, brows and the nose only their colour
+            // and a trace of it, so wrinkles around them do not come back.
+            let detail_weight = 0.2 + 0.65 * eye[x].min(1.0);
             // The face's skin is one colour: its photo shading must not come back.
-            let on_skin = 0.85 * inner[x] * (1.0 - f);
+            let mut on_skin = 0.85 * inner[x] * (1.0 - f);
+            if let Some(sk) = skin {
+                // The neck, ears and hands are the same clay as the face: no mask's edge.
+                let close = skin_likeness(px, &sk);
+                on_skin = on_skin.max(0.75 * close * pm[x] * (1.0 - f));
+            }
             let mut c = [0f32; 3];
             for ch in 0..3 {
                 let mut flat = px[ch] + (near[ch] - px[ch]) * pull;
                 if let Some(sk) = skin {
                     flat += (sk[ch] - flat) * on_skin;
                 }
-                let painted = sm[x * 3 + ch] + 0.25 * (det[x * 3 + ch] - sm[x * 3 + ch]);
+                let painted = sm[x * 3 + ch] + detail_weight * (det[x * 3 + ch] - sm[x * 3 + ch]);
                 c[ch] = flat + (painted - flat) * f;
             }
             let gray = (c[0] + c[1] + c[2]) / 3.0;
@@ -205,6 +248,33 @@ fn face_skin(regions: &Raster, maps: &FaceMaps) -> Option<[f32; 3]> {
         }
     }
     (n > 16.0).then(|| sum.map(|v| (v / n) as f32))
+}
+
+/// How much a colour looks like the same skin as `skin`, 0..1: nearly the same hue (the
+/// angle on the opponent axes of the colour over its sum), a chroma at most about 1.6 times
+/// the skin's (skin in shadow is deeper, hair of a like hue is deeper still) and a lightness
+/// from a third to 1.3 times the skin's. In a photo without colour every grey has the skin's
+/// hue; there lightness decides alone, within a narrow band.
+fn skin_likeness(px: &[f32], skin: &[f32; 3]) -> f32 {
+    let opponent = |c: &[f32]| {
+        let t = (c[0] + c[1] + c[2]).max(1e-3);
+        let (r, g, b) = (c[0] / t, c[1] / t, c[2] / t);
+        (r - g, 0.5 * (r + g) - b, t)
+    };
+    let (a1, a2, at) = opponent(px);
+    let (b1, b2, bt) = opponent(skin);
+    let ratio = at / bt;
+    let skin_chroma = b1.hypot(b2);
+    if skin_chroma < 0.03 {
+        return 1.0 - smoothstep(0.06, 0.15, (ratio - 1.0).abs());
+    }
+    let chroma = a1.hypot(a2) / skin_chroma;
+    let angle = (a2.atan2(a1) - b2.atan2(b1)).abs().to_degrees();
+    let angle = angle.min(360.0 - angle);
+    let hue = 1.0 - smoothstep(8.0, 16.0, angle);
+    let depth = smoothstep(0.3, 0.5, chroma) * (1.0 - smoothstep(1.5, 1.8, chroma));
+    let light = smoothstep(0.25, 0.4, ratio) * (1.0 - smoothstep(1.2, 1.4, ratio));
+    hue * depth * light
 }
 
 /// A `k`-colour palette of `img` (where `person` ≥ 0.5, or everywhere when `everywhere`) by
@@ -318,16 +388,6 @@ fn height_field(
         })
     };
     height = wide_blur(&height, 0.012 * size);
-    // Seams where one material meets another (the flattened colours change): pieces of clay
-    // pressed together. Region borders only; the photo's fine detail never gets here.
-    let seams = wide_blur(&colour_steps(albedo), 1.5 * s.max(0.5));
-    let seam_depth = (4.0 + 4.0 * strength) * s.max(0.5);
-    height.par_rows_mut(|y, out| {
-        // Not inside the face: its form is the mesh's, and seams there read as grime.
-        for ((o, &e), &inner) in out.iter_mut().zip(seams.row(y)).zip(maps.interior.row(y)) {
-            *o -= seam_depth * (e * 4.0).min(1.0) * (1.0 - inner.min(1.0));
-        }
-    });
 
     for face in &maps.meshed {
         let Some(outline) = face.outline(FaceRegion::Oval) else {
@@ -346,22 +406,42 @@ fn height_field(
             .map(|&i| face.mesh[i][2])
             .sum::<f32>()
             / FaceRegion::Oval.outline().len() as f32;
+        let tilt = plane_tilt(&face.mesh);
         let samples: Vec<[f32; 3]> = face
             .mesh
             .iter()
-            .map(|p| [p[0], p[1], (ring - p[2]).max(0.0)])
+            .map(|p| {
+                let level = tilt[1] * (p[1] - tilt[3]);
+                [p[0], p[1], (ring - p[2] + level).max(0.0)]
+            })
             .collect();
         let sigma = 0.035 * face_w;
         let (z, _) = splat(&samples, w, h, sigma.max(0.8));
         let z = gaussian_blur(&z, 0.02 * face_w);
         let oval = &maps.oval;
         let fade = wide_blur(oval, 0.1 * face_w);
-        let depth_gain = 0.75 + 0.4 * strength;
+        let depth_gain = 0.9 + 0.4 * strength;
+        // Inside the outline the head's form is the mesh's alone, on a level base: the
+        // silhouette's dome tilts there (the head is a narrow top of the figure), and a tilted
+        // face turns away from the light.
+        let (mut sum, mut weight) = (0f64, 0f64);
+        for (&hv, &f) in height.data.iter().zip(&maps.interior.data) {
+            sum += f64::from(hv) * f64::from(f);
+            weight += f64::from(f);
+        }
+        let base = if weight > 1.0 {
+            (sum / weight) as f32
+        } else {
+            0.0
+        };
         height.par_rows_mut(|y, out| {
             for ((o, &zv), &f) in out.iter_mut().zip(z.row(y)).zip(fade.row(y)) {
-                *o += depth_gain * zv * f;
+                *o += (base + depth_gain * zv - *o) * f;
             }
         });
+    }
+    for face in &maps.meshed {
+        sculpt_features(&mut height, face, strength);
     }
     // Fill the eye sockets towards their surroundings, so eyes sit in the face, not in holes.
     if !maps.meshed.is_empty() {
@@ -375,6 +455,125 @@ fn height_field(
         });
     }
     gaussian_blur(&height, 1.2 * s.max(0.5))
+}
+
+/// The clay pieces' own relief: every patch of one palette colour rises as a rounded lump
+/// over the distance to its border (a quarter-circle profile of `radius` work pixels), so
+/// neighbouring colours meet in a crease, like pieces of clay pressed together. Not inside
+/// the face, whose form is the mesh's: there the pieces would read as grime.
+fn pieces(albedo: &Raster, maps: &FaceMaps, radius: f32, s: f32) -> Raster {
+    let (w, h) = (albedo.w, albedo.h);
+    let steps = colour_steps(albedo);
+    let solid = Raster::from_rows(w, h, 1, |y, out| {
+        for (o, &e) in out.iter_mut().zip(steps.row(y)) {
+            *o = if e > 0.09 { 0.0 } else { 1.0 };
+        }
+    });
+    let d = distance_inside(&solid, 0.5);
+    let radius = radius.max(2.0);
+    let lumps = Raster::from_rows(w, h, 1, |y, out| {
+        for ((o, &dv), &inner) in out.iter_mut().zip(d.row(y)).zip(maps.interior.row(y)) {
+            let t = 1.0 - (dv / radius).min(1.0);
+            *o = radius * (1.0 - t * t).sqrt() * (1.0 - inner.min(1.0));
+        }
+    });
+    // A pixel-wide crease, not a cut: the lumps' rims round off.
+    gaussian_blur(&lumps, 1.5 * s.max(0.5))
+}
+
+/// The least-squares plane through the mesh's depths as `[∂z/∂x, ∂z/∂y, mean x, mean y]`
+/// (sums in mesh order, in f64: deterministic). The clay face leaves out the nod (∂z/∂y), so
+/// it looks up into the key light instead of down and away from it; the turn stays, or a face
+/// in profile would lose its shape.
+fn plane_tilt(mesh: &[[f32; 3]]) -> [f32; 4] {
+    let n = mesh.len().max(1) as f64;
+    let mean = |k: usize| mesh.iter().map(|p| f64::from(p[k])).sum::<f64>() / n;
+    let (mx, my, mz) = (mean(0), mean(1), mean(2));
+    let (mut sxx, mut sxy, mut syy, mut sxz, mut syz) = (0f64, 0f64, 0f64, 0f64, 0f64);
+    for p in mesh {
+        let (x, y, z) = (
+            f64::from(p[0]) - mx,
+            f64::from(p[1]) - my,
+            f64::from(p[2]) - mz,
+        );
+        sxx += x * x;
+        sxy += x * y;
+        syy += y * y;
+        sxz += x * z;
+        syz += y * z;
+    }
+    let det = sxx * syy - sxy * sxy;
+    if det.abs() < 1e-9 {
+        return [0.0, 0.0, mx as f32, my as f32];
+    }
+    let a = (sxz * syy - syz * sxy) / det;
+    let b = (syz * sxx - sxz * sxy) / det;
+    [a as f32, b as f32, mx as f32, my as f32]
+}
+
+/// The face's features modelled as a sculptor adds them to a clay head: full lips with the
+/// parting between them pressed in, brows as raised ridges, eyeballs that bulge slightly
+/// under a lid line pressed around the opening. Sizes are fractions of the face's width, so
+/// a small face gets small features; the work runs on a crop around the face.
+fn sculpt_features(height: &mut Raster, face: &Face, strength: f32) {
+    let Some(oval) = face.outline(FaceRegion::Oval) else {
+        return;
+    };
+    let [x0, y0, x1, y1] = bounds(&oval, 0.0);
+    let fw = (x1 - x0).max(1.0);
+    let margin = 0.15 * fw;
+    let cx0 = (x0 - margin).max(0.0) as usize;
+    let cy0 = (y0 - margin).max(0.0) as usize;
+    let cx1 = ((x1 + margin).ceil() as usize).min(height.w);
+    let cy1 = ((y1 + margin).ceil() as usize).min(height.h);
+    if cx1 <= cx0 + 2 || cy1 <= cy0 + 2 {
+        return;
+    }
+    let (w, h) = (cx1 - cx0, cy1 - cy0);
+    let local = Face {
+        mesh: face
+            .mesh
+            .iter()
+            .map(|p| [p[0] - cx0 as f32, p[1] - cy0 as f32, p[2]])
+            .collect(),
+        ..face.clone()
+    };
+    let gain = 0.8 + 0.4 * strength;
+    // (region, blur as a fraction of the face width, height as a fraction of it)
+    let shapes = [
+        (FaceRegion::Lips, 0.035, 0.05),
+        (FaceRegion::Mouth, 0.008, -0.04),
+        (FaceRegion::RightBrow, 0.018, 0.03),
+        (FaceRegion::LeftBrow, 0.018, 0.03),
+        (FaceRegion::RightEye, 0.04, 0.03),
+        (FaceRegion::LeftEye, 0.04, 0.03),
+    ];
+    let mut relief = Raster::new(w, h, 1);
+    for (region, blur, amount) in shapes {
+        let plane = region_plane(&local, region, w, h, 0.75, 1.0);
+        let bump = gaussian_blur(&plane, (blur * fw).max(0.6));
+        let lid = matches!(region, FaceRegion::RightEye | FaceRegion::LeftEye);
+        let ring = if lid {
+            // Just outside the opening: the lid's edge, a narrow groove.
+            let near = gaussian_blur(&plane, (0.015 * fw).max(0.6));
+            Some(near)
+        } else {
+            None
+        };
+        for (i, r) in relief.data.iter_mut().enumerate() {
+            *r += amount * fw * gain * bump.data[i];
+            if let Some(near) = &ring {
+                let outside = (near.data[i] - plane.data[i]).max(0.0);
+                *r -= 0.05 * fw * gain * outside;
+            }
+        }
+    }
+    for y in 0..h {
+        let row = &mut height.data[(cy0 + y) * height.w + cx0..(cy0 + y) * height.w + cx1];
+        for (o, &r) in row.iter_mut().zip(relief.row(y)) {
+            *o += r;
+        }
+    }
 }
 
 /// Sum over channels of the colour difference to the right and lower neighbours.
