@@ -1,5 +1,6 @@
-//! Translations (Project Fluent): every user-facing string of the pages comes from
-//! `locales/<lang>/*.ftl`, compiled into the binary, in English, Japanese and Korean.
+//! Translations (Project Fluent), shared by the pages, the API's error messages and the mail:
+//! every user-facing string comes from `locales/<lang>/*.ftl`, compiled into the binary, in
+//! English, Japanese and Korean.
 //!
 //! The reader's language is the `atelier_lang` cookie set by the footer's switcher
 //! (`web/lang.rs`), else the first language of `Accept-Language` we have, else English.

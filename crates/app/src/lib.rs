@@ -12,6 +12,7 @@ pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod http;
+pub mod i18n;
 pub mod jobs;
 pub mod mail;
 pub mod mail_compose;

@@ -11,8 +11,8 @@ use fluent_templates::fluent_bundle::FluentValue;
 
 use crate::config::Config;
 use crate::domain::Timestamp;
+use crate::i18n::Tr;
 use crate::store::Mail;
-use crate::web::i18n::Tr;
 
 /// One kind of mail with what it says. Tokens are the raw single-use tokens; only their
 /// hashes are stored.

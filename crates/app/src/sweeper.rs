@@ -18,6 +18,9 @@ use crate::store::{Store, StoreError, SweepRun};
 
 /// A blob younger than this is never an orphan: its row may be about to be inserted.
 const ORPHAN_GRACE: Duration = Duration::from_secs(600);
+/// How long an API reply is kept and replayed for its idempotency key; the sweeper deletes
+/// older records.
+pub const IDEMPOTENCY_TTL: Duration = Duration::from_secs(24 * 3600);
 const BATCH: u32 = 500;
 
 #[derive(Debug, thiserror::Error)]
@@ -195,7 +198,7 @@ impl Sweeper {
             .await?;
         report.idempotency_rows = self
             .store
-            .purge_idempotency_keys(now.minus(crate::http::idempotency::TTL))
+            .purge_idempotency_keys(now.minus(IDEMPOTENCY_TTL))
             .await?;
         report.prompts = self
             .store

@@ -12,8 +12,8 @@ use super::session::{bearer, cookie_name, session_cookie};
 use super::{ApiError, AppState, Caller};
 use crate::accounts::{SessionToken, SignUp};
 use crate::domain::{Timestamp, UserId};
+use crate::i18n::Tr;
 use crate::store::{LedgerEntry, Lot, User};
-use crate::web::i18n::Tr;
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]

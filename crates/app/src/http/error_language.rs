@@ -15,7 +15,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 use fluent_templates::fluent_bundle::FluentValue;
 
-use crate::web::i18n::Tr;
+use crate::i18n::Tr;
 
 /// What an error response says, for translation: its code and the message's placeables.
 #[derive(Clone, Debug)]

@@ -18,10 +18,9 @@ use sha2::{Digest, Sha256};
 use super::{ApiError, AppState};
 use crate::domain::{Timestamp, UserScope};
 use crate::store::IdempotencyClaim;
+use crate::sweeper::IDEMPOTENCY_TTL;
 
 pub const HEADER: &str = "idempotency-key";
-/// How long a reply is kept and replayed; the sweeper deletes older records.
-pub const TTL: Duration = Duration::from_secs(24 * 3600);
 /// A claim still pending after this long belongs to a request that died: it may be retaken.
 const ABANDONED_AFTER: Duration = Duration::from_secs(600);
 /// How long a concurrent repeat waits for the first request's reply before 409.
@@ -129,7 +128,7 @@ where
                 &key,
                 &fingerprint,
                 now,
-                now.minus(TTL),
+                now.minus(IDEMPOTENCY_TTL),
                 now.minus(ABANDONED_AFTER),
             )
             .await?;

@@ -13,10 +13,10 @@ use super::paging::{PageParams, page_request, page_response};
 use super::{ApiError, AppState, Caller, idempotency};
 use crate::backends::catalog::builtin_name;
 use crate::domain::JobId;
+use crate::i18n::Tr;
 use crate::jobs::{JobError, JobRequest};
 use crate::prompts::PromptError;
 use crate::store::{Job, JobView};
-use crate::web::i18n::Tr;
 
 /// A style on offer.
 #[derive(Serialize, utoipa::ToSchema)]

@@ -15,8 +15,8 @@ use super::openapi::ErrorBody;
 use super::paging::{PageParams, page_request, page_response};
 use super::{AdminCaller, ApiError, AppState, Caller};
 use crate::domain::Timestamp;
+use crate::i18n::Tr;
 use crate::store::{Purchase, PurchaseRow};
-use crate::web::i18n::Tr;
 
 /// Stripe's event payloads are a few kilobytes; leave room above the general form cap.
 pub const WEBHOOK_BODY_BYTES: usize = 256 * 1024;

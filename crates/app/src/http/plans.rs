@@ -15,8 +15,8 @@ use super::payments::site_root;
 use super::{ApiError, AppState, Caller};
 use crate::config::PlanConfig;
 use crate::domain::{SubscriptionId, Timestamp, UserScope};
+use crate::i18n::Tr;
 use crate::store::{Subscription, SubscriptionGrant};
-use crate::web::i18n::Tr;
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]

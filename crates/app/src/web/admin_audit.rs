@@ -5,10 +5,10 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-use super::i18n::Tr;
 use super::pages::{NavUser, nav_user};
 use super::render;
 use crate::http::{AdminCaller, AppState};
+use crate::i18n::Tr;
 use crate::store::AdminAction;
 
 struct Row {

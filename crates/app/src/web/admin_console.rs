@@ -10,10 +10,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 
-use super::i18n::Tr;
 use super::{admin_dashboard, admin_jobs, admin_refunds, admin_user_actions, admin_users};
 use crate::domain::{Timestamp, UserId};
 use crate::http::AppState;
+use crate::i18n::Tr;
 use crate::store::AdminAction;
 
 /// The console's routes (the gate in front of them lives in `admin.rs`).

@@ -9,11 +9,11 @@ use axum::response::{IntoResponse, Response};
 
 use super::admin_console::{audit, day_label};
 use super::charts::{Chart, Series, bar_chart, line_chart};
-use super::i18n::Tr;
 use super::pages::{NavUser, nav_user};
 use super::render;
 use crate::domain::Timestamp;
 use crate::http::{AdminCaller, AppState};
+use crate::i18n::Tr;
 use crate::store::{DAY_MS, JobStatus, QueueNow, SweepRun, day_of};
 
 /// Days the charts cover, today included.

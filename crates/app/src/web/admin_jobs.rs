@@ -12,11 +12,11 @@ use axum::response::{IntoResponse, Response};
 
 use super::admin::not_found_page;
 use super::admin_console::{Outcome, audit, back};
-use super::i18n::Tr;
 use super::pages::{NavUser, nav_user};
 use super::render;
 use crate::domain::{JobId, Role, Timestamp, UserScope};
 use crate::http::{AdminCaller, AppState};
+use crate::i18n::Tr;
 use crate::operator::{self, OperatorError};
 use crate::store::{AdminJob, JobStatus, QueueNow};
 

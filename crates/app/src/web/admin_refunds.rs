@@ -11,12 +11,12 @@ use axum::response::{IntoResponse, Response};
 use super::admin::not_found_page;
 use super::admin_console::{Outcome, audit, back};
 use super::buy::{PurchaseLine, purchase_line};
-use super::i18n::Tr;
 use super::pages::{NavUser, nav_user};
 use super::render;
 use crate::billing::{BillingError, RefundReport};
 use crate::domain::PurchaseId;
 use crate::http::{AdminCaller, AppState};
+use crate::i18n::Tr;
 use crate::store::PurchaseStatus;
 
 const PAGE: &str = "/admin/purchases";

@@ -10,11 +10,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::admin::not_found_page;
-use super::i18n::Tr;
 use super::pages::{NavUser, nav_user};
 use super::render;
 use crate::domain::{ReportId, UserId};
 use crate::http::{AdminCaller, AppState};
+use crate::i18n::Tr;
 use crate::reports::review::{self, Decision, ReviewError};
 use crate::store::{AdminAction, ReportRow, ReportStatus};
 

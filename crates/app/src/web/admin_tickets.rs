@@ -9,12 +9,12 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::admin::not_found_page;
-use super::i18n::Tr;
 use super::pages::{NavUser, nav_user};
 use super::render;
 use super::support_tickets::{ThreadView, TicketRow, thread_view, ticket_row};
 use crate::domain::{Timestamp, UserId};
 use crate::http::{AdminCaller, AppState, Caller};
+use crate::i18n::Tr;
 use crate::store::{AdminAction, TicketFilter, TicketThread};
 use crate::support::SupportError;
 

@@ -8,11 +8,11 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use super::admin_console::{Outcome, audit};
-use super::i18n::Tr;
 use super::pages::{NavUser, nav_user};
 use super::render;
 use crate::domain::{Role, Timestamp, UserId, UserScope};
 use crate::http::{AdminCaller, AppState};
+use crate::i18n::Tr;
 use crate::store::{AccountStatus, UserSummary};
 
 pub(super) const PAGE_SIZE: u32 = 50;

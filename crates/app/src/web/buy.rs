@@ -9,7 +9,6 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::i18n::Tr;
 use super::pages::{NavUser, nav_user};
 use super::plans::{PlanCard, SubscriptionLine, plan_section};
 use super::render;
@@ -17,6 +16,7 @@ use crate::billing::BillingError;
 use crate::domain::{Timestamp, UserScope};
 use crate::http::payments::site_root;
 use crate::http::{AppState, Caller};
+use crate::i18n::Tr;
 use crate::store::{Purchase, PurchaseStatus};
 
 pub struct PackCard {

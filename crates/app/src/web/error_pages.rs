@@ -11,9 +11,9 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use super::i18n::Tr;
 use super::pages::{NavUser, nav_user};
 use crate::http::{AppState, Caller};
+use crate::i18n::Tr;
 
 /// What a handler told the reader, kept with its plain-text answer for the page to show.
 #[derive(Clone)]

@@ -4,9 +4,9 @@
 
 use fluent_templates::fluent_bundle::FluentValue;
 
-use super::i18n::Tr;
 use crate::billing::minor_digits;
 use crate::domain::Timestamp;
+use crate::i18n::Tr;
 
 impl Tr {
     /// A UTC instant to the minute: `25 Nov 2026, 17:04 UTC`, `2026年11月25日 17:04 UTC`,

@@ -6,11 +6,11 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 
-use super::i18n::Tr;
 use super::pages::{NavUser, nav_user};
 use super::render;
 use crate::domain::{JobId, ResultId, Timestamp, UploadId, UserScope};
 use crate::http::{AppState, Caller};
+use crate::i18n::Tr;
 use crate::jobs::JobError;
 use crate::media::MediaError;
 use crate::store::{JobStatus, ResultRecord};

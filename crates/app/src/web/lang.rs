@@ -9,8 +9,8 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::i18n::{LANG_COOKIE, Tr};
 use crate::http::AppState;
+use crate::i18n::{LANG_COOKIE, Tr};
 
 /// How long the choice is remembered.
 const ONE_YEAR_SECS: u64 = 365 * 24 * 60 * 60;

@@ -8,11 +8,11 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 
-use super::i18n::Tr;
 use super::pages::{NavUser, nav_user};
 use super::render;
 use crate::domain::{JobId, ResultId, Timestamp, UploadId};
 use crate::http::{AppState, Caller};
+use crate::i18n::Tr;
 use crate::media::{MediaError, MediaRef};
 use crate::store::{Job, JobStatus};
 

@@ -7,8 +7,8 @@ use askama::Template;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 
-use super::i18n::Tr;
 use super::pages::NavUser;
+use crate::i18n::Tr;
 
 #[derive(Template)]
 #[template(path = "rate_limited.html")]

@@ -18,7 +18,7 @@ mod buy;
 mod charts;
 mod error_pages;
 mod format;
-pub mod i18n;
+
 mod job_page;
 mod lang;
 mod library;
@@ -298,7 +298,7 @@ async fn script() -> Response {
 async fn refuse_cross_site_posts(request: Request, next: Next) -> Response {
     let (parts, body) = request.into_parts();
     if !same_origin(&parts) {
-        let tr = i18n::Tr::from_headers(&parts.headers);
+        let tr = crate::i18n::Tr::from_headers(&parts.headers);
         return error_pages::refusal(StatusCode::FORBIDDEN, tr.t("error-cross-site-request"));
     }
     next.run(Request::from_parts(parts, body)).await

@@ -7,13 +7,13 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::i18n::Tr;
 use super::render;
 use crate::accounts::{AccountError, SignUp};
 use crate::domain::Timestamp;
 use crate::http::auth::session_cookie_header;
 use crate::http::session::session_cookie;
 use crate::http::{AppState, Caller};
+use crate::i18n::Tr;
 
 /// Who is signed in, as the navigation bar shows it.
 pub struct NavUser {

@@ -9,7 +9,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::buy::{DonePage, billing_message, buy_page};
-use super::i18n::Tr;
 use super::pages::nav_user;
 use super::render;
 use crate::billing::format_amount;
@@ -17,6 +16,7 @@ use crate::config::PlanInterval;
 use crate::domain::{SubscriptionId, UserScope};
 use crate::http::plans::subscriptions_with_grants;
 use crate::http::{AppState, Caller};
+use crate::i18n::Tr;
 use crate::store::SubscriptionStatus;
 
 pub struct PlanCard {

@@ -11,11 +11,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::format::iso_day;
-use super::i18n::Tr;
 use super::pages::{NavUser, nav_user};
 use super::render;
 use crate::domain::{PolicyId, Timestamp};
 use crate::http::{AppState, Caller, PolicyGate};
+use crate::i18n::Tr;
 use crate::policies::{PolicyError, in_force, render_markdown};
 use crate::store::{AcceptanceSource, PolicyKind, PolicyVersion};
 

@@ -7,12 +7,12 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 
-use super::i18n::Tr;
 use super::pages::{NavUser, nav_user};
 use super::render;
 use crate::accounts::AccountError;
 use crate::http::auth::session_cookie_header;
 use crate::http::{AppState, Caller};
+use crate::i18n::Tr;
 use crate::privacy::{PrivacyError, REQUEST_DEADLINE_DAYS};
 use crate::store::{ConsentSource, ExportRequest, ExportStatus, PrivacyChange, PrivacySettings};
 

@@ -10,11 +10,11 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde::Deserialize;
 
-use super::i18n::Tr;
 use super::pages::NavUser;
 use super::render;
 use crate::accounts::AccountError;
 use crate::http::AppState;
+use crate::i18n::Tr;
 
 pub struct FormSpec {
     pub action: &'static str,

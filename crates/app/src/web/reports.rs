@@ -10,11 +10,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::admin::not_found_page;
-use super::i18n::Tr;
 use super::pages::{NavUser, nav_user};
 use super::render;
 use crate::domain::{ResultId, UploadId};
 use crate::http::{AppState, Caller};
+use crate::i18n::Tr;
 use crate::media::MediaError;
 use crate::reports::{MAX_DETAILS, ReportError, ReportForm, file_report};
 use crate::store::{ReportReason, ReportedKind};

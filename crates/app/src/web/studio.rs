@@ -6,11 +6,11 @@ use axum::extract::{Multipart, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 
-use super::i18n::Tr;
 use super::pages::{NavUser, StyleCard, nav_user, style_cards};
 use super::render;
 use crate::domain::UserScope;
 use crate::http::{AppState, Caller};
+use crate::i18n::Tr;
 use crate::jobs::{JobError, JobRequest};
 use crate::media::MediaError;
 use crate::prompts::PromptError;

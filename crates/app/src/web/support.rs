@@ -10,10 +10,10 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 
-use super::i18n::Tr;
 use super::pages::{NavUser, StyleCard, nav_user, style_cards};
 use super::render;
 use crate::http::{AppState, Caller};
+use crate::i18n::Tr;
 use crate::support::{ContactForm, FieldError, Submitter, SupportError};
 
 /// "24 hours", "3 days": whole days from two days up, else hours.

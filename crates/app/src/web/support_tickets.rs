@@ -8,10 +8,10 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::admin::not_found_page;
-use super::i18n::Tr;
 use super::pages::{NavUser, nav_user};
 use super::render;
 use crate::http::{AppState, Caller};
+use crate::i18n::Tr;
 use crate::store::{Ticket, TicketThread};
 use crate::support::SupportError;
 

@@ -12,8 +12,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-use super::i18n::Tr;
 use crate::http::{AppState, Caller};
+use crate::i18n::Tr;
 use crate::media::{Inspection, MediaError};
 
 /// Shorter sides below this make soft portraits (the same rule as the job page's warning).

@@ -10,7 +10,7 @@ use axum::routing::get;
 use super::error_walk::every_error_message;
 use super::*;
 use crate::http::error_language::localize_errors;
-use crate::web::i18n::Tr;
+use crate::i18n::Tr;
 
 #[test]
 fn every_error_code_has_a_japanese_and_a_korean_message_with_its_placeables_filled() {
