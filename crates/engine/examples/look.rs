@@ -1,7 +1,8 @@
 //! Development aid: styles one photo the way `atelier stylize PHOTO --style S --out DIR` does
 //! (decode, analysis, `stylize_portrait`, PNG), without building the whole service, so that
 //! `bench/compare_looks.py --atelier` can run against an engine-only build while a style is
-//! being reworked. The sheets committed under `docs/looks/` come from the real binary.
+//! being reworked. It runs the same decode, analysis and `stylize_portrait` as the real
+//! binary, so the sheets under `docs/looks/` are the same pixels whichever of the two made them.
 //! `cargo run --release -p atelier-engine --example look -- stylize PHOTO --style S --out DIR`
 
 use std::path::PathBuf;
