@@ -88,15 +88,17 @@ pub fn render(image: &RgbImage, portrait: &Portrait, params: &Params) -> RgbImag
         seed32(params.seed, 0xc1a7),
     );
     let grain = (0.08 + 0.06 * strength) * 0.012 * ww.min(wh) as f32;
-    height.par_rows_mut(|y, out| {
-        let mut row = vec![0f32; ww];
-        texture.fill_row(y, &mut row);
-        // The face is the smoothest-worked part of a clay head: a third of the grain there.
-        let face = maps.interior.row(y);
-        for (((o, &p), &n), &f) in out.iter_mut().zip(pieces.row(y)).zip(&row).zip(face) {
-            *o += (0.45 + 0.3 * strength) * p + grain * n * (1.0 - 0.65 * f.min(1.0));
-        }
-    });
+    height.par_rows_mut_with(
+        || vec![0f32; ww],
+        |row, y, out| {
+            texture.fill_row(y, row);
+            // The face is the smoothest-worked part of a clay head: a third of the grain there.
+            let face = maps.interior.row(y);
+            for (((o, &p), &n), &f) in out.iter_mut().zip(pieces.row(y)).zip(row.iter()).zip(face) {
+                *o += (0.45 + 0.3 * strength) * p + grain * n * (1.0 - 0.65 * f.min(1.0));
+            }
+        },
+    );
     clock.mark("height");
     let crease = wide_blur(&height, 6.0 * s.max(0.5));
     let backdrop = Backdrop::new(&work, &person, has_figure, s);
@@ -174,6 +176,7 @@ fn clay_albedo(
     let regions = if known { regions } else { smooth };
     let palette = palette(regions, person, everywhere, PALETTE);
     let skin = face_skin(regions, maps);
+    let tone = skin.as_ref().map(SkinTone::new);
     let pull = if known {
         0.45 + 0.3 * strength
     } else {
@@ -205,9 +208,9 @@ fn clay_albedo(
             let detail_weight = 0.2 + 0.65 * eye[x].min(1.0);
             // The face's skin is one colour: its photo shading must not come back.
             let mut on_skin = 0.85 * inner[x] * (1.0 - f);
-            if let Some(sk) = skin {
+            if let Some(tone) = &tone {
                 // The neck, ears and hands are the same clay as the face: no mask's edge.
-                let close = skin_likeness(px, &sk);
+                let close = tone.likeness(px);
                 on_skin = on_skin.max(0.75 * close * pm[x] * (1.0 - f));
             }
             let mut c = [0f32; 3];
@@ -250,31 +253,53 @@ fn face_skin(regions: &Raster, maps: &FaceMaps) -> Option<[f32; 3]> {
     (n > 16.0).then(|| sum.map(|v| (v / n) as f32))
 }
 
-/// How much a colour looks like the same skin as `skin`, 0..1: nearly the same hue (the
-/// angle on the opponent axes of the colour over its sum), a chroma at most about 1.6 times
-/// the skin's (skin in shadow is deeper, hair of a like hue is deeper still) and a lightness
-/// from a third to 1.3 times the skin's. In a photo without colour every grey has the skin's
-/// hue; there lightness decides alone, within a narrow band.
-fn skin_likeness(px: &[f32], skin: &[f32; 3]) -> f32 {
-    let opponent = |c: &[f32]| {
-        let t = (c[0] + c[1] + c[2]).max(1e-3);
-        let (r, g, b) = (c[0] / t, c[1] / t, c[2] / t);
-        (r - g, 0.5 * (r + g) - b, t)
-    };
-    let (a1, a2, at) = opponent(px);
-    let (b1, b2, bt) = opponent(skin);
-    let ratio = at / bt;
-    let skin_chroma = b1.hypot(b2);
-    if skin_chroma < 0.03 {
-        return 1.0 - smoothstep(0.06, 0.15, (ratio - 1.0).abs());
+/// The face's skin colour on the opponent axes of the colour over its sum, computed once, to
+/// tell how much another colour looks like the same skin (`likeness`).
+struct SkinTone {
+    /// Lightness as the sum of the channels.
+    sum: f32,
+    /// Chroma: the length of the opponent vector.
+    chroma: f32,
+    /// Hue: the opponent vector's angle, radians.
+    hue: f32,
+}
+
+impl SkinTone {
+    fn new(skin: &[f32; 3]) -> SkinTone {
+        let (o1, o2, sum) = opponent(skin);
+        SkinTone {
+            sum,
+            chroma: o1.hypot(o2),
+            hue: o2.atan2(o1),
+        }
     }
-    let chroma = a1.hypot(a2) / skin_chroma;
-    let angle = (a2.atan2(a1) - b2.atan2(b1)).abs().to_degrees();
-    let angle = angle.min(360.0 - angle);
-    let hue = 1.0 - smoothstep(8.0, 16.0, angle);
-    let depth = smoothstep(0.3, 0.5, chroma) * (1.0 - smoothstep(1.5, 1.8, chroma));
-    let light = smoothstep(0.25, 0.4, ratio) * (1.0 - smoothstep(1.2, 1.4, ratio));
-    hue * depth * light
+
+    /// How much `px` looks like the same skin, 0..1: nearly the same hue, a chroma at most
+    /// about 1.6 times the skin's (skin in shadow is deeper, hair of a like hue is deeper
+    /// still) and a lightness from a third to 1.3 times the skin's. In a photo without colour
+    /// every grey has the skin's hue; there lightness decides alone, within a narrow band.
+    fn likeness(&self, px: &[f32]) -> f32 {
+        let (a1, a2, sum) = opponent(px);
+        let ratio = sum / self.sum;
+        if self.chroma < 0.03 {
+            return 1.0 - smoothstep(0.06, 0.15, (ratio - 1.0).abs());
+        }
+        let chroma = a1.hypot(a2) / self.chroma;
+        let angle = (a2.atan2(a1) - self.hue).abs().to_degrees();
+        let angle = angle.min(360.0 - angle);
+        let hue = 1.0 - smoothstep(8.0, 16.0, angle);
+        let depth = smoothstep(0.3, 0.5, chroma) * (1.0 - smoothstep(1.5, 1.8, chroma));
+        let light = smoothstep(0.25, 0.4, ratio) * (1.0 - smoothstep(1.2, 1.4, ratio));
+        hue * depth * light
+    }
+}
+
+/// A colour's two opponent axes (red–green, yellow–blue) of the colour over its sum, and
+/// that sum.
+fn opponent(c: &[f32]) -> (f32, f32, f32) {
+    let t = (c[0] + c[1] + c[2]).max(1e-3);
+    let (r, g, b) = (c[0] / t, c[1] / t, c[2] / t);
+    (r - g, 0.5 * (r + g) - b, t)
 }
 
 /// A `k`-colour palette of `img` (where `person` ≥ 0.5, or everywhere when `everywhere`) by
@@ -406,12 +431,12 @@ fn height_field(
             .map(|&i| face.mesh[i][2])
             .sum::<f32>()
             / FaceRegion::Oval.outline().len() as f32;
-        let tilt = plane_tilt(&face.mesh);
+        let (slope, mean_y) = nod(&face.mesh);
         let samples: Vec<[f32; 3]> = face
             .mesh
             .iter()
             .map(|p| {
-                let level = tilt[1] * (p[1] - tilt[3]);
+                let level = slope * (p[1] - mean_y);
                 [p[0], p[1], (ring - p[2] + level).max(0.0)]
             })
             .collect();
@@ -481,11 +506,12 @@ fn pieces(albedo: &Raster, maps: &FaceMaps, radius: f32, s: f32) -> Raster {
     gaussian_blur(&lumps, 1.5 * s.max(0.5))
 }
 
-/// The least-squares plane through the mesh's depths as `[∂z/∂x, ∂z/∂y, mean x, mean y]`
-/// (sums in mesh order, in f64: deterministic). The clay face leaves out the nod (∂z/∂y), so
-/// it looks up into the key light instead of down and away from it; the turn stays, or a face
-/// in profile would lose its shape.
-fn plane_tilt(mesh: &[[f32; 3]]) -> [f32; 4] {
+/// The nod of the least-squares plane through the mesh's depths, `(∂z/∂y, mean y)` (sums in
+/// mesh order, in f64: deterministic). The clay face leaves the nod out, so it looks up into
+/// the key light instead of down and away from it; the turn (∂z/∂x) stays, or a face in
+/// profile would lose its shape. The plane is fitted in x and y together, so the nod is not
+/// confused with a turn.
+fn nod(mesh: &[[f32; 3]]) -> (f32, f32) {
     let n = mesh.len().max(1) as f64;
     let mean = |k: usize| mesh.iter().map(|p| f64::from(p[k])).sum::<f64>() / n;
     let (mx, my, mz) = (mean(0), mean(1), mean(2));
@@ -504,11 +530,9 @@ fn plane_tilt(mesh: &[[f32; 3]]) -> [f32; 4] {
     }
     let det = sxx * syy - sxy * sxy;
     if det.abs() < 1e-9 {
-        return [0.0, 0.0, mx as f32, my as f32];
+        return (0.0, my as f32);
     }
-    let a = (sxz * syy - syz * sxy) / det;
-    let b = (syz * sxx - sxz * sxy) / det;
-    [a as f32, b as f32, mx as f32, my as f32]
+    (((syz * sxx - sxz * sxy) / det) as f32, my as f32)
 }
 
 /// The face's features modelled as a sculptor adds them to a clay head: full lips with the
@@ -553,13 +577,8 @@ fn sculpt_features(height: &mut Raster, face: &Face, strength: f32) {
         let plane = region_plane(&local, region, w, h, 0.75, 1.0);
         let bump = gaussian_blur(&plane, (blur * fw).max(0.6));
         let lid = matches!(region, FaceRegion::RightEye | FaceRegion::LeftEye);
-        let ring = if lid {
-            // Just outside the opening: the lid's edge, a narrow groove.
-            let near = gaussian_blur(&plane, (0.015 * fw).max(0.6));
-            Some(near)
-        } else {
-            None
-        };
+        // Just outside the opening: the lid's edge, a narrow groove.
+        let ring = lid.then(|| gaussian_blur(&plane, (0.015 * fw).max(0.6)));
         for (i, r) in relief.data.iter_mut().enumerate() {
             *r += amount * fw * gain * bump.data[i];
             if let Some(near) = &ring {
