@@ -13,8 +13,8 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use atelier_engine::{
-    EncodeOptions, Format, Limits, Params, RgbImage, Style, analyze, crop_to_face, decode, encode,
-    fit_max_edge, stylize_portrait,
+    EncodeOptions, Format, Limits, Params, PlanBuild, RgbImage, Style, analyze, crop_to_face,
+    decode, encode, fit_max_edge, prepare_analysis, stylize_portrait,
 };
 use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 
@@ -159,6 +159,12 @@ pub fn run(args: Args) -> ExitCode {
     if plan.jobs.is_empty() && plan.problems.is_empty() {
         eprintln!("error: no photo to stylize");
         return ExitCode::FAILURE;
+    }
+    if !plan.jobs.is_empty() {
+        // The networks' plans build while the first photo is read and decoded; quick plans,
+        // because this process styles a few photos and exits (the first analysis waits for
+        // them if they are not ready).
+        std::thread::spawn(|| prepare_analysis(PlanBuild::Quick));
     }
 
     let settings = Settings {

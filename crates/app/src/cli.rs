@@ -244,6 +244,7 @@ pub fn serve(args: ServeArgs) -> ExitCode {
             );
         }
         let services = Services::open(config).await?;
+        warm_up_analysis();
         let listener = tokio::net::TcpListener::bind(listen)
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
@@ -258,6 +259,7 @@ pub fn worker(args: WorkerArgs) -> ExitCode {
     block_on(async move {
         let config = load(&args.common, None)?;
         let services = Services::open(config).await?;
+        warm_up_analysis();
         let count = args.workers.unwrap_or_else(|| services.worker_count());
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let mut tasks = crate::server::spawn_background(&services, count, false, &stop_rx);
@@ -268,6 +270,14 @@ pub fn worker(args: WorkerArgs) -> ExitCode {
         crate::server::close_store(services.store.as_ref()).await;
         Ok(())
     })
+}
+
+/// Builds the portrait networks' plans in the background, so that the first upload's check
+/// and the first job do not wait ~100 ms for them (they are built once per process).
+fn warm_up_analysis() {
+    tokio::task::spawn_blocking(|| {
+        atelier_engine::prepare_analysis(atelier_engine::PlanBuild::Thorough)
+    });
 }
 
 pub fn migrate(args: CommonArgs) -> ExitCode {

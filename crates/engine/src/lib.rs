@@ -37,6 +37,7 @@ pub use encode::{EncodeOptions, encode};
 pub use error::{DecodeError, EncodeError};
 pub use face::{FaceBox, detect_faces};
 pub use geometry::{crop_to_face, fit_max_edge};
+pub use nn::{PlanBuild, prepare_analysis};
 pub use portrait::{Face, FaceRegion, Mask, Portrait, analyze};
 pub use style::{Params, Style, stylize, stylize_portrait};
 
