@@ -443,14 +443,17 @@ fn height_field(
         let sigma = 0.035 * face_w;
         let (z, _) = splat(&samples, w, h, sigma.max(0.8));
         let z = gaussian_blur(&z, 0.02 * face_w);
-        let oval = &maps.oval;
-        let fade = wide_blur(oval, 0.1 * face_w);
+        // This face's own outline and interior (the maps hold every face's together: with
+        // them, each face's pass would flatten the faces done before it to its base).
+        let oval = region_plane(face, FaceRegion::Oval, w, h, 1.5, 1.0);
+        let interior = region_plane(face, FaceRegion::Oval, w, h, 0.06 * face_w, 0.86);
+        let fade = wide_blur(&oval, 0.1 * face_w);
         let depth_gain = 0.9 + 0.4 * strength;
         // Inside the outline the head's form is the mesh's alone, on a level base: the
         // silhouette's dome tilts there (the head is a narrow top of the figure), and a tilted
         // face turns away from the light.
         let (mut sum, mut weight) = (0f64, 0f64);
-        for (&hv, &f) in height.data.iter().zip(&maps.interior.data) {
+        for (&hv, &f) in height.data.iter().zip(&interior.data) {
             sum += f64::from(hv) * f64::from(f);
             weight += f64::from(f);
         }
