@@ -103,6 +103,33 @@ impl Net {
 
 type Plan = Arc<TypedRunnableModel>;
 
+/// Runs `f` (which runs networks) on the analysis's own threads, never on the threads that
+/// style images.
+///
+/// tract's x86 kernels use AVX-512 and leave the threads that ran them slow at the scalar
+/// maths the styles lean on (`exp`, `powf`, `sqrt` in tight loops): measured on this project's
+/// 2-core machine, clay-3d took 152 ms on a 1 MP photo on the threads that had just run the
+/// analysis and 109 ms on threads that had not, anime 93 and 68 ms (most likely the
+/// penalty x86 charges for SSE code after wide vector code that did not clear its upper
+/// registers). The networks therefore run on a small pool of their own, made once per
+/// process; if it cannot be made, on the caller's threads.
+pub(crate) fn on_network_threads<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    static POOL: OnceLock<Option<rayon::ThreadPool>> = OnceLock::new();
+    let pool = POOL.get_or_init(|| {
+        // Two branches run side by side (the person mask; the faces, then their meshes).
+        let threads = std::thread::available_parallelism().map_or(2, |n| n.get().clamp(2, 4));
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .thread_name(|i| format!("atelier-analysis-{i}"))
+            .build()
+            .ok()
+    });
+    match pool {
+        Some(pool) => pool.install(f),
+        None => f(),
+    }
+}
+
 /// How the networks' plans are built (see the module's documentation).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PlanBuild {
@@ -119,15 +146,17 @@ pub enum PlanBuild {
 /// another thread while it reads and decodes its photo.
 pub fn prepare_analysis(build: PlanBuild) {
     // A failure is not reported here: the analysis that needs the plan reports it.
-    rayon::join(
-        || drop(Net::Segmentation.plan_built(build)),
-        || {
-            rayon::join(
-                || drop(Net::FaceDetector.plan_built(build)),
-                || drop(Net::FaceMesh.plan_built(build)),
-            )
-        },
-    );
+    on_network_threads(|| {
+        rayon::join(
+            || drop(Net::Segmentation.plan_built(build)),
+            || {
+                rayon::join(
+                    || drop(Net::FaceDetector.plan_built(build)),
+                    || drop(Net::FaceMesh.plan_built(build)),
+                )
+            },
+        )
+    });
 }
 
 fn load(net: Net, build: PlanBuild) -> TractResult<Plan> {

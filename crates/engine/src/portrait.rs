@@ -242,27 +242,30 @@ pub fn analyze(image: &RgbImage) -> Portrait {
     if width == 0 || height == 0 {
         return Portrait::unknown(width, height);
     }
-    // The two halves are independent; on several cores they run side by side.
-    let (person, faces) = rayon::join(
-        || crate::segment::person_mask(image),
-        || {
-            let detections = crate::face::detect(image);
-            let meshes: Vec<Vec<[f32; 3]>> = detections
-                .par_iter()
-                .take(crate::face::MAX_MESH_FACES)
-                .map(|d| crate::face::mesh(image, d))
-                .collect();
-            detections
-                .iter()
-                .enumerate()
-                .map(|(i, d)| Face {
-                    bbox: d.face_box(width, height),
-                    keypoints: d.keypoints,
-                    mesh: meshes.get(i).cloned().unwrap_or_default(),
-                })
-                .collect::<Vec<Face>>()
-        },
-    );
+    // The two halves are independent; on several cores they run side by side, on the
+    // analysis's own threads (see `nn::on_network_threads`).
+    let (person, faces) = crate::nn::on_network_threads(|| {
+        rayon::join(
+            || crate::segment::person_mask(image),
+            || {
+                let detections = crate::face::detect(image);
+                let meshes: Vec<Vec<[f32; 3]>> = detections
+                    .par_iter()
+                    .take(crate::face::MAX_MESH_FACES)
+                    .map(|d| crate::face::mesh(image, d))
+                    .collect();
+                detections
+                    .iter()
+                    .enumerate()
+                    .map(|(i, d)| Face {
+                        bbox: d.face_box(width, height),
+                        keypoints: d.keypoints,
+                        mesh: meshes.get(i).cloned().unwrap_or_default(),
+                    })
+                    .collect::<Vec<Face>>()
+            },
+        )
+    });
     Portrait {
         faces,
         person: person.unwrap_or_else(|| Mask::filled(width, height, 1.0)),
