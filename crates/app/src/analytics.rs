@@ -1,4 +1,4 @@
-//! Usage analytics (issue 6, C8): a few facts about what people do (signed up, uploaded, a
+//! Usage analytics: a few facts about what people do (signed up, uploaded, a
 //! job of which style succeeded or failed, a pack was paid), never what was in it. Kept for
 //! `retention.analytics_ttl` (two years), never collected from a user who opted out, dropped
 //! when they do, exported with their data and erased with their account.

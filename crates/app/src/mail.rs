@@ -1,4 +1,4 @@
-//! E-mail delivery from the transactional outbox (DESIGN C11). What mail says is written by
+//! E-mail delivery from the transactional outbox. What mail says is written by
 //! `mail_compose.rs`; a mail with an HTML part goes out as multipart/alternative.
 //!
 //! Services only ever write mail into the outbox table, in the transaction of the change it
@@ -38,7 +38,7 @@ pub enum DeliveryError {
 /// Where mail goes.
 #[derive(Clone)]
 pub enum Mailer {
-    /// No SMTP server configured: each mail is written to the log (DESIGN §4 default).
+    /// No SMTP server configured: each mail is written to the log (the default).
     Log,
     Smtp {
         transport: Box<AsyncSmtpTransport<Tokio1Executor>>,

@@ -31,7 +31,7 @@ pub enum MediaError {
     TooLarge { max: usize },
     #[error("decoding took too long")]
     DecodeTimeout,
-    /// The decode budget had no room in time (issue 17): 503 with `Retry-After`.
+    /// The decode budget had no room in time: 503 with `Retry-After`.
     #[error("the server is busy decoding other photos; try again in a few seconds")]
     Busy { retry_after: Duration },
     #[error("not found")]

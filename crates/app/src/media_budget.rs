@@ -1,4 +1,4 @@
-//! The decode budget (issue 17): one per process, shared by everything that turns a photo
+//! The decode budget: one per process, shared by everything that turns a photo
 //! into pixels (uploads, the live photo check, thumbnails, the workers' stylizing), so peak
 //! memory stays bounded however many photos arrive at once.
 //!

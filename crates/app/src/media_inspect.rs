@@ -1,7 +1,7 @@
-//! A look at a photo before anything is kept or spent (issue 8's live upload check): the
-//! same safe decode as an upload (sniffing, byte and pixel caps, EXIF orientation, time
-//! limit, room in the decode budget) and the same face count, off the async runtime. It stores nothing: no row, no
-//! blob, no analytics event.
+//! A look at a photo before anything is kept or spent (the live upload check): the same safe decode
+//! as an upload (sniffing, byte and pixel caps, EXIF orientation, time limit, room in the decode
+//! budget) and the same face count, off the async runtime. It stores nothing: no row, no blob, no
+//! analytics event.
 
 use atelier_engine::Limits;
 

@@ -1,4 +1,4 @@
-//! Where blobs physically live: the object store behind a storage URL (DESIGN C12).
+//! Where blobs physically live: the object store behind a storage URL.
 //!
 //! `file:///dir` (the default, a folder created if missing), `s3://bucket[/prefix]` (AWS or
 //! any S3-compatible server, settings from `storage.*` over the `AWS_*` variables) and

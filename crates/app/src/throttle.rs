@@ -1,4 +1,4 @@
-//! Counters behind every rate limit and the sign-in throttle (issue 17), and the sign-in
+//! Counters behind every rate limit and the sign-in throttle, and the sign-in
 //! throttle itself.
 //!
 //! [`Counters`] count in this process's memory on the single-node SQLite default and in the

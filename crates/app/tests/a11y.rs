@@ -1,4 +1,4 @@
-//! The accessibility audit (issue 8): axe-core (WCAG 2.0 A and AA, WCAG 2.1 AA) and a reflow
+//! The accessibility audit: axe-core (WCAG 2.0 A and AA, WCAG 2.1 AA) and a reflow
 //! check on every page, signed out, signed in and as an admin, at phone and desktop widths,
 //! in English, Japanese and Korean, in headless Chromium; and the studio form used with the
 //! keyboard alone.

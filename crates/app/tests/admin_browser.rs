@@ -1,4 +1,4 @@
-//! The support desk and the admin console in headless Chromium (issue 8): a member asks for
+//! The support desk and the admin console in headless Chromium: a member asks for
 //! help in Japanese (FAQ, contact form, ticket number, ticket list); an admin reads the
 //! dashboard's charts, finds a member, grants tokens, suspends and restores them, opens the
 //! job list, answers a ticket (which the member then reads), reviews a report, and finds all

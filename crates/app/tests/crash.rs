@@ -1,6 +1,6 @@
-//! A killed server loses nothing (C7, DESIGN §3): start the server in a child process, queue
-//! jobs, `kill -9` it mid-work, start it again on the same data, and check that every job
-//! ends succeeded or failed-and-refunded and that the token ledger still balances.
+//! A killed server loses nothing (docs/architecture.md: a job is never lost): start the server in a
+//! child process, queue jobs, `kill -9` it mid-work, start it again on the same data, and check
+//! that every job ends succeeded or failed-and-refunded and that the token ledger still balances.
 //!
 //! The child is this test binary itself, running the ignored `crash_child` test. The story
 //! runs on SQLite, and on PostgreSQL when `ATELIER_TEST_POSTGRES_URL` is set.

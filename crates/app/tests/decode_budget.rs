@@ -1,4 +1,4 @@
-//! Memory stays bounded however many uploads arrive at once (issue 17): a real `atelier
+//! Memory stays bounded however many uploads arrive at once: a real `atelier
 //! serve --workers 0` process with a small decode budget takes 50 concurrent uploads of a
 //! 36-megapixel JPEG from 5 accounts. Its peak resident memory (`VmHWM`) stays under the
 //! bound the README documents (idle + decode budget + the upload bodies in flight), every
@@ -52,7 +52,7 @@ async fn fifty_concurrent_36_megapixel_uploads_stay_within_the_memory_bound() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(BUDGET_MIB);
     // Both overridable to take the "before" figure: a budget too large to bind (no budget,
-    // as before issue 17) with fewer uploads, so the machine survives it.
+    // as before the decode budget) with fewer uploads, so the machine survives it.
     let count: usize = std::env::var("ATELIER_TEST_UPLOADS")
         .ok()
         .and_then(|v| v.parse().ok())

@@ -1,4 +1,4 @@
-//! Erasure leaves no byte of the user on disk (issue 17), on a real `atelier serve` process.
+//! Erasure leaves no byte of the user on disk, on a real `atelier serve` process.
 //!
 //! The child process is this test binary running the ignored `serve_child` test, which hands
 //! `serve --listen 127.0.0.1:0 --data-dir DIR` to `atelier_app::cli::serve`, the function the

@@ -1,4 +1,4 @@
-//! Throttling holds on many nodes (issue 17): two `atelier serve --workers 0` processes on
+//! Throttling holds on many nodes: two `atelier serve --workers 0` processes on
 //! one PostgreSQL database share their counters, so a client alternating between them gets
 //! the configured limit once, not twice: per address (`limits.sign_in_per_ip`) and per
 //! (account, address) failed sign-ins (the growing delays). Needs a PostgreSQL server in

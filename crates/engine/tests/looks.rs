@@ -3,7 +3,7 @@
 //! away from the person, the painting has fewer colours than the photo, and anime and
 //! watercolor keep the colour of the skin.
 //!
-//! The numbers are the ones issue 18 measures the styles with: IoU ≥ 0.3 between the face
+//! The numbers are the ones the styles are held to (README, "Styles"): IoU ≥ 0.3 between the face
 //! found in the output and in the photo; ≥ 50 % of the pixels outside the person (mask < 0.2)
 //! at L* ≥ 85; the colours that cover 90 % of the pixels, at 5 bits per channel; the face
 //! oval's mean CIELAB hue within 8°.

@@ -1,5 +1,5 @@
 //! `probe`: a photo's header read without decoding its pixels, so a server can weigh a
-//! decode before paying for it (issue 17). It must agree with `decode` on the size and on
+//! decode before paying for it. It must agree with `decode` on the size and on
 //! what is refused, and never touch the pixel data.
 
 use std::io::Cursor;

@@ -1,4 +1,4 @@
-//! API keys (issue 9): long-lived bearer secrets for scripts, per user, named, revocable.
+//! API keys: long-lived bearer secrets for scripts, per user, named, revocable.
 //! The secret (`atl_` + 256 random bits in hex) is shown once; only its SHA-256 is stored,
 //! as for sessions, so a copy of the database authenticates no one.
 

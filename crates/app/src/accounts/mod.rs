@@ -131,7 +131,7 @@ pub struct Accounts {
     config: AccountsConfig,
     tokens: TokensConfig,
     composer: Composer,
-    /// Failed sign-ins per (account, address) and per account (issue 17).
+    /// Failed sign-ins per (account, address) and per account.
     throttle: Arc<SignInThrottle>,
 }
 

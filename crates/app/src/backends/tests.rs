@@ -575,9 +575,9 @@ async fn inputs_must_fit_the_style() {
     ));
 }
 
-/// The per-job overhead of the back-end layer: the same engine job run directly (decode,
-/// stylize, encode: what the worker did before issue 7) and through the catalog, the guard,
-/// the `Backend` trait and `finish`. Run it with
+/// The per-job overhead of the back-end layer: the same engine job run directly (decode, stylize,
+/// encode: what the worker did before the catalog existed) and through the catalog, the guard, the
+/// `Backend` trait and `finish`. Run it with
 /// `cargo test --release -p atelier-app --lib backend_layer_overhead -- --ignored --nocapture`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "a measurement: run by hand, see the doc comment"]

@@ -1,4 +1,4 @@
-//! Monthly plans (issue 10): subscribing through Stripe Checkout in `mode=subscription`,
+//! Monthly plans: subscribing through Stripe Checkout in `mode=subscription`,
 //! what Atelier reads from Stripe's subscription and invoice objects, canceling at period
 //! end (the owner) or at once (erasure).
 //!

@@ -1,4 +1,4 @@
-//! Settings of issue 7: generation back-ends (`[backends.NAME]`), the style catalog
+//! Settings of the generation back-ends (`[backends.NAME]`), the style catalog
 //! (`[[styles]]`) and the prompt filter (`[prompts]`). Only shapes and defaults live here;
 //! `backends::catalog` checks that the pieces fit together when the service starts.
 

@@ -6,7 +6,7 @@
 //! (every sign-in, sign-up and reset route together, per address; sign-in is left out of it
 //! when `sign_in_per_ip = 0`).
 //!
-//! Also here: the sign-in throttle (issue 17, see `crate::throttle`) and the decode budget
+//! Also here: the sign-in throttle (see `crate::throttle`) and the decode budget
 //! (see `crate::media::budget`), the memory all photo decoding together may use.
 
 use std::time::Duration;

@@ -1,7 +1,8 @@
 //! Configuration: defaults → `atelier.toml` → `ATELIER__SECTION__KEY` env → command-line flags.
 //!
-//! Owns the names of every setting (DESIGN §5) and their defaults (DESIGN §4). It must not
-//! open files other than the config file or keep a global: callers pass what a component needs.
+//! Owns the names of every setting (part of the interface contract, see docs/architecture.md) and
+//! their defaults. It must not open files other than the config file or keep a global: callers pass
+//! what a component needs.
 
 use std::collections::BTreeMap;
 use std::fmt;

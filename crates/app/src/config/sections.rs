@@ -1,4 +1,4 @@
-//! The sections of the configuration and their defaults (DESIGN §4).
+//! The sections of the configuration and their defaults.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -243,7 +243,7 @@ impl Default for UploadsConfig {
     }
 }
 
-/// The support center (issue 8): the response times the contact form and its mails promise.
+/// The support center: the response times the contact form and its mails promise.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SupportConfig {

@@ -1,9 +1,9 @@
-//! JSON API error messages in the reader's language (issue 8): the `message` of
+//! JSON API error messages in the reader's language: the `message` of
 //! `{"error":{"code","message"}}` becomes `api-error-<code>` from `locales/*/api.ftl`, with
 //! the error's placeables, for readers of Japanese or Korean (the switcher's cookie, else
 //! `Accept-Language`). English readers keep the message written where the error arose, which
 //! is often more precise (the JSON field at fault). The `code` and the body's shape never
-//! change (DESIGN §5).
+//! change (the interface contract, docs/architecture.md).
 //!
 //! One middleware around the whole router does it, so no handler needs the request's
 //! language: `ApiError::into_response` leaves an `ErrorMessage` in the response's extensions.

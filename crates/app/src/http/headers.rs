@@ -1,4 +1,4 @@
-//! Security headers on every response (issue 8): a Content-Security-Policy that allows no
+//! Security headers on every response: a Content-Security-Policy that allows no
 //! inline script or style and no framing, `nosniff`, a same-origin referrer policy, and HSTS
 //! when the site is served over HTTPS (`server.tls`).
 

@@ -1,4 +1,4 @@
-//! `Idempotency-Key` on `POST /jobs` and `POST /uploads` (issue 9): a repeat within 24 hours
+//! `Idempotency-Key` on `POST /jobs` and `POST /uploads`: a repeat within 24 hours
 //! by the same user gets the first reply (status and body) and never spends twice.
 //!
 //! The key is claimed in a transaction *before* the work (one row per user and key), so of

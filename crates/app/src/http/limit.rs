@@ -1,6 +1,6 @@
 //! Rate limits in one-minute windows: per IP for the sign-up, sign-in and reset routes
 //! (C9), so one address cannot hammer many accounts, and per API key for every request a key
-//! authenticates (issue 9). Refusals are 429 `rate-limited` with `Retry-After` (seconds).
+//! authenticates. Refusals are 429 `rate-limited` with `Retry-After` (seconds).
 //!
 //! The counts live in [`crate::throttle::Counters`]: in memory on one SQLite node, in the
 //! database on PostgreSQL, so N web nodes give a client the limit once, not N times.

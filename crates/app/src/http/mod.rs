@@ -46,7 +46,7 @@ use crate::services::Services;
 pub struct AppState {
     pub services: Services,
     pub(crate) limiter: Arc<limit::RateLimiter>,
-    /// Requests per API key (issue 9).
+    /// Requests per API key.
     pub(crate) key_limiter: Arc<limit::RateLimiter<crate::domain::ApiKeyId>>,
     /// Sign-ins, sign-ups, uploads, jobs and contact messages per address and per account.
     pub(crate) actions: Arc<action_limits::ActionLimiters>,

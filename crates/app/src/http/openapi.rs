@@ -1,5 +1,5 @@
 //! The OpenAPI 3.1 document of `/api/v1`, served at `/api/v1/openapi.json` and generated from
-//! the handlers' `#[utoipa::path]` and the records' `ToSchema` (issue 9).
+//! the handlers' `#[utoipa::path]` and the records' `ToSchema`.
 //!
 //! Each handler documents what is particular to it; [`CommonResponses`] adds what every route
 //! of a kind can answer (401/403/429 when authenticated, the JSON body's 400/413/415/422, the

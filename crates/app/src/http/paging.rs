@@ -1,5 +1,5 @@
-//! Cursor pagination of the API's lists (issue 9): `?limit=1..200&cursor=…`. The bodies stay
-//! bare JSON arrays (DESIGN §5); where another page follows, the answer carries
+//! Cursor pagination of the API's lists: `?limit=1..200&cursor=…`. The bodies stay bare JSON arrays
+//! (the interface contract, docs/architecture.md); where another page follows, the answer carries
 //! `Link: </api/v1/…?limit=N&cursor=…>; rel="next"`.
 
 use axum::extract::{OriginalUri, Query};

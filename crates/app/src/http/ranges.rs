@@ -1,4 +1,4 @@
-//! Conditional and partial downloads (issue 9): `If-None-Match` → 304, `Range` → 206 with
+//! Conditional and partial downloads: `If-None-Match` → 304, `Range` → 206 with
 //! `Content-Range`, 416 for a range past the end. One range per request: a multi-range
 //! request is answered whole (RFC 9110 lets a server ignore `Range`).
 

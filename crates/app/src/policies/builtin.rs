@@ -11,7 +11,7 @@ use crate::store::PolicyKind;
 const PRIVACY: &str = include_str!("../../policies/privacy.md");
 const TERMS: &str = include_str!("../../policies/terms.md");
 
-/// Until the sweeper learns it (unconfirmed accounts), the period issue 6 names.
+/// Until the sweeper learns it (unconfirmed accounts), the period the product promises for them.
 const UNCONFIRMED_TTL: Duration = Duration::from_secs(30 * 24 * 3600);
 
 pub(super) fn draft(kind: PolicyKind, values: &[(&'static str, String)]) -> Draft {

@@ -1,4 +1,4 @@
-//! The privacy policy and terms (issue 6, DESIGN C8): versioned documents in the database,
+//! The privacy policy and terms: versioned documents in the database,
 //! published with notice, accepted by each user.
 //!
 //! Owns the rules: the first version of a document may take effect at once; every later one

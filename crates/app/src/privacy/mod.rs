@@ -1,4 +1,4 @@
-//! The privacy center (issue 6, DESIGN C8): the user's choices (restriction and objection),
+//! The privacy center: the user's choices (restriction and objection),
 //! rectification of the display name, the data export and erasure.
 //!
 //! Owns the order of erasure: end subscriptions at Stripe, pause and cancel jobs, blobs, rows

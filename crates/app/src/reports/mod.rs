@@ -1,4 +1,4 @@
-//! Abuse reports (issue 8, C9): the owner of a portrait or photo reports it (results and
+//! Abuse reports: the owner of a portrait or photo reports it (results and
 //! uploads are private to their owner, so no one else can see one to report it), and admins
 //! review the queue: look at the item, remove it, suspend or ban the account, or dismiss.
 //!

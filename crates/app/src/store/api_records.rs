@@ -1,4 +1,4 @@
-//! Records of the developer API (issue 9): API keys, idempotency claims, and cursor pages.
+//! Records of the developer API: API keys, idempotency claims, and cursor pages.
 
 use serde::Serialize;
 

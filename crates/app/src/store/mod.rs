@@ -167,7 +167,8 @@ pub trait TokenStore: Send + Sync {
     async fn balance(&self, scope: UserScope, now: Timestamp) -> StoreResult<i64>;
     async fn lots(&self, scope: UserScope) -> StoreResult<Vec<Lot>>;
     async fn ledger(&self, scope: UserScope, limit: u32) -> StoreResult<Vec<LedgerEntry>>;
-    /// System: the sums that DESIGN §3's invariant relates, for audits and tests.
+    /// System: the sums that the ledger invariant (docs/architecture.md) relates, for audits and
+    /// tests.
     async fn token_totals(&self, user: UserId) -> StoreResult<TokenTotals>;
     /// Operator: takes back `amount` unspent tokens from the user's live lots, soonest expiry
     /// first (as spending does), with `revoke` entries; all or nothing: fewer unspent tokens
@@ -186,7 +187,7 @@ pub trait TokenStore: Send + Sync {
     ) -> StoreResult<u64>;
 }
 
-/// Usage analytics (issue 6): kept two years, never of a user who opted out.
+/// Usage analytics: kept two years, never of a user who opted out.
 #[async_trait]
 pub trait UsageStore: Send + Sync {
     /// System: records `kind` for `user` unless they opted out of analytics (checked in the
@@ -363,7 +364,7 @@ pub trait PaymentStore: Send + Sync {
     ) -> StoreResult<PaymentOutcome>;
 }
 
-/// Plans subscribed to through Stripe (issue 10). Stripe's reports about them go through
+/// Plans subscribed to through Stripe. Stripe's reports about them go through
 /// [`PaymentStore::apply_payment_fact`], exactly once like every payment fact.
 #[async_trait]
 pub trait SubscriptionStore: Send + Sync {
@@ -399,7 +400,7 @@ pub trait SubscriptionStore: Send + Sync {
     ) -> StoreResult<Vec<SubscriptionGrant>>;
 }
 
-/// The privacy center (issue 6): choices, their history, rectification, erasure.
+/// The privacy center: choices, their history, rectification, erasure.
 #[async_trait]
 pub trait PrivacyStore: Send + Sync {
     async fn privacy(&self, scope: UserScope) -> StoreResult<PrivacySettings>;
@@ -504,7 +505,7 @@ pub trait PolicyStore: Send + Sync {
     async fn policy_acceptances_of(&self, scope: UserScope) -> StoreResult<Vec<PolicyAcceptance>>;
 }
 
-/// API keys (issue 9): created, listed and revoked by their owner; looked up by hash at
+/// API keys: created, listed and revoked by their owner; looked up by hash at
 /// authentication, as sessions are.
 #[async_trait]
 pub trait ApiKeyStore: Send + Sync {
@@ -528,7 +529,7 @@ pub trait ApiKeyStore: Send + Sync {
     ) -> StoreResult<Option<(UserScope, ApiKeyId)>>;
 }
 
-/// `Idempotency-Key` records (issue 9): a key is claimed in a transaction before the work,
+/// `Idempotency-Key` records: a key is claimed in a transaction before the work,
 /// so concurrent repeats never do the work twice.
 #[async_trait]
 pub trait IdempotencyStore: Send + Sync {
@@ -557,7 +558,7 @@ pub trait IdempotencyStore: Send + Sync {
     async fn purge_idempotency_keys(&self, before: Timestamp) -> StoreResult<u64>;
 }
 
-/// The API's lists by cursor (issue 9), newest first.
+/// The API's lists by cursor, newest first.
 #[async_trait]
 pub trait ListStore: Send + Sync {
     async fn uploads_page(&self, scope: UserScope, page: &PageRequest)
@@ -575,7 +576,7 @@ pub trait ListStore: Send + Sync {
     ) -> StoreResult<Page<Purchase>>;
 }
 
-/// The support center (issue 8): tickets from the contact form and their threads. A user's
+/// The support center: tickets from the contact form and their threads. A user's
 /// tickets are theirs (scoped calls); visitors' tickets and the admin's calls are system calls.
 #[async_trait]
 pub trait SupportStore: Send + Sync {
@@ -614,7 +615,7 @@ pub trait SupportStore: Send + Sync {
     -> StoreResult<Ticket>;
 }
 
-/// Abuse reports (issue 8): filed by the owner of the item (items are private to their owner),
+/// Abuse reports: filed by the owner of the item (items are private to their owner),
 /// reviewed by admins.
 #[async_trait]
 pub trait ReportStore: Send + Sync {
@@ -636,7 +637,7 @@ pub trait ReportStore: Send + Sync {
     ) -> StoreResult<Report>;
 }
 
-/// The admin console (issue 8): aggregates for the dashboard, the sweeper's runs, accounts
+/// The admin console: aggregates for the dashboard, the sweeper's runs, accounts
 /// and jobs across users. Every call is the system's (admins act for no one user); the web
 /// layer records each admin view in the audit log before calling these.
 #[async_trait]
@@ -677,7 +678,7 @@ pub trait AdminStore: Send + Sync {
     async fn job_by_id(&self, id: JobId) -> StoreResult<Option<Job>>;
 }
 
-/// A counter of rate limits and sign-in throttles (issue 17): what one hit found.
+/// A counter of rate limits and sign-in throttles: what one hit found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ThrottleCount {
     /// Hits since `first_at`, this one included.
@@ -703,7 +704,7 @@ pub(crate) const THROTTLE_HIT_SQL: &str = "INSERT INTO throttle_counters
         expires_at = $4
      RETURNING hits, first_at, last_at";
 
-/// Counters that every node of a deployment sees (issue 17). `name` is a digest of what is
+/// Counters that every node of a deployment sees. `name` is a digest of what is
 /// counted, never an address or e-mail; times are Unix milliseconds.
 #[async_trait]
 pub trait ThrottleStore: Send + Sync {

@@ -1,4 +1,4 @@
-//! The subscription records (issue 10): plans subscribed to through Stripe, the invoices that
+//! The subscription records: plans subscribed to through Stripe, the invoices that
 //! granted their tokens, and the facts Stripe reports about them. Independent of any back-end
 //! and of Stripe's wire format; the rules that decide a grant live here so both back-ends
 //! apply the same ones.

@@ -1,4 +1,4 @@
-//! Records of the versioned privacy policy and terms (issue 6): published versions, the notice
+//! Records of the versioned privacy policy and terms: published versions, the notice
 //! mailed when one is published, and each user's acceptances.
 
 use super::sql::Count;

@@ -1,4 +1,4 @@
-//! Records of the privacy center (issue 6): the user's choices, their history, and what an
+//! Records of the privacy center: the user's choices, their history, and what an
 //! erasure removed.
 
 use serde::{Deserialize, Serialize};

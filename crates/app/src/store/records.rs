@@ -199,8 +199,8 @@ pub struct TokenTotals {
 }
 
 impl TokenTotals {
-    /// DESIGN §3: sum(lots.quantity) = balance + spent − refunded + expired + revoked, and
-    /// the ledger's grants account for every lot.
+    /// The ledger invariant (docs/architecture.md): sum(lots.quantity) = balance + spent −
+    /// refunded + expired + revoked, and the ledger's grants account for every lot.
     pub fn invariant_holds(&self) -> bool {
         self.remaining >= 0
             && self.lots_quantity == self.granted

@@ -1,4 +1,4 @@
-//! The rows of abuse reports (issue 8): what the owner of a portrait or photo reported, and
+//! The rows of abuse reports: what the owner of a portrait or photo reported, and
 //! where the admins' review of it stands.
 
 use serde::Serialize;

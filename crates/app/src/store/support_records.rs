@@ -1,4 +1,4 @@
-//! Records of the support center (issue 8): tickets and the messages of their threads.
+//! Records of the support center: tickets and the messages of their threads.
 
 use serde::Serialize;
 

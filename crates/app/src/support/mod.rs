@@ -1,4 +1,4 @@
-//! The support center (issue 8): contact requests become tickets, confirmed by mail with the
+//! The support center: contact requests become tickets, confirmed by mail with the
 //! promised answer time; users follow up on their own tickets; admins reply (mailed in the
 //! submitter's language), close and reopen.
 //!

@@ -1,4 +1,4 @@
-//! Monthly plans on the buy page (issue 10): the plans on sale, the buyer's subscriptions
+//! Monthly plans on the buy page: the plans on sale, the buyer's subscriptions
 //! with their renewal date and the tokens granted this period, subscribing (a Stripe Checkout
 //! in subscription mode), the page Checkout returns to, and canceling at period end.
 

@@ -565,7 +565,7 @@ async fn the_account_page_changes_the_address_only_after_confirmation() {
     );
 }
 
-/// The address issue 17 found accepted at sign-up, form-encoded.
+/// An address that sign-up once accepted though it is not one, form-encoded.
 const ODD_ADDRESS: &str = "x%40example.com.%27%28%29%29%29%29%28%22%2C";
 
 #[tokio::test]

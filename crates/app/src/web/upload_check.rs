@@ -1,5 +1,5 @@
-//! `POST /studio/check`: the studio's live look at a chosen photo before any token is spent
-//! (issue 8). It decodes and counts faces exactly as an upload would (`Media::inspect`),
+//! `POST /studio/check`: the studio's live look at a chosen photo before any token is spent.
+//! It decodes and counts faces exactly as an upload would (`Media::inspect`),
 //! keeps nothing, and answers JSON in the reader's language for `static/app.js` to show:
 //! `{"ok","width","height","faces","checks":[{"level":"ok|warn|error","text"}]}`.
 //!

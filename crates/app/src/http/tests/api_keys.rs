@@ -1,4 +1,4 @@
-//! The developer API (issue 9): API keys, per-key rate limits, idempotency, cursors, ETags
+//! The developer API: API keys, per-key rate limits, idempotency, cursors, ETags
 //! and ranges, and the OpenAPI document.
 
 use super::*;

@@ -117,7 +117,7 @@ async fn bad_sign_up_input_gets_a_4xx_with_a_code() {
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid-email",
         ),
-        // Accepted, and an account made, before addresses were parsed strictly (issue 17).
+        // Accepted, and an account made, before addresses were parsed strictly.
         (
             Some(form(
                 "x@example.com.'())))(\",",

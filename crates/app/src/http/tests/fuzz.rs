@@ -1,4 +1,5 @@
-//! DESIGN §3: any bytes as an upload and any JSON body get an answer below 500.
+//! The service's promise (docs/architecture.md, "Where each rule lives"): any bytes as an upload
+//! and any JSON body get an answer below 500.
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};

@@ -1,4 +1,4 @@
-//! Privacy stories (issue 6) on every back-end: choices and their history, restriction
+//! Privacy stories on every back-end: choices and their history, restriction
 //! holding the queue, erasure leaving only detached purchases, the farewell mail purged.
 
 use sqlx::{Connection, PgConnection};

@@ -1,4 +1,4 @@
-//! Prompt stories (issue 7), on every back-end: a job keeps its prompt while its result
+//! Prompt stories, on every back-end: a job keeps its prompt while its result
 //! lives; deleting the result (by its owner or the sweeper) clears it, and the sweeper
 //! clears the prompts of jobs that ended without a result once they are as old as a result
 //! would be at expiry.

@@ -1,4 +1,4 @@
-//! Abuse report stories (issue 8) on every back-end: only the owner of an item can report
+//! Abuse report stories on every back-end: only the owner of an item can report
 //! it, admins see the queue open-first with the owners' accounts, a decision is recorded, and
 //! erasure detaches a report instead of deleting it.
 

@@ -1,4 +1,4 @@
-//! Retention beyond images (issue 6), on every back-end: expired lots lose their details but
+//! Retention beyond images, on every back-end: expired lots lose their details but
 //! not their amounts, the ledger allows no other change, usage analytics follow the user's
 //! choice and their age, and operators revoke unspent tokens all or nothing.
 

@@ -1,7 +1,7 @@
-//! The second wall on PostgreSQL (DESIGN §3): connected as the app role with user A's id
-//! set, raw `SELECT`, `UPDATE` and `DELETE` on each user-owned table see and touch none of
-//! user B's rows; with no user set they see nothing. Runs when `ATELIER_TEST_POSTGRES_URL`
-//! is set.
+//! The second wall on PostgreSQL (docs/architecture.md, "Where each rule lives"): connected as the
+//! app role with user A's id set, raw `SELECT`, `UPDATE` and `DELETE` on each user-owned table see
+//! and touch none of user B's rows; with no user set they see nothing. Runs when
+//! `ATELIER_TEST_POSTGRES_URL` is set.
 
 use std::time::Duration;
 

@@ -1,4 +1,4 @@
-//! Token stories (C5, DESIGN §3's ledger invariant), on every back-end.
+//! Token stories (the ledger invariant, docs/architecture.md), on every back-end.
 
 use std::sync::Arc;
 
@@ -172,7 +172,7 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
-/// Applies `ops` for a fresh user and checks, after each, DESIGN §3's invariant, a
+/// Applies `ops` for a fresh user and checks, after each, the ledger invariant, a
 /// non-negative balance, and that a spend succeeds exactly when the live balance covers it.
 async fn run_ops(db: &TestStore, ops: Vec<Op>) -> Result<(), TestCaseError> {
     let alice = test_user(db.store.as_ref(), "alice").await;

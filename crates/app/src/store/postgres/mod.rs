@@ -1,4 +1,4 @@
-//! The PostgreSQL store: for many stateless nodes over one database (DESIGN C12).
+//! The PostgreSQL store: for many stateless nodes over one database.
 //!
 //! # Two roles, two walls
 //! The URL's user owns the schema. Opening the store runs the embedded migrations as that
@@ -109,7 +109,8 @@ impl PgStore {
             .await?)
     }
 
-    /// For reads of public rows (policy versions): the app role, which sees them through `public_rows`.
+    /// For reads of public rows (policy versions): the app role, which sees them through
+    /// `public_rows`.
     pub(in crate::store) fn public_pool(&self) -> &sqlx::Pool<backend::Kind> {
         &self.app
     }

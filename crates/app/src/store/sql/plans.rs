@@ -1,4 +1,4 @@
-//! Subscriptions and their grants (issue 10). The owner reads and starts subscriptions (on
+//! Subscriptions and their grants. The owner reads and starts subscriptions (on
 //! PostgreSQL as the app role under Row Level Security); Stripe's reports run as the system
 //! inside `apply_payment_fact`'s transaction, each locking the subscription row first on
 //! PostgreSQL (SQLite's write transaction holds the database lock) so two reports about one

@@ -1,5 +1,6 @@
-//! Property tests of the payment store: any order and repetition of Stripe's reports ends in
-//! one state, and DESIGN §3's ledger invariant holds with purchases mixed into everything else.
+//! Property tests of the payment store: any order and repetition of Stripe's reports ends in one
+//! state, and the ledger invariant (docs/architecture.md) holds with purchases mixed into
+//! everything else.
 
 use proptest::prelude::*;
 
@@ -187,7 +188,7 @@ fn plan_invoice(
     })
 }
 
-/// DESIGN §3's ledger invariant with purchases, refunds and plan invoices mixed into
+/// the ledger invariant (docs/architecture.md) with purchases, refunds and plan invoices mixed into
 /// spending, job refunds and expiry; events repeat (small event-id space) and arrive in any
 /// order; each invoice grants at most once, and a plan ended grants nothing more.
 async fn run_steps(steps: Vec<Step>) -> Result<(), TestCaseError> {
