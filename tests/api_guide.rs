@@ -1,4 +1,4 @@
-//! The developer API against the real binary : `atelier serve` on a fresh data
+//! The developer API against the real binary: `atelier serve` on a fresh data
 //! folder and a loopback port, then
 //! - every ```sh block of `docs/api.md`, in order, in one bash (needs `curl`, `jq`, `unzip`);
 //! - Schemathesis (`st`, path in `ATELIER_TEST_SCHEMATHESIS`; skipped when unset) over the
