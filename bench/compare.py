@@ -1,5 +1,5 @@
 """Joins OpenCV's anchors, Atelier's engine bench and the whole-job timings into one table
-of issue 18's speed figures, each with its target and PASS or MISS.
+of the styles' speed figures (README, "Speed"), each with its target and PASS or MISS.
 
     python bench/compare.py anchors.json atelier.json [whole.json]
 """

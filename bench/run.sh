@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Atelier's speed beside OpenCV and G'MIC, on the same pixels, in one run (issue 18's figures).
+# Atelier's speed beside OpenCV and G'MIC, on the same pixels, in one run (the figures of README's "Speed").
 #
 #   bench/run.sh [--runs N] [--gmic-runs N] [--no-gmic] [--no-whole]
 #

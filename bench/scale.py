@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
-"""Scale-out story for Atelier (issue 5): PostgreSQL + an S3 server (moto), two web nodes
+"""Scale-out story for Atelier: PostgreSQL + an S3 server (moto), two web nodes
 (`atelier serve --workers 0`) and two worker nodes (`atelier worker`) on loopback, a load
 generator creating users and jobs spread over both web nodes, and kill -9 of one worker and
 one web node mid-run (both restarted). Afterwards it checks, in the database and the bucket:
 
   * every job is succeeded, or failed with its tokens refunded;
   * no job completed twice (one result row per job, one result blob per result row);
-  * DESIGN §3's ledger invariant for every user, and no negative balance.
+  * the ledger invariant (docs/architecture.md) for every user, and no negative balance.
 
 It prints jobs/s and p50/p99 end-to-end latency (job created -> seen succeeded), then runs
 the same load against one `atelier serve` on SQLite and local files for comparison.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Scale-out story (issue 5): PostgreSQL + S3 (moto), 2 web + 2 worker nodes, kill -9 mid-run,
+# Scale-out story: PostgreSQL + S3 (moto), 2 web + 2 worker nodes, kill -9 mid-run,
 # then every check in bench/scale.py. Runs with the Python of moto's virtual environment
 # (boto3 comes with it). Arguments go to scale.py (--users, --jobs-per-user, --binary, ...).
 set -euo pipefail

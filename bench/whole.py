@@ -1,4 +1,4 @@
-"""Whole-job timings on one JPEG, side by side in one run (issue 18's speed figures):
+"""Whole-job timings on one JPEG, side by side in one run (README, "Speed"):
 
 - `atelier stylize PHOTO --style S --format jpeg` as a whole process, per style (decode,
   analysis, style, JPEG encode, process start and exit);
@@ -31,7 +31,7 @@ from pathlib import Path
 
 STYLES = ["rough-sketch", "detailed-sketch", "light-color", "artistic", "anime", "clay-3d"]
 
-# OpenCV's nearest function per style, as issue 18 names them.
+# OpenCV's nearest function per style, as README's "Speed" names them.
 OPENCV = {
     "rough-sketch": "pencilSketch(60,0.07,0.02)",
     "detailed-sketch": "pencilSketch(60,0.07,0.02)",
