@@ -84,21 +84,25 @@ impl Net {
     /// flattened, in the network's output order. An error here is a build defect (the embedded
     /// model does not load), never a property of the photo.
     pub(crate) fn run(self, input: &[f32]) -> Result<Vec<Vec<f32>>, String> {
-        let plan = self.plan()?;
-        let size = self.input_size();
-        let tensor = Tensor::from_shape(&[1, size, size, 3], input).map_err(|e| e.to_string())?;
-        let outputs = plan
-            .run(tvec!(tensor.into()))
-            .map_err(|e| format!("{self:?}: {e:#}"))?;
-        outputs
-            .iter()
-            .map(|out| {
-                out.try_as_plain_ram()
-                    .and_then(|view| view.as_slice::<f32>().map(<[f32]>::to_vec))
-                    .map_err(|e| format!("{self:?}: {e:#}"))
-            })
-            .collect()
+        run_plan(self.plan()?, self, input)
     }
+}
+
+/// Runs `plan` (a plan of `net`) on `input` and returns its outputs flattened.
+fn run_plan(plan: &Plan, net: Net, input: &[f32]) -> Result<Vec<Vec<f32>>, String> {
+    let size = net.input_size();
+    let tensor = Tensor::from_shape(&[1, size, size, 3], input).map_err(|e| e.to_string())?;
+    let outputs = plan
+        .run(tvec!(tensor.into()))
+        .map_err(|e| format!("{net:?}: {e:#}"))?;
+    outputs
+        .iter()
+        .map(|out| {
+            out.try_as_plain_ram()
+                .and_then(|view| view.as_slice::<f32>().map(<[f32]>::to_vec))
+                .map_err(|e| format!("{net:?}: {e:#}"))
+        })
+        .collect()
 }
 
 type Plan = Arc<TypedRunnableModel>;
@@ -269,20 +273,6 @@ mod tests {
         warp_input(&image, net, map, Border::Replicate, (0.0, 1.0))
     }
 
-    fn outputs(plan: &Plan, net: Net, input: &[f32]) -> Vec<Vec<f32>> {
-        let size = net.input_size();
-        let tensor = Tensor::from_shape(&[1, size, size, 3], input).expect("input shape");
-        plan.run(tvec!(tensor.into()))
-            .expect("the plan runs")
-            .iter()
-            .map(|out| {
-                out.try_as_plain_ram()
-                    .and_then(|view| view.as_slice::<f32>().map(<[f32]>::to_vec))
-                    .expect("f32 outputs")
-            })
-            .collect()
-    }
-
     #[test]
     fn quick_and_thorough_plans_agree() {
         for net in [Net::FaceDetector, Net::FaceMesh, Net::Segmentation] {
@@ -290,8 +280,8 @@ mod tests {
             let quick = load(net, PlanBuild::Quick).expect("quick plan");
             let thorough = load(net, PlanBuild::Thorough).expect("thorough plan");
             let (a, b) = (
-                outputs(&quick, net, &input),
-                outputs(&thorough, net, &input),
+                run_plan(&quick, net, &input).expect("the quick plan runs"),
+                run_plan(&thorough, net, &input).expect("the thorough plan runs"),
             );
             assert_eq!(a.len(), b.len(), "{net:?}: output count");
             for (x, y) in a.iter().zip(&b) {
