@@ -149,13 +149,10 @@ impl FaceMaps {
             };
             let [x0, _, x1, _] = bounds(&oval, 0.0);
             let face_w = (x1 - x0).max(1.0);
-            max_into(
-                &mut maps.oval,
-                &region_plane(&f, FaceRegion::Oval, w, h, 1.5, 1.0).data,
-            );
+            max_into(&mut maps.oval, &FaceMaps::oval_of(&f, w, h).data);
             max_into(
                 &mut maps.interior,
-                &region_plane(&f, FaceRegion::Oval, w, h, 0.06 * face_w, 0.86).data,
+                &FaceMaps::interior_of(&f, face_w, w, h).data,
             );
             for region in [FaceRegion::RightEye, FaceRegion::LeftEye] {
                 let plane = region_plane(&f, region, w, h, 0.14 * face_w, 1.0);
@@ -187,6 +184,16 @@ impl FaceMaps {
             maps.meshed.push(f);
         }
         maps
+    }
+
+    /// One face's `oval` (the face on the grid, with a mesh).
+    pub fn oval_of(face: &Face, w: usize, h: usize) -> Raster {
+        region_plane(face, FaceRegion::Oval, w, h, 1.5, 1.0)
+    }
+
+    /// One face's `interior`; `face_w` is the width of its outline.
+    pub fn interior_of(face: &Face, face_w: f32, w: usize, h: usize) -> Raster {
+        region_plane(face, FaceRegion::Oval, w, h, 0.06 * face_w, 0.86)
     }
 }
 

@@ -418,11 +418,7 @@ fn height_field(
         let Some(outline) = face.outline(FaceRegion::Oval) else {
             continue;
         };
-        let (mut x0, mut x1) = (f32::MAX, f32::MIN);
-        for p in &outline {
-            x0 = x0.min(p[0]);
-            x1 = x1.max(p[0]);
-        }
+        let [x0, _, x1, _] = bounds(&outline, 0.0);
         let face_w = (x1 - x0).max(1.0);
         // Depth relative to the outline's: smaller z is nearer, so the nose tip is highest.
         let ring: f32 = FaceRegion::Oval
@@ -445,8 +441,8 @@ fn height_field(
         let z = gaussian_blur(&z, 0.02 * face_w);
         // This face's own outline and interior (the maps hold every face's together: with
         // them, each face's pass would flatten the faces done before it to its base).
-        let oval = region_plane(face, FaceRegion::Oval, w, h, 1.5, 1.0);
-        let interior = region_plane(face, FaceRegion::Oval, w, h, 0.06 * face_w, 0.86);
+        let oval = FaceMaps::oval_of(face, w, h);
+        let interior = FaceMaps::interior_of(face, face_w, w, h);
         let fade = wide_blur(&oval, 0.1 * face_w);
         let depth_gain = 0.9 + 0.4 * strength;
         // Inside the outline the head's form is the mesh's alone, on a level base: the
