@@ -12,6 +12,12 @@ For each photo NAME it writes into crates/engine/tests/data/reference/:
   `box XMIN YMIN WIDTH HEIGHT SCORE` and six `keypoint X Y` lines, then, matched to it, the
   face mesh's 468 `mesh X Y Z` lines (photo pixels; z scaled like x, as mediapipe does), if
   the mesh found that face. Faces are listed largest box first.
+
+It also writes astronaut_two_up.faces.txt: the astronaut twice side by side (1024x512), a
+photo whose faces are too small for the short-range detector (mediapipe finds none in it).
+The engine searches such photos again in tiles; its boxes are compared with those of
+mediapipe's *full-range* detector (model_selection=1, made for faces up to five metres
+away), written in the same `box`/`keypoint` format, without meshes.
 """
 import os
 import sys
@@ -69,5 +75,26 @@ def main():
               "mask mean %.3f" % float(mask.mean()))
 
 
+def two_up():
+    img = np.array(Image.open(os.path.join(DATA, "astronaut.png")).convert("RGB"))
+    pair = np.concatenate([img, img], axis=1)
+    h, w = pair.shape[:2]
+    with mp.solutions.face_detection.FaceDetection(
+            model_selection=1, min_detection_confidence=0.5) as fd:
+        detections = fd.process(pair).detections or []
+    with open(os.path.join(OUT, "astronaut_two_up.faces.txt"), "w") as f:
+        f.write(f"# mediapipe {mp.__version__}, full-range detector, on astronaut.png twice "
+                f"side by side ({w}x{h})\n")
+        for d in sorted(detections, key=lambda d: d.location_data.relative_bounding_box.xmin):
+            b = d.location_data.relative_bounding_box
+            f.write("box %.3f %.3f %.3f %.3f %.4f\n"
+                    % (b.xmin * w, b.ymin * h, b.width * w, b.height * h, d.score[0]))
+            for k in d.location_data.relative_keypoints:
+                f.write("keypoint %.3f %.3f\n" % (k.x * w, k.y * h))
+    print("astronaut_two_up", f"{w}x{h}", "full-range faces:", len(detections))
+
+
 if __name__ == "__main__":
     main()
+    if len(sys.argv) == 1:
+        two_up()

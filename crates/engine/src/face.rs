@@ -8,12 +8,17 @@
 //! Mesh: per face, mediapipe's region of interest (the detector's box, turned so the eyes are
 //! level, made square on its long side and enlarged 1.5×) warped into 192×192 in [0, 1]; the
 //! landmarks mapped back to photo pixels, depth scaled like x. BlazeFace short range is made
-//! for faces within about two metres of the camera (a face of roughly a tenth of the photo's
-//! longer edge or more): smaller background faces are not found, which the warnings and crop
-//! do not want anyway.
+//! for faces within about two metres of the camera: on the whole photo it finds faces down
+//! to about an eighth of the photo's longer side. Photos without a face that big (groups,
+//! people further away, wide photos) are searched again in overlapping tiles of half the
+//! longer side, which finds faces down to about a fourteenth of it (`detect`); mediapipe's
+//! own short-range graph does not tile, and finds none of them.
+
+use rayon::prelude::*;
 
 use crate::RgbImage;
 use crate::nn::{Affine, Border, Net, warp_input};
+use crate::portrait::Mask;
 
 /// A detected face, in the pixel coordinates of the image given to `detect_faces`/`analyze`.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -48,6 +53,22 @@ pub(crate) const MAX_MESH_FACES: usize = 8;
 /// Raw logits are clipped to this before the sigmoid (mediapipe's `score_clipping_thresh`).
 const SCORE_CLIP: f32 = 100.0;
 const MESH_POINTS: usize = 468;
+/// The whole-photo pass's largest face (its box's longer side, as a fraction of the photo's
+/// longer side) below which the photo is searched again in tiles. That pass finds faces down
+/// to about 0.12 of the side; the tiles down to about 0.075. A photo whose largest face is
+/// bigger than this is a portrait: faces the tiles could add there are less than three
+/// quarters of its size, people in the background.
+const TILE_BELOW: f32 = 0.16;
+/// The score a detection found only in a tile needs: above mediapipe's 0.5, because
+/// the tiles give the detector several more looks at the background (a flag's stars scored
+/// 0.54 and 0.66 in tests), while real faces in tiles score 0.7 and more down to about a
+/// fourteenth of the photo's longer side.
+const TILE_MIN_SCORE: f64 = 0.7;
+/// The share of a tile the person mask must cover for analysis to search it for faces.
+const TILE_MIN_PERSON: f32 = 0.02;
+/// How close (as a fraction of a tile's side) a detection may come to a tile's inner edge
+/// before it counts as cut by it.
+const TILE_MARGIN: f32 = 0.02;
 
 /// A face as the detector sees it, in photo pixels (floats, may reach outside the photo).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -77,31 +98,190 @@ impl Detection {
     fn area(&self) -> f32 {
         (self.rect[2] - self.rect[0]).max(0.0) * (self.rect[3] - self.rect[1]).max(0.0)
     }
+
+    /// The box's longer side.
+    fn extent(&self) -> f32 {
+        (self.rect[2] - self.rect[0]).max(self.rect[3] - self.rect[1])
+    }
 }
 
 /// Finds faces in `image`, largest first. Empty when there are none (or the image is empty).
 pub fn detect_faces(image: &RgbImage) -> Vec<FaceBox> {
     let (width, height) = image.dimensions();
-    detect(image)
+    crate::nn::on_network_threads(|| detect(image))
         .iter()
         .map(|d| d.face_box(width, height))
         .collect()
 }
 
 /// Runs the detector: faces largest first, in photo pixels.
+///
+/// First on the whole photo, letterboxed into the detector's square as mediapipe does; that
+/// finds faces down to about an eighth of the photo's longer side. When no face of at least
+/// `TILE_BELOW` of it is found (a group, people further away, a wide photo), it runs again on
+/// overlapping square tiles of half that side (`tiles`), where the same faces are twice as
+/// big (`add_tiled_faces`). A close-up portrait costs one run, as before.
 pub(crate) fn detect(image: &RgbImage) -> Vec<Detection> {
+    let faces = detect_whole(image);
+    if needs_tiles(&faces, image.width(), image.height()) {
+        add_tiled_faces(image, faces, None)
+    } else {
+        faces
+    }
+}
+
+/// The detector on the whole photo, letterboxed: faces largest first.
+pub(crate) fn detect_whole(image: &RgbImage) -> Vec<Detection> {
     let (width, height) = image.dimensions();
     if width == 0 || height == 0 {
         return Vec::new();
     }
+    let longer = width.max(height) as f32;
+    let whole = View {
+        origin: [
+            (width as f32 - longer) / 2.0,
+            (height as f32 - longer) / 2.0,
+        ],
+        side: longer,
+    };
+    largest_first(weighted_nms(detect_in(image, whole)))
+}
+
+/// Whether the whole photo's `faces` leave room for faces that only tiles would show: none
+/// of them is `TILE_BELOW` of the photo's longer side or bigger.
+pub(crate) fn needs_tiles(faces: &[Detection], width: u32, height: u32) -> bool {
+    let largest = faces.iter().map(Detection::extent).fold(0.0, f32::max);
+    width > 0 && height > 0 && largest < TILE_BELOW * width.max(height) as f32
+}
+
+/// `faces` (the whole photo's) and those the tiles add, largest first. Tiles only add faces
+/// the whole photo did not show, and need a higher score (`TILE_MIN_SCORE`); a face seen in
+/// several tiles is merged into one by the same weighted non-maximum suppression. With a
+/// `person` mask, tiles where it finds nobody are skipped: a landscape costs no more runs.
+pub(crate) fn add_tiled_faces(
+    image: &RgbImage,
+    mut faces: Vec<Detection>,
+    person: Option<&Mask>,
+) -> Vec<Detection> {
+    let (width, height) = image.dimensions();
+    let views: Vec<View> = tiles(width, height)
+        .into_iter()
+        .filter(|tile| person.is_none_or(|mask| tile.coverage(mask) >= TILE_MIN_PERSON))
+        .collect();
+    // Side by side on the analysis's threads; collected in tile order, so the result does not
+    // depend on how many there are.
+    let seen: Vec<Vec<Detection>> = views
+        .into_par_iter()
+        .map(|tile| {
+            detect_in(image, tile)
+                .into_iter()
+                .filter(|d| f64::from(d.score) >= TILE_MIN_SCORE && !tile.cuts(d, width, height))
+                .collect()
+        })
+        .collect();
+    let new: Vec<Detection> = seen
+        .into_iter()
+        .flatten()
+        .filter(|d| faces.iter().all(|f| iou(&f.rect, &d.rect) <= NMS_MIN_IOU))
+        .collect();
+    faces.extend(weighted_nms(new));
+    largest_first(faces)
+}
+
+fn largest_first(mut faces: Vec<Detection>) -> Vec<Detection> {
+    faces.sort_by(|a, b| {
+        b.area()
+            .total_cmp(&a.area())
+            .then(b.score.total_cmp(&a.score))
+    });
+    faces
+}
+
+/// A square part of the photo (or around it: the letterbox reaches past the shorter side)
+/// that the detector sees as its 128×128 input.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct View {
+    origin: [f32; 2],
+    side: f32,
+}
+
+impl View {
+    /// The share of the tile the person mask covers (on a grid of at most 32×32 samples).
+    fn coverage(&self, mask: &Mask) -> f32 {
+        let (w, h) = (mask.width as usize, mask.height as usize);
+        if w == 0 || h == 0 || mask.data.len() < w * h {
+            return 0.0;
+        }
+        let (mut sum, mut n) = (0f32, 0f32);
+        for j in 0..32 {
+            for i in 0..32 {
+                let x = self.origin[0] + (i as f32 + 0.5) * self.side / 32.0;
+                let y = self.origin[1] + (j as f32 + 0.5) * self.side / 32.0;
+                if x >= 0.0 && y >= 0.0 && (x as usize) < w && (y as usize) < h {
+                    sum += mask.data[y as usize * w + x as usize];
+                    n += 1.0;
+                }
+            }
+        }
+        if n > 0.0 { sum / n } else { 0.0 }
+    }
+
+    /// Whether `detection` reaches the edge of this tile where the tile ends inside the photo:
+    /// the face may go on outside the tile (a neighbouring tile, which overlaps this one by
+    /// half, holds it whole), so this part of it is left out.
+    fn cuts(&self, detection: &Detection, width: u32, height: u32) -> bool {
+        let margin = self.side * TILE_MARGIN;
+        let [x0, y0, x1, y1] = detection.rect;
+        let [ox, oy] = self.origin;
+        let (ex, ey) = (ox + self.side, oy + self.side);
+        (ox > 0.5 && x0 < ox + margin)
+            || (oy > 0.5 && y0 < oy + margin)
+            || (ex < width as f32 - 0.5 && x1 > ex - margin)
+            || (ey < height as f32 - 0.5 && y1 > ey - margin)
+    }
+}
+
+/// Square tiles of side min(longer / 2, shorter) covering the photo, each overlapping its
+/// neighbours by at least half, row by row; none when the photo is too small for tiles
+/// bigger than the detector's own input to help.
+fn tiles(width: u32, height: u32) -> Vec<View> {
+    let (w, h) = (width as f32, height as f32);
+    let side = (w.max(h) / 2.0).min(w.min(h)).floor();
+    if side < Net::FaceDetector.input_size() as f32 {
+        return Vec::new();
+    }
+    // Positions along one axis: evenly spread from 0 to length - side, steps of at most side/2.
+    let positions = |length: f32| -> Vec<f32> {
+        let room = (length - side).max(0.0);
+        let steps = (room / (side / 2.0)).ceil() as usize;
+        (0..=steps)
+            .map(|i| {
+                if steps == 0 {
+                    0.0
+                } else {
+                    room * i as f32 / steps as f32
+                }
+            })
+            .collect()
+    };
+    let (xs, ys) = (positions(w), positions(h));
+    ys.iter()
+        .flat_map(|&y| {
+            xs.iter().map(move |&x| View {
+                origin: [x, y],
+                side,
+            })
+        })
+        .collect()
+}
+
+/// The detector's raw detections in one view (before non-maximum suppression), in photo
+/// pixels.
+fn detect_in(image: &RgbImage, view: View) -> Vec<Detection> {
     let size = Net::FaceDetector.input_size() as f32;
-    // Letterbox: the square of side max(w, h) centred on the photo, as mediapipe's
-    // ImageToTensor with keep_aspect_ratio pads its region of interest.
-    let side = width.max(height) as f32;
-    let origin = [(width as f32 - side) / 2.0, (height as f32 - side) / 2.0];
-    let step = side / size;
+    let step = view.side / size;
     let map = Affine {
-        origin,
+        origin: view.origin,
         du: [step, 0.0],
         dv: [0.0, step],
     };
@@ -117,7 +297,12 @@ pub(crate) fn detect(image: &RgbImage) -> Vec<Detection> {
         return Vec::new();
     }
     // Tensor-normalised (0..1) → photo pixels.
-    let to_photo = |x: f32, y: f32| [origin[0] + x * side, origin[1] + y * side];
+    let to_photo = |x: f32, y: f32| {
+        [
+            view.origin[0] + x * view.side,
+            view.origin[1] + y * view.side,
+        ]
+    };
     let mut found: Vec<Detection> = Vec::new();
     for (i, anchor) in anchors.iter().enumerate() {
         let score = sigmoid(logits[i]);
@@ -145,13 +330,7 @@ pub(crate) fn detect(image: &RgbImage) -> Vec<Detection> {
             });
         }
     }
-    let mut faces = weighted_nms(found);
-    faces.sort_by(|a, b| {
-        b.area()
-            .total_cmp(&a.area())
-            .then(b.score.total_cmp(&a.score))
-    });
-    faces
+    found
 }
 
 fn sigmoid(logit: f32) -> f32 {

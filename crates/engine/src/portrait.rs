@@ -244,27 +244,39 @@ pub fn analyze(image: &RgbImage) -> Portrait {
     }
     // The two halves are independent; on several cores they run side by side, on the
     // analysis's own threads (see `nn::on_network_threads`).
+    let with_meshes = |detections: Vec<crate::face::Detection>| {
+        let meshes: Vec<Vec<[f32; 3]>> = detections
+            .par_iter()
+            .take(crate::face::MAX_MESH_FACES)
+            .map(|d| crate::face::mesh(image, d))
+            .collect();
+        detections
+            .iter()
+            .enumerate()
+            .map(|(i, d)| Face {
+                bbox: d.face_box(width, height),
+                keypoints: d.keypoints,
+                mesh: meshes.get(i).cloned().unwrap_or_default(),
+            })
+            .collect::<Vec<Face>>()
+    };
     let (person, faces) = crate::nn::on_network_threads(|| {
-        rayon::join(
+        let (person, faces) = rayon::join(
             || crate::segment::person_mask(image),
             || {
-                let detections = crate::face::detect(image);
-                let meshes: Vec<Vec<[f32; 3]>> = detections
-                    .par_iter()
-                    .take(crate::face::MAX_MESH_FACES)
-                    .map(|d| crate::face::mesh(image, d))
-                    .collect();
-                detections
-                    .iter()
-                    .enumerate()
-                    .map(|(i, d)| Face {
-                        bbox: d.face_box(width, height),
-                        keypoints: d.keypoints,
-                        mesh: meshes.get(i).cloned().unwrap_or_default(),
-                    })
-                    .collect::<Vec<Face>>()
+                let found = crate::face::detect_whole(image);
+                if crate::face::needs_tiles(&found, width, height) {
+                    // Tiles go only where the person mask finds someone: wait for it.
+                    Err(found)
+                } else {
+                    Ok(with_meshes(found))
+                }
             },
-        )
+        );
+        let faces = faces.unwrap_or_else(|found| {
+            with_meshes(crate::face::add_tiled_faces(image, found, person.as_ref()))
+        });
+        (person, faces)
     });
     Portrait {
         faces,
