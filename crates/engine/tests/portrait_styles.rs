@@ -369,3 +369,59 @@ fn clay_sculpts_every_face_of_a_group_alike() {
         "the two faces differ by {mean:.4} in mean luma"
     );
 }
+
+#[test]
+fn clay_keeps_the_skin_hue_without_pushing_its_chroma() {
+    // The clothes' colours are deepened like painted clay; the skin keeps about its own, or
+    // faces turn orange and old ones look sunburnt.
+    let (photo, portrait) = astronaut();
+    let out = stylize_portrait(&photo, &portrait, Style::Clay3d, &Params::default());
+    let skin = bare_skin(&portrait, &photo);
+    assert!(skin.len() > 2000, "{} skin pixels", skin.len());
+    let (mut shift, mut n, mut chroma_in, mut chroma_out) = (0f64, 0f64, 0f64, 0f64);
+    for &i in &skin {
+        let (a, ca) = hue_chroma(&photo.as_raw()[i * 3..i * 3 + 3]);
+        let (b, cb) = hue_chroma(&out.as_raw()[i * 3..i * 3 + 3]);
+        chroma_in += f64::from(ca);
+        chroma_out += f64::from(cb);
+        if ca >= 20.0 && cb >= 20.0 {
+            let d = (a - b).abs();
+            shift += f64::from(d.min(360.0 - d));
+            n += 1.0;
+        }
+    }
+    let (mean_shift, chroma) = (shift / n.max(1.0), chroma_out / chroma_in);
+    eprintln!("clay skin: hue shift {mean_shift:.1}°, chroma ×{chroma:.2}");
+    assert!(n > 1000.0, "too few coloured skin pixels ({n})");
+    assert!(
+        mean_shift <= 8.0,
+        "mean hue shift on the skin {mean_shift:.1}°"
+    );
+    assert!(
+        (0.75..=1.15).contains(&chroma),
+        "skin chroma changed by {:+.0}%",
+        (chroma - 1.0) * 100.0
+    );
+}
+
+#[test]
+fn clay_of_a_photo_without_colour_is_warm_grey_clay() {
+    // A black-and-white photo becomes warm grey clay, not grey stone: the figure's red stays
+    // above its blue.
+    let (photo, portrait) = astronaut();
+    let grey = RgbImage::from_fn(photo.width(), photo.height(), |x, y| {
+        let v = (luma(&photo.get_pixel(x, y).0) * 255.0).round() as u8;
+        image::Rgb([v, v, v])
+    });
+    let out = stylize_portrait(&grey, &portrait, Style::Clay3d, &Params::default());
+    let (mut warmth, mut n) = (0f64, 0f64);
+    for (p, &m) in out.as_raw().chunks_exact(3).zip(&portrait.person.data) {
+        if m >= 0.5 {
+            warmth += f64::from(p[0]) - f64::from(p[2]);
+            n += 1.0;
+        }
+    }
+    let warmth = warmth / n.max(1.0);
+    eprintln!("clay of a grey photo: red − blue {warmth:.1} on the figure");
+    assert!(warmth >= 6.0, "red − blue {warmth:.1}");
+}

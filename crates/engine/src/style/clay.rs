@@ -16,16 +16,17 @@
 //! is heavily smoothed, sigmoid-compressed luminance: broad forms only.
 //!
 //! Albedo: heavy edge-preserving smoothing (domain transform), colours pulled towards a small
-//! palette (k-means, deterministic) and saturated, like painted clay; the face's skin is one
-//! colour, and so is every patch of the figure that looks like the same skin (neck, ears,
-//! hands: same hue, in light or shadow). The eyes keep most of the lightly smoothed photo,
-//! brows and lips their colour and a trace of it, so the face reads. Shading: normals from
-//! the height field, a soft key light (wrapped Lambert), a weak fill, a broad low matte
-//! highlight (clay, not glossy plastic) and ambient occlusion from the smoothed height in
-//! creases. The background
-//! becomes a softly lit studio backdrop tinted from the photo's background colour, with the
-//! figure's soft contact shadow. Everything runs on the reduced copy (`WorkScale`); the final
-//! bilinear upsampling is part of the soft look.
+//! palette (k-means, deterministic) and saturated, like painted clay, except the skin and the
+//! features, which keep about their own saturation (a photo without colour becomes warm grey
+//! clay, not grey stone); the face's skin is one colour, and so is every patch of the figure
+//! that looks like the same skin (neck, ears, hands: same hue, in light or shadow). The eyes
+//! keep most of the lightly smoothed photo, brows and lips their colour and a trace of it, so
+//! the face reads. Shading: normals from the height field, a soft key light (wrapped Lambert)
+//! over a generous ambient, a weak fill, a broad low matte highlight tinted by the clay's own
+//! colour (clay, not glossy plastic or metal) and ambient occlusion from the smoothed height
+//! in creases. The background becomes a softly lit studio backdrop tinted from the photo's
+//! background colour, with the figure's soft contact shadow. Everything runs on the reduced
+//! copy (`WorkScale`); the final bilinear upsampling is part of the soft look.
 
 use crate::RgbImage;
 use crate::filter::domain::domain_transform;
@@ -39,6 +40,8 @@ use crate::style::{Params, StageClock, WorkScale};
 
 /// Palette size of the clustered albedo.
 const PALETTE: usize = 10;
+/// The saturation gain on skin and the face's features (the rest of the figure gets more).
+const SKIN_SATURATION: f32 = 1.05;
 
 pub fn render(image: &RgbImage, portrait: &Portrait, params: &Params) -> RgbImage {
     let clock = StageClock::start();
@@ -130,11 +133,11 @@ pub fn render(image: &RgbImage, portrait: &Portrait, params: &Params) -> RgbImag
             let diffuse = ((dot(n, key) + wrap) / (1.0 + wrap)).max(0.0);
             let fill_light = dot(n, fill).max(0.0);
             // Broad, low highlight: a matte sheen rather than a plastic glint.
-            let sheen = dot(n, half_vector).max(0.0).powi(8);
+            let sheen = dot(n, half_vector).max(0.0).powi(4);
             // Creases (height below its neighbourhood) get less ambient light; never the eyes.
             let cavity = ((cr[x] - mid[x]) / (3.0 * s.max(0.5))).clamp(0.0, 1.0);
             let occlusion = 1.0 - 0.35 * cavity * (1.0 - eyes[x].min(1.0));
-            let light = (0.26 * occlusion + 0.8 * diffuse + 0.2 * fill_light)
+            let light = (0.4 * occlusion + 0.62 * diffuse + 0.18 * fill_light)
                 .mul_add(1.0 - 0.35 * eyes[x].min(1.0), 0.35 * eyes[x].min(1.0));
             let a = &albedo.data[(y * ww + x) * 3..(y * ww + x) * 3 + 3];
             let bg = backdrop.at(x, y, &trace.data[(y * ww + x) * 3..(y * ww + x) * 3 + 3]);
@@ -142,7 +145,9 @@ pub fn render(image: &RgbImage, portrait: &Portrait, params: &Params) -> RgbImag
                 // Shadows of clay stay warm and saturated (light scatters in the surface).
                 let shadow_tint = [1.04, 0.98, 0.94][ch];
                 let t = (1.0 - light).clamp(0.0, 1.0);
-                let body = a[ch] * light * (1.0 + (shadow_tint - 1.0) * t) + 0.15 * sheen;
+                // The sheen takes some of the clay's own colour: matte, never a white glint.
+                let body =
+                    a[ch] * light * (1.0 + (shadow_tint - 1.0) * t) + 0.07 * sheen * (0.5 + a[ch]);
                 out[x * 3 + ch] = (bg[ch] + (body - bg[ch]) * p[x]).clamp(0.0, 1.0);
             }
         }
@@ -151,6 +156,17 @@ pub fn render(image: &RgbImage, portrait: &Portrait, params: &Params) -> RgbImag
     let (w, h) = (image.width() as usize, image.height() as usize);
     let lit = Upsampler::new(&lit, w, h);
     rows_to_rgb8(w, h, 3, || (), |_, y, out| lit.row(y, out))
+}
+
+/// Whether the photo has (almost) no colour: its mean distance from grey, on a subsample.
+fn colourless(img: &Raster) -> bool {
+    let (mut sum, mut n) = (0f64, 0f64);
+    for px in img.data.chunks_exact(3).step_by(7) {
+        let gray = (px[0] + px[1] + px[2]) / 3.0;
+        sum += f64::from((px[0] - gray).abs() + (px[1] - gray).abs() + (px[2] - gray).abs());
+        n += 1.0;
+    }
+    n > 0.0 && sum / n < 0.015
 }
 
 fn mean(values: &[f32]) -> f32 {
@@ -183,6 +199,11 @@ fn clay_albedo(
         0.15 + 0.15 * strength
     };
     let saturation = 1.25 + 0.2 * strength;
+    let warm = if colourless(photo) {
+        [1.06, 1.0, 0.9]
+    } else {
+        [1.0; 3]
+    };
     // The features' paint: the photo smoothed only a little and along its edges, so irises,
     // lids and the lips' line stay crisp.
     let mut detail = photo.clone();
@@ -223,10 +244,14 @@ fn clay_albedo(
                 c[ch] = flat + (painted - flat) * f;
             }
             let gray = (c[0] + c[1] + c[2]) / 3.0;
+            // Skin and the features keep about the photo's own saturation: pushed like the
+            // clothes, skin turns orange and old faces look sunburnt.
+            let sat = saturation + (SKIN_SATURATION - saturation) * on_skin.max(f).min(1.0);
             for ch in 0..3 {
-                // A slight lift: clay is never black.
-                out[x * 3 + ch] =
-                    ((gray + (c[ch] - gray) * saturation) * 0.9 + 0.07).clamp(0.0, 1.0);
+                // A slight lift: clay is never black. A photo without colour becomes a warm
+                // grey clay rather than grey stone.
+                let c = (gray + (c[ch] - gray) * sat) * 0.9 + 0.07;
+                out[x * 3 + ch] = (c * warm[ch]).clamp(0.0, 1.0);
             }
         }
     })
