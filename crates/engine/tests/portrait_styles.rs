@@ -425,3 +425,98 @@ fn clay_of_a_photo_without_colour_is_warm_grey_clay() {
     eprintln!("clay of a grey photo: red − blue {warmth:.1} on the figure");
     assert!(warmth >= 6.0, "red − blue {warmth:.1}");
 }
+
+/// Pixels of the person above the brow line and over the face's width widened by a fifth
+/// each side: the astronaut's hair.
+fn hair(portrait: &Portrait, photo: &RgbImage) -> Vec<usize> {
+    let (w, h) = (photo.width() as usize, photo.height() as usize);
+    let face = &portrait.faces[0];
+    let outline = face.outline(FaceRegion::Oval).expect("a mesh");
+    let x0 = outline.iter().map(|p| p[0]).fold(f32::MAX, f32::min);
+    let x1 = outline.iter().map(|p| p[0]).fold(f32::MIN, f32::max);
+    let (top, chin) = (face.mesh[10], face.mesh[152]);
+    let (fw, fh) = (x1 - x0, chin[1] - top[1]);
+    (0..w * h)
+        .filter(|&i| {
+            let (x, y) = ((i % w) as f32, (i / w) as f32);
+            portrait.person.data[i] >= 0.5
+                && y < top[1] - 0.05 * fh
+                && x > x0 - 0.2 * fw
+                && x < x1 + 0.2 * fw
+        })
+        .collect()
+}
+
+/// The spread (standard deviation) over `pixels` of the lightness averaged over 15 × 15
+/// pixels: large patches of light and dark, not fine strands.
+fn broad_lightness_spread(img: &RgbImage, pixels: &[usize]) -> f64 {
+    let (w, h) = (img.width() as usize, img.height() as usize);
+    let l =
+        |x: usize, y: usize| f64::from(luma(&img.as_raw()[(y * w + x) * 3..(y * w + x) * 3 + 3]));
+    let means: Vec<f64> = pixels
+        .iter()
+        .map(|&i| {
+            let (x, y) = (i % w, i / w);
+            let mut sum = 0.0;
+            for dy in 0..15 {
+                for dx in 0..15 {
+                    sum += l(
+                        (x + dx).saturating_sub(7).min(w - 1),
+                        (y + dy).saturating_sub(7).min(h - 1),
+                    );
+                }
+            }
+            sum / 225.0
+        })
+        .collect();
+    let n = means.len().max(1) as f64;
+    let mean = means.iter().sum::<f64>() / n;
+    (means.iter().map(|m| (m - mean) * (m - mean)).sum::<f64>() / n).sqrt()
+}
+
+#[test]
+fn clay_hair_is_one_piece_not_patches_of_the_photos_light_and_dark() {
+    // The photo's lit and shadowed locks used to become patches of two flat colours; the hair
+    // is now one colour of clay whose form comes from the lighting and sculpted strands.
+    let (photo, portrait) = astronaut();
+    let out = stylize_portrait(&photo, &portrait, Style::Clay3d, &Params::default());
+    let hair = hair(&portrait, &photo);
+    assert!(hair.len() > 3000, "{} hair pixels", hair.len());
+    let (styled, original) = (
+        broad_lightness_spread(&out, &hair),
+        broad_lightness_spread(&photo, &hair),
+    );
+    eprintln!("clay hair: broad lightness spread {styled:.4}, photo {original:.4}");
+    assert!(
+        styled < 0.65 * original,
+        "hair lightness spread {styled:.4} against the photo's {original:.4}"
+    );
+    // Not one flat colour either: the strands are sculpted into it.
+    let (styled, original) = (fine_detail(&out, &hair), fine_detail(&photo, &hair));
+    eprintln!("clay hair: fine detail {styled:.4}, photo {original:.4}");
+    assert!(
+        styled > 0.2 * original,
+        "hair detail {styled:.4} against the photo's {original:.4}"
+    );
+}
+
+#[test]
+fn clay_face_is_about_as_light_as_in_the_photo() {
+    // Relit by a soft key, the clay face came out darker than the studio-lit photo (light
+    // skin turned grey, warm skin copper): the face is exposed back to the photo's lightness.
+    let (photo, portrait) = astronaut();
+    let out = stylize_portrait(&photo, &portrait, Style::Clay3d, &Params::default());
+    let skin = bare_skin(&portrait, &photo);
+    let mean = |img: &RgbImage| {
+        skin.iter()
+            .map(|&i| f64::from(luma(&img.as_raw()[i * 3..i * 3 + 3])))
+            .sum::<f64>()
+            / skin.len().max(1) as f64
+    };
+    let (styled, original) = (mean(&out), mean(&photo));
+    eprintln!("clay face lightness {styled:.3}, photo {original:.3}");
+    assert!(
+        (styled / original - 1.0).abs() < 0.07,
+        "face lightness {styled:.3} against the photo's {original:.3}"
+    );
+}

@@ -1,35 +1,42 @@
-//! `clay-3d`: the portrait re-shaded as a matte clay sculpture, by image-based relighting
-//! (Khan et al. 2006, "Image-based material editing"; Lopez-Moreno et al. 2010) with a shape
-//! that comes from the portrait analysis instead of from the photo's luminance.
+//! `clay-3d`: the portrait re-shaded as a matte clay sculpture, by image-based relighting (Khan et
+//! al. 2006, "Image-based material editing"; Lopez-Moreno et al. 2010) with a shape that comes from
+//! the portrait analysis instead of from the photo's luminance.
 //!
 //! Shape: the person mask is inflated into a rounded height field (Euclidean distance to the
 //! silhouette through a quarter-circle profile, smoothed), and the face mesh's 468 depths are
-//! interpolated over the face oval (normalised Gaussian splatting) and laid on top, so the
-//! nose, cheeks, brows and chin stand out as volumes; inside the face outline the head's form
-//! is the mesh's alone, on a level base, with the nod taken out. The features are modelled on
-//! top as a sculptor adds them: full lips with the parting pressed in, raised brows, eyeballs
-//! under a pressed lid line. Every patch of one palette colour outside the face rises as its
-//! own rounded lump, so hair, collar and sleeves read as pieces of clay pressed together, and
-//! a faint fractal-noise grain is the surface worked by hand. No fine luminance detail enters
-//! the height: wrinkles and pores dig no grooves. The eye sockets are filled towards their
-//! surroundings so eyes do not sink. Without a mask or mesh (an unknown portrait), the height
-//! is heavily smoothed, sigmoid-compressed luminance: broad forms only.
+//! interpolated over the face oval (normalised Gaussian splatting) and laid on top, so the nose,
+//! cheeks, brows and chin stand out as volumes; inside the face outline the head's form is the
+//! mesh's alone, on a level base, with the nod taken out. The features are modelled on top as a
+//! sculptor adds them: full lips with the parting pressed in, raised brows, eyeballs under a
+//! pressed lid line. Every patch of one palette colour outside the face rises as its own rounded
+//! lump, so hair, collar and sleeves read as pieces of clay pressed together, and a faint
+//! fractal-noise grain is the surface worked by hand. The hair is scored with strands: the photo's
+//! own fine lightness detail there, drawn out along the hair's flow (structure tensor), so the
+//! grooves follow how it is combed. Elsewhere no fine luminance detail enters the height: wrinkles
+//! and pores dig no grooves. The eye sockets are filled towards their surroundings so eyes do not
+//! sink. Without a mask or mesh (an unknown portrait), the height is heavily smoothed,
+//! sigmoid-compressed luminance: broad forms only.
 //!
 //! Albedo: heavy edge-preserving smoothing (domain transform), colours pulled towards a small
 //! palette (k-means, deterministic) and saturated, like painted clay, except the skin and the
-//! features, which keep about their own saturation (a photo without colour becomes warm grey
-//! clay, not grey stone); the face's skin is one colour, and so is every patch of the figure
-//! that looks like the same skin (neck, ears, hands: same hue, in light or shadow). The eyes
-//! keep most of the lightly smoothed photo, brows and lips their colour and a trace of it, so
-//! the face reads. Shading: normals from the height field, a soft key light (wrapped Lambert)
-//! over a generous ambient, a weak fill, a broad low matte highlight tinted by the clay's own
-//! colour (clay, not glossy plastic or metal) and ambient occlusion from the smoothed height
-//! in creases. The background becomes a softly lit studio backdrop tinted from the photo's
-//! background colour, with the figure's soft contact shadow. Everything runs on the reduced
-//! copy (`WorkScale`); the final bilinear upsampling is part of the soft look.
+//! features, which keep about their own saturation (a photo without colour becomes warm grey clay,
+//! not grey stone); the face's skin is one colour, and so is every patch of the figure that looks
+//! like the same skin (neck, ears, hands: same hue, in light or shadow). The hair is one colour
+//! too: the palette colour covering most of the ring around the head, with the palette colours of
+//! the same material in light and shadow, so its lit and shadowed locks do not become patches. The
+//! eyes keep most of the lightly smoothed photo, brows and lips their colour and a trace of it, so
+//! the face reads. Shading: normals from the height field, a soft key light (wrapped Lambert) over
+//! a generous ambient, a weak fill, a broad low matte highlight tinted by the clay's own colour
+//! (clay, not glossy plastic or metal) and ambient occlusion from the smoothed height in creases;
+//! the figure is then exposed (on lightness, hue kept) so the face is about as light as in the
+//! photo. The background becomes a softly lit studio backdrop tinted from the photo's background
+//! colour, with the figure's soft contact shadow. Everything runs on the reduced copy
+//! (`WorkScale`); the final bilinear upsampling is part of the soft look.
 
 use crate::RgbImage;
+use crate::filter::directional::smooth_along_orientation;
 use crate::filter::domain::domain_transform;
+use crate::filter::flow::tangent_field;
 use crate::filter::noise::{Fbm, seed32};
 use crate::filter::regions::{
     FaceMaps, bounds, distance_inside, person_on_grid, region_plane, splat, wide_blur,
@@ -67,7 +74,7 @@ pub fn render(image: &RgbImage, portrait: &Portrait, params: &Params) -> RgbImag
     let mut regions = albedo.clone();
     domain_transform(&mut regions, &albedo, 80.0 * s, 0.3, 2);
     clock.mark("smooth");
-    let albedo = clay_albedo(
+    let (albedo, hair) = clay_albedo(
         &regions,
         &albedo,
         &work,
@@ -102,17 +109,20 @@ pub fn render(image: &RgbImage, portrait: &Portrait, params: &Params) -> RgbImag
             }
         },
     );
+    if hair.data.iter().any(|&v| v > 0.05) {
+        let strands = hair_strands(&work, &hair, s);
+        let depth = (0.7 + 0.6 * strength) * 0.12 * ww.min(wh) as f32;
+        for ((o, &g), &v) in height.data.iter_mut().zip(&strands.data).zip(&hair.data) {
+            *o += depth * g * v;
+        }
+    }
     clock.mark("height");
     let crease = wide_blur(&height, 6.0 * s.max(0.5));
     let backdrop = Backdrop::new(&work, &person, has_figure, s);
     let trace = wide_blur(&regions, 6.0 * s.max(0.5));
     clock.mark("backdrop");
 
-    // Lights in image space: x right, y down, z towards the viewer.
-    let key = normalize([-0.5, -0.55, 0.65]);
-    let fill = normalize([0.75, 0.15, 0.65]);
-    let half_vector = normalize([key[0], key[1], key[2] + 1.0]);
-    let wrap = 0.5;
+    let lights = Lights::new();
     let edge = if has_figure {
         gaussian_blur(&person, 0.8 * s.max(0.6))
     } else {
@@ -120,34 +130,33 @@ pub fn render(image: &RgbImage, portrait: &Portrait, params: &Params) -> RgbImag
         all.data.fill(1.0);
         all
     };
+    let fields = Fields {
+        height: &height,
+        crease: &crease,
+        eyes: &maps.eyes,
+        s,
+    };
+    let exposure = face_exposure(&fields, &lights, &albedo, &work, &maps);
 
     let lit = Raster::from_rows(ww, wh, 3, |y, out| {
-        let up = height.row(y.saturating_sub(1));
-        let mid = height.row(y);
-        let down = height.row((y + 1).min(wh - 1));
-        let (cr, eyes, p) = (crease.row(y), maps.eyes.row(y), edge.row(y));
+        let p = edge.row(y);
         for x in 0..ww {
-            let dzdx = 0.5 * (mid[(x + 1).min(ww - 1)] - mid[x.saturating_sub(1)]);
-            let dzdy = 0.5 * (down[x] - up[x]);
-            let n = normalize([-dzdx, -dzdy, 1.0]);
-            let diffuse = ((dot(n, key) + wrap) / (1.0 + wrap)).max(0.0);
-            let fill_light = dot(n, fill).max(0.0);
-            // Broad, low highlight: a matte sheen rather than a plastic glint.
-            let sheen = dot(n, half_vector).max(0.0).powi(4);
-            // Creases (height below its neighbourhood) get less ambient light; never the eyes.
-            let cavity = ((cr[x] - mid[x]) / (3.0 * s.max(0.5))).clamp(0.0, 1.0);
-            let occlusion = 1.0 - 0.35 * cavity * (1.0 - eyes[x].min(1.0));
-            let light = (0.4 * occlusion + 0.62 * diffuse + 0.18 * fill_light)
-                .mul_add(1.0 - 0.35 * eyes[x].min(1.0), 0.35 * eyes[x].min(1.0));
+            let (light, sheen) = lights.at(&fields, x, y);
             let a = &albedo.data[(y * ww + x) * 3..(y * ww + x) * 3 + 3];
             let bg = backdrop.at(x, y, &trace.data[(y * ww + x) * 3..(y * ww + x) * 3 + 3]);
-            for ch in 0..3 {
+            let t = (1.0 - light).clamp(0.0, 1.0);
+            let body = [0, 1, 2].map(|ch| {
                 // Shadows of clay stay warm and saturated (light scatters in the surface).
                 let shadow_tint = [1.04, 0.98, 0.94][ch];
-                let t = (1.0 - light).clamp(0.0, 1.0);
                 // The sheen takes some of the clay's own colour: matte, never a white glint.
-                let body =
-                    a[ch] * light * (1.0 + (shadow_tint - 1.0) * t) + 0.07 * sheen * (0.5 + a[ch]);
+                a[ch] * light * (1.0 + (shadow_tint - 1.0) * t) + 0.07 * sheen * (0.5 + a[ch])
+            });
+            // Exposed on the lightness, every channel by the same factor: the hue and the
+            // relative chroma stay.
+            let l = (0.2126 * body[0] + 0.7152 * body[1] + 0.0722 * body[2]).max(1e-4);
+            let gain = expose(l, exposure) / l;
+            for ch in 0..3 {
+                let body = body[ch] * gain;
                 out[x * 3 + ch] = (bg[ch] + (body - bg[ch]) * p[x]).clamp(0.0, 1.0);
             }
         }
@@ -156,6 +165,104 @@ pub fn render(image: &RgbImage, portrait: &Portrait, params: &Params) -> RgbImag
     let (w, h) = (image.width() as usize, image.height() as usize);
     let lit = Upsampler::new(&lit, w, h);
     rows_to_rgb8(w, h, 3, || (), |_, y, out| lit.row(y, out))
+}
+
+/// The planes the lighting reads, on the work grid.
+struct Fields<'a> {
+    height: &'a Raster,
+    /// The height widely blurred: where the height is below it lies a crease.
+    crease: &'a Raster,
+    eyes: &'a Raster,
+    s: f32,
+}
+
+/// Lights in image space (x right, y down, z towards the viewer): a soft key from the upper
+/// left (wrapped Lambert), a weak fill from the right and a broad, low highlight.
+struct Lights {
+    key: [f32; 3],
+    fill: [f32; 3],
+    half_vector: [f32; 3],
+    wrap: f32,
+}
+
+impl Lights {
+    fn new() -> Lights {
+        let key = normalize([-0.5, -0.55, 0.65]);
+        Lights {
+            key,
+            fill: normalize([0.75, 0.15, 0.65]),
+            half_vector: normalize([key[0], key[1], key[2] + 1.0]),
+            wrap: 0.5,
+        }
+    }
+
+    /// The light falling on the surface at `(x, y)` (about 0..1.2) and its sheen (0..1).
+    #[inline]
+    fn at(&self, f: &Fields, x: usize, y: usize) -> (f32, f32) {
+        let (w, h) = (f.height.w, f.height.h);
+        let up = f.height.row(y.saturating_sub(1));
+        let mid = f.height.row(y);
+        let down = f.height.row((y + 1).min(h - 1));
+        let dzdx = 0.5 * (mid[(x + 1).min(w - 1)] - mid[x.saturating_sub(1)]);
+        let dzdy = 0.5 * (down[x] - up[x]);
+        let n = normalize([-dzdx, -dzdy, 1.0]);
+        let diffuse = ((dot(n, self.key) + self.wrap) / (1.0 + self.wrap)).max(0.0);
+        let fill_light = dot(n, self.fill).max(0.0);
+        // Broad, low highlight: a matte sheen rather than a plastic glint.
+        let sheen = dot(n, self.half_vector).max(0.0).powi(4);
+        // Creases (height below its neighbourhood) get less ambient light; never the eyes.
+        let eye = f.eyes.data[y * w + x].min(1.0);
+        let cavity = ((f.crease.data[y * w + x] - mid[x]) / (3.0 * f.s.max(0.5))).clamp(0.0, 1.0);
+        let occlusion = 1.0 - 0.35 * cavity * (1.0 - eye);
+        let light = (0.4 * occlusion + 0.62 * diffuse + 0.18 * fill_light)
+            .mul_add(1.0 - 0.35 * eye, 0.35 * eye);
+        (light, sheen)
+    }
+}
+
+/// The exposure that gives the lit clay face about the photo's own face lightness (the mean
+/// over the faces' interiors, every other pixel of every other row), 1 to 1.6: relit skin
+/// comes out darker than a portrait's bright, frontal studio light, and darker skin clay
+/// reads as copper or mud. 1 without a meshed face.
+fn face_exposure(
+    f: &Fields,
+    lights: &Lights,
+    albedo: &Raster,
+    photo: &Raster,
+    maps: &FaceMaps,
+) -> f32 {
+    if maps.meshed.is_empty() {
+        return 1.0;
+    }
+    let lum = |c: &[f32]| 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
+    let (mut lit, mut want, mut n) = (0f64, 0f64, 0f64);
+    let w = albedo.w;
+    for y in (0..albedo.h).step_by(2) {
+        for x in (0..w).step_by(2) {
+            let m = maps.interior.data[y * w + x];
+            if m < 0.5 {
+                continue;
+            }
+            let (light, _) = lights.at(f, x, y);
+            let i = (y * w + x) * 3;
+            lit += f64::from(m * lum(&albedo.data[i..i + 3]) * light);
+            want += f64::from(m * lum(&photo.data[i..i + 3]));
+            n += f64::from(m);
+        }
+    }
+    if n < 1.0 {
+        return 1.0;
+    }
+    // The gain that takes the lit mean `m` to the photo's `t` through `expose`'s shoulder.
+    let (m, t) = ((lit / n).clamp(1e-3, 0.999), (want / n).clamp(1e-3, 0.999));
+    ((t * (1.0 - m) / (m * (1.0 - t))) as f32).clamp(1.0, 1.6)
+}
+
+/// Exposure `g` with a soft shoulder: dark and middle tones scale by about `g`, white stays
+/// white, so brightening the face does not clip the lights.
+#[inline]
+fn expose(v: f32, g: f32) -> f32 {
+    v * g / (1.0 + (g - 1.0) * v.max(0.0))
 }
 
 /// Whether the photo has (almost) no colour: its mean distance from grey, on a subsample.
@@ -176,7 +283,8 @@ fn mean(values: &[f32]) -> f32 {
 }
 
 /// The smoothed colours pulled towards a small palette and saturated; features keep more of
-/// the lightly smoothed photo.
+/// the lightly smoothed photo. Also returns where the hair is (`hair_map`), which gets one
+/// colour here and sculpted strands in the height.
 fn clay_albedo(
     regions: &Raster,
     smooth: &Raster,
@@ -185,14 +293,15 @@ fn clay_albedo(
     everywhere: bool,
     maps: &FaceMaps,
     strength: f32,
-) -> Raster {
+) -> (Raster, Raster) {
     // Without a face mesh nothing says where the features are: keep the lighter smoothing
     // and a gentler palette pull, so eyes, nose and mouth survive the flattening.
     let known = !maps.meshed.is_empty();
     let regions = if known { regions } else { smooth };
     let palette = palette(regions, person, everywhere, PALETTE);
-    let skin = face_skin(regions, maps);
+    let skin = face_skin(smooth, maps);
     let tone = skin.as_ref().map(SkinTone::new);
+    let (hair, hair_colour) = hair_map(regions, person, &palette, tone.as_ref(), maps);
     let pull = if known {
         0.45 + 0.3 * strength
     } else {
@@ -208,7 +317,7 @@ fn clay_albedo(
     // lids and the lips' line stay crisp.
     let mut detail = photo.clone();
     domain_transform(&mut detail, photo, 5.0, 0.12, 2);
-    Raster::from_rows(smooth.w, smooth.h, 3, |y, out| {
+    let albedo = Raster::from_rows(smooth.w, smooth.h, 3, |y, out| {
         let (rg, sm, det, feat) = (
             regions.row(y),
             smooth.row(y),
@@ -218,6 +327,7 @@ fn clay_albedo(
         let inner = maps.interior.row(y);
         let pm = person.row(y);
         let eye = maps.eyes.row(y);
+        let hr = hair.row(y);
         for x in 0..smooth.w {
             let px = &rg[x * 3..x * 3 + 3];
             let near = nearest(&palette, px);
@@ -229,6 +339,7 @@ fn clay_albedo(
             let detail_weight = 0.2 + 0.65 * eye[x].min(1.0);
             // The face's skin is one colour: its photo shading must not come back.
             let mut on_skin = 0.85 * inner[x] * (1.0 - f);
+            let on_hair = 0.85 * hr[x] * (1.0 - f);
             if let Some(tone) = &tone {
                 // The neck, ears and hands are the same clay as the face: no mask's edge.
                 let close = tone.likeness(px);
@@ -240,13 +351,17 @@ fn clay_albedo(
                 if let Some(sk) = skin {
                     flat += (sk[ch] - flat) * on_skin;
                 }
+                // The hair is one piece of one colour: its light and dark locks in the
+                // photo would become patches; the strands are sculpted instead.
+                flat += (hair_colour[ch] - flat) * on_hair;
                 let painted = sm[x * 3 + ch] + detail_weight * (det[x * 3 + ch] - sm[x * 3 + ch]);
                 c[ch] = flat + (painted - flat) * f;
             }
             let gray = (c[0] + c[1] + c[2]) / 3.0;
             // Skin and the features keep about the photo's own saturation: pushed like the
             // clothes, skin turns orange and old faces look sunburnt.
-            let sat = saturation + (SKIN_SATURATION - saturation) * on_skin.max(f).min(1.0);
+            let sat =
+                saturation + (SKIN_SATURATION - saturation) * on_skin.max(on_hair).max(f).min(1.0);
             for ch in 0..3 {
                 // A slight lift: clay is never black. A photo without colour becomes a warm
                 // grey clay rather than grey stone.
@@ -254,28 +369,245 @@ fn clay_albedo(
                 out[x * 3 + ch] = (c * warm[ch]).clamp(0.0, 1.0);
             }
         }
+    });
+    (albedo, hair)
+}
+
+/// Around and above each meshed face, inside the person and outside the face's outline:
+/// an ellipse over the head, along the face's own up direction (chin to brow top, so a
+/// tilted head's hair is found too), reaching about half a face above the brow line, a
+/// third of a face beyond the cheeks and down to the chin. Feathered, 0..1.
+fn head_ring(maps: &FaceMaps, person: &Raster) -> Raster {
+    /// The ellipse over one head, in grid pixels: its centre, unit right and up, the
+    /// semi-axes along them and the feather outside it.
+    struct Head {
+        centre: [f32; 2],
+        right: [f32; 2],
+        up: [f32; 2],
+        radii: [f32; 2],
+        feather: f32,
+    }
+    let (w, h) = (person.w, person.h);
+    let heads: Vec<Head> = maps
+        .meshed
+        .iter()
+        .filter_map(|face| {
+            let oval = face.outline(FaceRegion::Oval)?;
+            let [x0, _, x1, _] = bounds(&oval, 0.0);
+            let fw = (x1 - x0).max(1.0);
+            // Mesh points 10 (top of the brow, on the outline) and 152 (the chin).
+            let (top, chin) = (face.mesh[10], face.mesh[152]);
+            let up = [top[0] - chin[0], top[1] - chin[1]];
+            let fh = up[0].hypot(up[1]).max(1.0);
+            let up = [up[0] / fh, up[1] / fh];
+            let right = [-up[1], up[0]];
+            // A turned head's hair lies behind it: the ellipse moves away from where the nose
+            // points (mesh point 1, the tip, against the outline's centre), so a camera or a
+            // hand in front of a profile is not taken for hair.
+            let mid = [0.5 * (top[0] + chin[0]), 0.5 * (top[1] + chin[1])];
+            let nose = face.mesh[1];
+            let turn = (nose[0] - mid[0]) * right[0] + (nose[1] - mid[1]) * right[1];
+            let centre = [
+                top[0] - 0.25 * fh * up[0] - 1.5 * turn * right[0],
+                top[1] - 0.25 * fh * up[1] - 1.5 * turn * right[1],
+            ];
+            Some(Head {
+                centre,
+                right,
+                up,
+                radii: [0.8 * fw, 0.7 * fh],
+                feather: 0.12 * fw,
+            })
+        })
+        .collect();
+    Raster::from_rows(w, h, 1, |y, out| {
+        let (p, o) = (person.row(y), maps.oval.row(y));
+        for (x, v) in out.iter_mut().enumerate() {
+            let mut inside = 0f32;
+            for head in &heads {
+                let (c, r) = (head.centre, head.radii);
+                let d = [x as f32 - c[0], y as f32 - c[1]];
+                let u = (d[0] * head.right[0] + d[1] * head.right[1]) / r[0];
+                let t = (d[0] * head.up[0] + d[1] * head.up[1]) / r[1];
+                // Beyond the ellipse, (radius − 1) × the smaller semi-axis is about the
+                // distance to it: a linear fall-off over the feather.
+                let beyond = (u.hypot(t) - 1.0).max(0.0) * r[0].min(r[1]);
+                inside = inside.max((1.0 - beyond / head.feather.max(1e-3)).max(0.0));
+            }
+            *v = inside * smoothstep(0.3, 0.7, p[x]) * (1.0 - o[x].min(1.0));
+        }
     })
 }
 
-/// The mean region colour inside the faces' interiors, away from the features (in raster
-/// order: deterministic), or `None` without a meshed face.
-fn face_skin(regions: &Raster, maps: &FaceMaps) -> Option<[f32; 3]> {
-    let mut sum = [0f64; 3];
-    let mut n = 0f64;
-    for ((px, &m), &f) in regions
+/// Where the hair is (0..1) and its one colour. The hair is the palette colour that covers
+/// most of the ring around the head (`head_ring`), together with the palette colours of the
+/// same material: the same hue (or, for greys, both grey) and a lightness within a factor of
+/// about 2.5, so the lit and the shadowed locks are one piece while a black hat over white
+/// hair stays two. Skin-like pixels (ears, a bare forehead) are not hair. The colour is the
+/// ring's mean over those pixels, summed in raster order: deterministic.
+fn hair_map(
+    regions: &Raster,
+    person: &Raster,
+    palette: &[[f32; 3]],
+    tone: Option<&SkinTone>,
+    maps: &FaceMaps,
+) -> (Raster, [f32; 3]) {
+    let (w, h) = (regions.w, regions.h);
+    if maps.meshed.is_empty() || palette.len() < 2 {
+        return (Raster::new(w, h, 1), [0.0; 3]);
+    }
+    let ring = head_ring(maps, person);
+    // Per ring pixel, once and in parallel: its palette colour and how much it can be hair
+    // (the ring's weight, less where it looks like skin).
+    let candidates = Raster::from_rows(w, h, 2, |y, out| {
+        let (rg, rr) = (regions.row(y), ring.row(y));
+        for x in 0..w {
+            if rr[x] > 0.0 {
+                let px = &rg[x * 3..x * 3 + 3];
+                out[2 * x] = nearest_index(palette, px) as f32;
+                out[2 * x + 1] = rr[x] * (1.0 - tone.map_or(0.0, |t| t.likeness(px)));
+            }
+        }
+    });
+    let mut cover = vec![0f64; palette.len()];
+    for c in candidates.data.chunks_exact(2) {
+        if c[1] > 0.0 {
+            cover[c[0] as usize] += f64::from(c[1]);
+        }
+    }
+    let mut dominant = 0;
+    for (j, &c) in cover.iter().enumerate() {
+        if c > cover[dominant] {
+            dominant = j;
+        }
+    }
+    if cover[dominant] < 16.0 {
+        return (Raster::new(w, h, 1), [0.0; 3]);
+    }
+    let same: Vec<bool> = palette
+        .iter()
+        .map(|c| same_material(c, &palette[dominant]))
+        .collect();
+    let hair = Raster::from_rows(w, h, 1, |y, out| {
+        for (o, c) in out.iter_mut().zip(candidates.row(y).chunks_exact(2)) {
+            *o = if c[1] > 0.0 && same[c[0] as usize] {
+                c[1]
+            } else {
+                0.0
+            };
+        }
+    });
+    let (mut sum, mut n) = ([0f64; 3], 0f64);
+    for (px, &v) in regions.data.chunks_exact(3).zip(&hair.data) {
+        for ch in 0..3 {
+            sum[ch] += f64::from(px[ch] * v);
+        }
+        n += f64::from(v);
+    }
+    if n < 16.0 {
+        return (Raster::new(w, h, 1), [0.0; 3]);
+    }
+    // A soft edge where the hair meets the face, the collar or the backdrop.
+    (gaussian_blur(&hair, 1.0), sum.map(|v| (v / n) as f32))
+}
+
+/// Sculpted strands for the hair: the photo's own fine lightness detail (its strands and
+/// locks) drawn out along the hair's flow (the edge tangents of its lightness), so the
+/// grooves follow how the hair is combed, like locks scored into clay with a tool, and a
+/// smooth hat or a bald crown gets none. In lightness units (about ±0.1 on strong strands),
+/// clamped; computed on the hair's bounding box only, zero elsewhere.
+fn hair_strands(photo: &Raster, hair: &Raster, s: f32) -> Raster {
+    let (w, h) = (hair.w, hair.h);
+    let mut out = Raster::new(w, h, 1);
+    let (mut x0, mut y0, mut x1, mut y1) = (w, h, 0, 0);
+    for y in 0..h {
+        for (x, &v) in hair.row(y).iter().enumerate() {
+            if v > 0.05 {
+                x0 = x0.min(x);
+                y0 = y0.min(y);
+                x1 = x1.max(x + 1);
+                y1 = y1.max(y + 1);
+            }
+        }
+    }
+    let pad = (12.0 * s.max(0.5)) as usize;
+    let (x0, y0) = (x0.saturating_sub(pad), y0.saturating_sub(pad));
+    let (x1, y1) = ((x1 + pad).min(w), (y1 + pad).min(h));
+    if x1 <= x0 + 4 || y1 <= y0 + 4 {
+        return out;
+    }
+    let (cw, ch) = (x1 - x0, y1 - y0);
+    let crop = Raster::from_rows(cw, ch, 1, |y, row| {
+        let src = photo.row(y0 + y);
+        for (x, o) in row.iter_mut().enumerate() {
+            let p = &src[(x0 + x) * 3..(x0 + x) * 3 + 3];
+            *o = 0.2126 * p[0] + 0.7152 * p[1] + 0.0722 * p[2];
+        }
+    });
+    let fine = gaussian_blur(&crop, 1.2 * s.max(0.5));
+    let flow = tangent_field(&fine, 4.0 * s.max(0.5));
+    // Locks a few pixels wide: the band between strand and lock size.
+    let broad = gaussian_blur(&crop, 4.0 * s.max(0.5));
+    let detail = Raster::from_rows(cw, ch, 1, |y, row| {
+        for ((o, &f), &b) in row.iter_mut().zip(fine.row(y)).zip(broad.row(y)) {
+            *o = f - b;
+        }
+    });
+    let streaks = smooth_along_orientation(&detail, &flow, 6.0 * s.max(0.5));
+    for y in 0..ch {
+        let row = &mut out.data[(y0 + y) * w + x0..(y0 + y) * w + x1];
+        for (o, &v) in row.iter_mut().zip(streaks.row(y)) {
+            *o = v.clamp(-0.15, 0.15);
+        }
+    }
+    out
+}
+
+/// Whether two palette colours look like one material in light and shadow: both nearly
+/// grey with lightness within a factor of 1.8, or the same hue (within 25°), a chroma
+/// within a factor of 2 and a lightness within a factor of 2.5.
+fn same_material(a: &[f32], b: &[f32]) -> bool {
+    let (a1, a2, sa) = opponent(a);
+    let (b1, b2, sb) = opponent(b);
+    let ratio = sa.max(sb) / sa.min(sb).max(1e-3);
+    let (ca, cb) = (a1.hypot(a2), b1.hypot(b2));
+    if ca < 0.04 && cb < 0.04 {
+        return ratio < 1.8;
+    }
+    if ca < 0.04 || cb < 0.04 {
+        return false;
+    }
+    let angle = (a2.atan2(a1) - b2.atan2(b1)).abs().to_degrees();
+    let angle = angle.min(360.0 - angle);
+    angle < 25.0 && ca.max(cb) / ca.min(cb) < 2.0 && ratio < 2.5
+}
+
+/// The skin's colour: the mean of the lightly smoothed photo inside the faces' interiors,
+/// away from the features, over the middle half of those pixels by lightness (so glasses'
+/// frames, stray hair and glints do not pull it towards grey), or `None` without a meshed
+/// face. Samples in raster order and a stable sort: deterministic. Not the heavily smoothed
+/// regions: at their 80-pixel reach the skin has mixed with hair and background.
+fn face_skin(smooth: &Raster, maps: &FaceMaps) -> Option<[f32; 3]> {
+    let mut samples: Vec<[f32; 3]> = smooth
         .data
         .chunks_exact(3)
         .zip(&maps.interior.data)
         .zip(&maps.features.data)
-    {
-        if m > 0.5 && f < 0.05 {
-            for ch in 0..3 {
-                sum[ch] += f64::from(px[ch]);
-            }
-            n += 1.0;
+        .filter(|&((_, &m), &f)| m > 0.5 && f < 0.05)
+        .map(|((px, _), _)| [px[0], px[1], px[2]])
+        .collect();
+    if samples.len() < 16 {
+        return None;
+    }
+    samples.sort_by(|a, b| (a[0] + a[1] + a[2]).total_cmp(&(b[0] + b[1] + b[2])));
+    let middle = &samples[samples.len() / 4..samples.len() * 3 / 4];
+    let mut sum = [0f64; 3];
+    for px in middle {
+        for ch in 0..3 {
+            sum[ch] += f64::from(px[ch]);
         }
     }
-    (n > 16.0).then(|| sum.map(|v| (v / n) as f32))
+    Some(sum.map(|v| (v / middle.len() as f64) as f32))
 }
 
 /// The face's skin colour on the opponent axes of the colour over its sum, computed once, to
@@ -521,7 +853,7 @@ fn pieces(albedo: &Raster, maps: &FaceMaps, radius: f32, s: f32) -> Raster {
     let d = distance_inside(&solid, 0.5);
     let radius = radius.max(2.0);
     let lumps = Raster::from_rows(w, h, 1, |y, out| {
-        for ((o, &dv), &inner) in out.iter_mut().zip(d.row(y)).zip(maps.interior.row(y)) {
+        for ((o, &dv), &inner) in out.iter_mut().zip(d.row(y)).zip(maps.oval.row(y)) {
             let t = 1.0 - (dv / radius).min(1.0);
             *o = radius * (1.0 - t * t).sqrt() * (1.0 - inner.min(1.0));
         }
