@@ -18,7 +18,9 @@
 //! strokes do not cross contours. A pixel shows the topmost stroke of the finest layer that
 //! covers it, else the abstraction itself (the underpainting). The stroke's height (a rounded
 //! profile, bristle grooves along it, lifted ends) is shaded by a light from the upper left;
-//! a canvas weave shows through thin paint. Eyes, brows and lips keep a lightly smoothed copy
+//! the grooves come and go along the stroke, are left out where they would be narrower than
+//! a few pixels and are shallow on the face's skin, where the paint is blended. A canvas weave
+//! shows through thin paint, hardly on the face. Eyes, brows and lips keep a lightly smoothed copy
 //! of the photo so they stay clear. Every stroke is a pure function of its cell and the seed,
 //! so the output does not depend on how rows are split across threads.
 
@@ -103,7 +105,7 @@ pub fn render(image: &RgbImage, portrait: &Portrait, params: &Params) -> RgbImag
                 cell,
                 need,
                 &work,
-                (&painted, &flow, &detail),
+                (&painted, &flow, &detail, &masks.skin),
                 seed32(params.seed, 50 + i as u32),
             )
         })
@@ -114,10 +116,11 @@ pub fn render(image: &RgbImage, portrait: &Portrait, params: &Params) -> RgbImag
     let weave_period = (3.0 * full_s).max(2.5);
     // The relief stays the same at every intensity: intensity sets sizes, not lighting.
     let relief = 0.15;
-    let (under, clear, features) = (
+    let (under, clear, features, skin) = (
         Upsampler::new(&painted, w, h),
         Upsampler::new(&base, w, h),
         Upsampler::new(&masks.features, w, h),
+        Upsampler::new(&masks.skin, w, h),
     );
     let out = rows_to_rgb8(
         w,
@@ -130,13 +133,15 @@ pub fn render(image: &RgbImage, portrait: &Portrait, params: &Params) -> RgbImag
                 vec![0f32; w * 3],
                 vec![0f32; w * 3],
                 vec![0f32; w],
+                vec![0f32; w],
             ]
         },
-        |[grain, scratch, paint, photo, feature], y, out| {
+        |[grain, scratch, paint, photo, feature, on_skin], y, out| {
             canvas.fill_row(y, grain, scratch);
             under.row(y, paint);
             clear.row(y, photo);
             features.row(y, feature);
+            skin.row(y, on_skin);
             let yf = y as f32 + 0.5;
             let weave_y = triangle(yf / weave_period);
             for x in 0..w {
@@ -168,7 +173,9 @@ pub fn render(image: &RgbImage, portrait: &Portrait, params: &Params) -> RgbImag
                         colour[ch] += (photo[x * 3 + ch] - colour[ch]) * f;
                     }
                 }
-                let texture = grain[x] * (1.0 - thin * 0.1 * weave);
+                // Paint on the face is laid thick and blended: the canvas hardly shows.
+                let texture = grain[x] * (1.0 - thin * 0.06 * weave);
+                let texture = texture + (1.0 - texture) * 0.7 * on_skin[x].min(1.0);
                 let mean = (colour[0] + colour[1] + colour[2]) / 3.0;
                 for ch in 0..3 {
                     // A touch more saturation reads as oil paint, not as blur.
@@ -263,6 +270,10 @@ struct Stroke {
     order: f32,
     /// Bristle groove frequencies and phases across the stroke.
     bristles: [f32; 4],
+    /// The two groove sets' depths: none where a groove would be narrower than a few pixels
+    /// (on small strokes they only made a regular stipple), shallow on the face's skin, which
+    /// a painter blends.
+    depths: [f32; 2],
 }
 
 impl Stroke {
@@ -281,10 +292,15 @@ impl Stroke {
     #[inline]
     fn lighting(&self, u: f32, v: f32) -> f32 {
         let [f1, p1, f2, p2] = self.bristles;
+        let [a1, a2] = self.depths;
         const GROOVES: f32 = 0.07;
-        let b = 0.55 * fast_sin(f1 * v + p1) + 0.45 * fast_sin(f2 * v + p2);
-        let db = 0.55 * f1 * fast_sin(f1 * v + p1 + std::f32::consts::FRAC_PI_2)
-            + 0.45 * f2 * fast_sin(f2 * v + p2 + std::f32::consts::FRAC_PI_2);
+        // The bristles' marks come and go along the stroke, as the paint on the brush runs
+        // out and the pressure changes: no ruled, even lines.
+        let along = 0.6 + 0.4 * fast_sin(2.3 * u + p1 + p2);
+        let b = along * (a1 * fast_sin(f1 * v + p1) + a2 * fast_sin(f2 * v + p2));
+        let db = along
+            * (a1 * f1 * fast_sin(f1 * v + p1 + std::f32::consts::FRAC_PI_2)
+                + a2 * f2 * fast_sin(f2 * v + p2 + std::f32::consts::FRAC_PI_2));
         let profile = 1.0 - 0.25 * v * v;
         let u2 = u * u;
         let u6 = u2 * u2 * u2;
@@ -322,7 +338,7 @@ impl Layer {
         cell: f32,
         need: f32,
         work: &WorkScale,
-        (painted, flow, detail): (&Raster, &Raster, &Raster),
+        (painted, flow, detail, skin): (&Raster, &Raster, &Raster, &Raster),
         seed: u32,
     ) -> Layer {
         let gw = (w as f32 / cell).ceil().max(1.0) as usize;
@@ -348,6 +364,14 @@ impl Layer {
                 // Long strokes where the flow is coherent, shorter dabs where it is not.
                 let half_length = cell * (0.9 + 0.6 * f[2] + 0.2 * r(4));
                 let half_width = cell * (0.36 + 0.1 * r(5));
+                let (f1, f2) = (9.0 + 5.0 * r(7), 21.0 + 9.0 * r(9));
+                // A groove's period in pixels: 2π/f of the half width.
+                let period = |f: f32| std::f32::consts::TAU / f * half_width;
+                let on_skin = 1.0 - 0.8 * skin.sample_px::<1>(wx, wy)[0].clamp(0.0, 1.0);
+                let depths = [
+                    0.55 * smoothstep(1.5, 3.5, period(f1)) * on_skin,
+                    0.45 * smoothstep(1.5, 3.5, period(f2)) * on_skin,
+                ];
                 Some(Stroke {
                     x,
                     y,
@@ -358,12 +382,8 @@ impl Layer {
                     aspect: half_length / half_width,
                     colour: painted.sample_px::<3>(wx, wy),
                     order: 0.001 + r(6),
-                    bristles: [
-                        9.0 + 5.0 * r(7),
-                        two_pi * r(8),
-                        21.0 + 9.0 * r(9),
-                        two_pi * r(10),
-                    ],
+                    bristles: [f1, two_pi * r(8), f2, two_pi * r(10)],
+                    depths,
                 })
             })
             .collect();
