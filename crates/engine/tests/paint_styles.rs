@@ -350,3 +350,57 @@ fn painting_blends_the_skin_instead_of_ruling_it_with_bristle_lines() {
         "fine detail on the skin {painted:.3} against the photo's {original:.3}"
     );
 }
+
+#[test]
+fn watercolor_washes_round_the_sitter_and_thins_into_paper_towards_the_borders() {
+    // A portrait is washed in from the sitter outwards: next to the person the background
+    // keeps its wash (the flags stay), far from them the paper shows. Open patches scattered
+    // anywhere used to leave holes beside the face and paper as often near as far.
+    let (photo, portrait) = astronaut();
+    let out = render(&photo, &portrait, Style::LightColor, 0.5);
+    let (w, h) = (photo.width() as usize, photo.height() as usize);
+    let person: Vec<(f32, f32)> = (0..w * h)
+        .filter(|&i| (i / w) % 4 == 0 && (i % w) % 4 == 0 && portrait.person.data[i] >= 0.5)
+        .map(|i| ((i % w) as f32, (i / w) as f32))
+        .collect();
+    assert!(person.len() > 1000, "the person covers the photo");
+    let (mut near, mut far) = ((0u32, 0u32), (0u32, 0u32));
+    for y in (0..h).step_by(3) {
+        for x in (0..w).step_by(3) {
+            let i = y * w + x;
+            if portrait.person.data[i] >= 0.05 {
+                continue;
+            }
+            let d = person
+                .iter()
+                .map(|&(px, py)| (px - x as f32).hypot(py - y as f32))
+                .fold(f32::MAX, f32::min);
+            let white = out.as_raw()[i * 3..i * 3 + 3].iter().all(|&v| v >= 232);
+            let bucket = if d < 0.06 * w as f32 {
+                &mut near
+            } else if d > 0.2 * w as f32 {
+                &mut far
+            } else {
+                continue;
+            };
+            bucket.0 += u32::from(white);
+            bucket.1 += 1;
+        }
+    }
+    assert!(
+        near.1 > 200 && far.1 > 200,
+        "near {} and far {} samples",
+        near.1,
+        far.1
+    );
+    let (near, far) = (
+        f64::from(near.0) / f64::from(near.1),
+        f64::from(far.0) / f64::from(far.1),
+    );
+    eprintln!("watercolor paper: {near:.2} next to the sitter, {far:.2} far from them");
+    assert!(near < 0.25, "paper next to the sitter {near:.2}");
+    assert!(
+        far > near + 0.4,
+        "paper far away {far:.2}, next to the sitter {near:.2}"
+    );
+}

@@ -7,7 +7,9 @@
 //! brows and lips keep a lightly abstracted copy so they stay readable. A density plane then
 //! gathers what moves pigment: low-frequency turbulence (uneven washes), back-runs (blooms:
 //! a dark rim where a wet edge dried, lighter inside), and edge darkening where washes meet.
-//! Highlights and much of the background are left as white paper, as a painter reserves them.
+//! Highlights are left as white paper, as a painter reserves them, and the background wash is
+//! laid round the sitter and thins into paper with the distance from them (a vignette with a
+//! ragged edge; without a person, open patches of paper anywhere, more towards the borders).
 //!
 //! At full size every pixel applies Bousseau's density model `C′ = C − (C − C²)(d − 1)` with
 //! the density above plus pigment granulation (high-frequency noise, stronger in dark pigment)
@@ -19,6 +21,7 @@ use crate::RgbImage;
 use crate::filter::domain::domain_transform;
 use crate::filter::noise::{Fbm, Paper, ValueNoise, seed32, white_plane};
 use crate::filter::portrait_masks::WorkMasks;
+use crate::filter::regions::distance_inside;
 use crate::portrait::Portrait;
 use crate::raster::{
     Raster, Upsampler, fast_tanh, gaussian_blur, luma, reduce_raster, round, rows_to_rgb8,
@@ -74,8 +77,16 @@ pub fn render(image: &RgbImage, portrait: &Portrait, params: &Params) -> RgbImag
 
     // Nearness to the person: the background wash thins out into paper away from them.
     // Blurred on an 8× smaller copy: the wide Gaussian would cost more there than all else.
-    let near = gaussian_blur(&reduce_raster(&masks.person, 3), 3.0 * s.max(0.25));
-    let aux = pigment_plane(&wash, (&masks, &near), s, strength, params.seed);
+    let small = reduce_raster(&masks.person, 3);
+    let near = gaussian_blur(&small, 3.0 * s.max(0.25));
+    let reach = reach_from_person(&small);
+    let aux = pigment_plane(
+        &wash,
+        (&masks, &near, reach.as_ref()),
+        s,
+        strength,
+        params.seed,
+    );
     let pencil = under_drawing(&luma(&src), &masks, s);
     // Granules sit in the wash (they move with it), one per reduced pixel.
     let granules = gaussian_blur(&white_plane(src.w, src.h, seed32(params.seed, 35)), 0.8);
@@ -138,7 +149,7 @@ pub fn render(image: &RgbImage, portrait: &Portrait, params: &Params) -> RgbImag
 /// how much white paper is left (highlights, and loose patches in the background).
 fn pigment_plane(
     wash: &Raster,
-    (masks, near): (&WorkMasks, &Raster),
+    (masks, near, reach): (&WorkMasks, &Raster, Option<&Raster>),
     s: f32,
     strength: f32,
     seed: u64,
@@ -193,8 +204,18 @@ fn pigment_plane(
                 let inset =
                     (x.min(w - 1 - x) as f32 / w as f32).min(y.min(h - 1 - y) as f32 / h as f32);
                 let border = 1.0 - smoothstep(0.0, 0.22, inset);
-                let open =
-                    smoothstep(0.5, 0.85, patch[x] + 0.1 * far + 0.35 * border) * (1.0 - person);
+                let (sx, sy) = ((x as f32 - 3.5) / 8.0, (y as f32 - 3.5) / 8.0);
+                let open = match reach {
+                    // A vignette, as a portrait is washed in: the wash is laid round the
+                    // sitter and thins into paper with the distance from them, its edge made
+                    // ragged by the noise, instead of open patches scattered anywhere (they
+                    // left holes beside the face and took the flags away).
+                    Some(reach) => {
+                        let d = reach.sample_px::<1>(sx, sy)[0];
+                        smoothstep(0.4, 0.8, d + 0.6 * (patch[x] - 0.5) + 0.3 * border)
+                    }
+                    None => smoothstep(0.5, 0.85, patch[x] + 0.1 * far + 0.35 * border),
+                } * (1.0 - person);
                 // The dried edge of an open patch holds only a little more pigment.
                 let boundary = 1.0 - (2.0 * open - 1.0).abs();
                 let density = density + 0.1 * boundary;
@@ -203,6 +224,25 @@ fn pigment_plane(
             }
         },
     )
+}
+
+/// How far each pixel of the 8× reduced person mask lies from the person, as a fraction of
+/// 0.4 × the shorter side (0 on the person, 1 and more far from them), or `None` when there
+/// is (almost) no person to measure from.
+fn reach_from_person(small: &Raster) -> Option<Raster> {
+    let covered = small.data.iter().filter(|&&v| v >= 0.5).count();
+    if covered * 200 < small.data.len() {
+        return None;
+    }
+    let outside = Raster::from_rows(small.w, small.h, 1, |y, out| {
+        for (o, &v) in out.iter_mut().zip(small.row(y)) {
+            *o = 1.0 - v;
+        }
+    });
+    let mut d = distance_inside(&outside, 0.5);
+    let scale = 1.0 / (0.4 * small.w.min(small.h).max(1) as f32);
+    d.data.iter_mut().for_each(|v| *v *= scale);
+    Some(gaussian_blur(&d, 1.0))
 }
 
 /// Watercolor is laid in a few transparent layers: soft-quantize the luma into washes (five
