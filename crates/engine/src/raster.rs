@@ -252,18 +252,30 @@ pub fn reduce_pixels(
 
 /// Averages `src` over blocks of `2^levels × 2^levels` pixels (sizes round up).
 pub fn reduce_raster(src: &Raster, levels: u32) -> Raster {
+    reduce_slice(&src.data, src.w, src.h, src.c, levels)
+}
+
+/// `reduce_raster` of a `w × h` plane of `c` channels held in `data` (row-major), without
+/// first copying it into a `Raster`.
+pub fn reduce_slice(data: &[f32], src_w: usize, src_h: usize, c: usize, levels: u32) -> Raster {
     if levels == 0 {
-        return src.clone();
+        return Raster {
+            w: src_w,
+            h: src_h,
+            c,
+            data: data.to_vec(),
+        };
     }
     let k = 1usize << levels;
-    let c = src.c;
-    let (w, h) = (src.w.div_ceil(k), src.h.div_ceil(k));
+    let (w, h) = (src_w.div_ceil(k), src_h.div_ceil(k));
+    let stride = src_w * c;
     Raster::from_rows(w, h, c, |y, out| {
         out.fill(0.0);
-        let rows = (y * k)..((y + 1) * k).min(src.h);
+        let rows = (y * k)..((y + 1) * k).min(src_h);
         let row_count = rows.len();
         for sy in rows {
-            for (x, px) in src.row(sy).chunks_exact(c).enumerate() {
+            let row = &data[sy * stride..(sy + 1) * stride];
+            for (x, px) in row.chunks_exact(c).enumerate() {
                 let cell = x >> levels;
                 for (o, v) in out[cell * c..(cell + 1) * c].iter_mut().zip(px) {
                     *o += v;
@@ -271,7 +283,7 @@ pub fn reduce_raster(src: &Raster, levels: u32) -> Raster {
             }
         }
         for (x, o) in out.chunks_exact_mut(c).enumerate() {
-            let inv = 1.0 / (k.min(src.w - x * k) * row_count) as f32;
+            let inv = 1.0 / (k.min(src_w - x * k) * row_count) as f32;
             o.iter_mut().for_each(|v| *v *= inv);
         }
     })

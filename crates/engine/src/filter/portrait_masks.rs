@@ -3,6 +3,7 @@
 //! reduced pixel, so they need the person mask and the face's region masks there, not at full
 //! size (a full-size polygon fill per region would cost more than the style's own passes).
 
+use crate::filter::regions::{FaceCrop, face_on_grid};
 use crate::portrait::{Face, FaceRegion, Portrait};
 use crate::raster::{Raster, gaussian_blur};
 
@@ -39,12 +40,17 @@ impl WorkMasks {
                 continue;
             }
             has_face = true;
-            let small = scaled(face, factor);
+            let small = face_on_grid(face, factor);
             let face_width = face_width(&small);
             let feather = (0.04 * face_width).max(1.0);
-            max_into(
-                &mut oval,
-                &small.region_mask(FaceRegion::Oval, w as u32, h as u32, feather),
+            // Drawn on a crop round the face, not on the whole grid.
+            let Some(crop) = FaceCrop::new(&small, feather + 2.0, w, h) else {
+                continue;
+            };
+            crop.max_into(
+                &mut oval.data,
+                w,
+                &crop.region_mask(FaceRegion::Oval, feather).data,
             );
             for region in [
                 FaceRegion::RightEye,
@@ -53,9 +59,10 @@ impl WorkMasks {
                 FaceRegion::LeftBrow,
                 FaceRegion::Lips,
             ] {
-                max_into(
-                    &mut features,
-                    &small.region_mask(region, w as u32, h as u32, feather),
+                crop.max_into(
+                    &mut features.data,
+                    w,
+                    &crop.region_mask(region, feather).data,
                 );
             }
         }
@@ -77,18 +84,6 @@ impl WorkMasks {
     }
 }
 
-/// The face with its mesh moved onto the reduced grid (pixel centres aligned).
-fn scaled(face: &Face, factor: f32) -> Face {
-    let inv = 1.0 / factor;
-    let mut small = face.clone();
-    for p in &mut small.mesh {
-        p[0] = (p[0] + 0.5) * inv - 0.5;
-        p[1] = (p[1] + 0.5) * inv - 0.5;
-        p[2] *= inv;
-    }
-    small
-}
-
 /// Width of the face oval in the mesh's units.
 fn face_width(face: &Face) -> f32 {
     let (mut x0, mut x1) = (f32::MAX, f32::MIN);
@@ -97,10 +92,4 @@ fn face_width(face: &Face) -> f32 {
         x1 = x1.max(p[0]);
     }
     (x1 - x0).max(1.0)
-}
-
-fn max_into(dst: &mut Raster, mask: &crate::portrait::Mask) {
-    for (d, &m) in dst.data.iter_mut().zip(&mask.data) {
-        *d = d.max(m);
-    }
 }

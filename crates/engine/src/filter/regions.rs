@@ -34,6 +34,74 @@ pub fn person_on_grid(mask: &Mask, w: usize, h: usize, factor: usize) -> Raster 
     })
 }
 
+/// A crop of a grid round one face, for drawing its masks on a face-sized plane instead of
+/// the whole grid: the crop's origin and size, and the face in the crop's coordinates.
+pub struct FaceCrop {
+    pub x0: usize,
+    pub y0: usize,
+    pub w: usize,
+    pub h: usize,
+    pub face: Face,
+}
+
+impl FaceCrop {
+    /// The crop of a `w × h` grid round `face` (already on that grid): its mesh's bounds
+    /// grown by `margin` grid pixels (at least the widest feather a mask is drawn with, plus
+    /// one), clamped to the grid; `None` when nothing of it lies on the grid.
+    pub fn new(face: &Face, margin: f32, w: usize, h: usize) -> Option<FaceCrop> {
+        let (mut x0, mut y0, mut x1, mut y1) = (f32::MAX, f32::MAX, f32::MIN, f32::MIN);
+        for p in &face.mesh {
+            x0 = x0.min(p[0]);
+            y0 = y0.min(p[1]);
+            x1 = x1.max(p[0]);
+            y1 = y1.max(p[1]);
+        }
+        let cx0 = (x0 - margin).floor().clamp(0.0, w as f32) as usize;
+        let cy0 = (y0 - margin).floor().clamp(0.0, h as f32) as usize;
+        let cx1 = ((x1 + margin).ceil().max(0.0) as usize + 1).min(w);
+        let cy1 = ((y1 + margin).ceil().max(0.0) as usize + 1).min(h);
+        if cx1 <= cx0 || cy1 <= cy0 {
+            return None;
+        }
+        let (ox, oy) = (cx0 as f32, cy0 as f32);
+        let face = Face {
+            mesh: face
+                .mesh
+                .iter()
+                .map(|p| [p[0] - ox, p[1] - oy, p[2]])
+                .collect(),
+            ..face.clone()
+        };
+        Some(FaceCrop {
+            x0: cx0,
+            y0: cy0,
+            w: cx1 - cx0,
+            h: cy1 - cy0,
+            face,
+        })
+    }
+
+    /// One region's mask on the crop (`Face::region_mask`).
+    pub fn region_mask(&self, region: FaceRegion, feather: f32) -> Mask {
+        self.face
+            .region_mask(region, self.w as u32, self.h as u32, feather)
+    }
+
+    /// Raises the grid plane `dst` (rows of `grid_w`) to the crop plane `src` where it is
+    /// higher.
+    pub fn max_into(&self, dst: &mut [f32], grid_w: usize, src: &[f32]) {
+        for y in 0..self.h {
+            let at = (self.y0 + y) * grid_w + self.x0;
+            for (d, &v) in dst[at..at + self.w]
+                .iter_mut()
+                .zip(&src[y * self.w..(y + 1) * self.w])
+            {
+                *d = d.max(v);
+            }
+        }
+    }
+}
+
 /// A face's mesh mapped onto a grid `factor` times smaller (pixel centres aligned; depth scaled
 /// like the positions, so heights stay in grid pixels).
 pub fn face_on_grid(face: &Face, factor: f32) -> Face {

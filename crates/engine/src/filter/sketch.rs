@@ -6,8 +6,9 @@
 //! paper; edge detectors do the opposite (starbursts at the lashes, every wrinkle inked), so
 //! the styles damp their strokes with these masks and draw the features from the landmarks.
 
+use crate::filter::regions::{FaceCrop, face_on_grid};
 use crate::portrait::{Face, FaceRegion, Portrait};
-use crate::raster::{Raster, reduce_raster, smoothstep};
+use crate::raster::{Raster, reduce_slice, smoothstep};
 
 /// Masks on a reduced grid (`2^levels` photo pixels per cell), values 0..1.
 pub struct SketchGuides {
@@ -25,14 +26,13 @@ impl SketchGuides {
     /// The guides of `portrait` on the grid of a photo reduced `levels` times (the grid of
     /// `reduce_raster` / `WorkScale`), `w × h` cells.
     pub fn new(portrait: &Portrait, levels: u32, w: usize, h: usize) -> SketchGuides {
-        let person = &portrait.person;
-        let full = Raster {
-            w: person.width as usize,
-            h: person.height as usize,
-            c: 1,
-            data: person.data.clone(),
+        let mask = &portrait.person;
+        let (mw, mh) = (mask.width as usize, mask.height as usize);
+        let mut person = if mask.data.len() == mw * mh {
+            reduce_slice(&mask.data, mw, mh, 1, levels)
+        } else {
+            Raster::new(0, 0, 1)
         };
-        let mut person = reduce_raster(&full, levels);
         if person.w != w || person.h != h {
             person = Raster::new(w, h, 1);
             person.data.fill(1.0);
@@ -46,25 +46,16 @@ impl SketchGuides {
         let mut has_face = false;
         for face in portrait.faces.iter().filter(|f| f.mesh.len() >= 468) {
             has_face = true;
-            let scaled = Face {
-                mesh: face
-                    .mesh
-                    .iter()
-                    .map(|p| {
-                        [
-                            (p[0] + 0.5) / factor - 0.5,
-                            (p[1] + 0.5) / factor - 0.5,
-                            p[2] / factor,
-                        ]
-                    })
-                    .collect(),
-                ..face.clone()
-            };
             let size = face_width(face) / factor;
-            let (mw, mh) = (w as u32, h as u32);
-            let oval = scaled.region_mask(FaceRegion::Oval, mw, mh, 0.0);
-            let mut eye = scaled.region_mask(FaceRegion::RightEye, mw, mh, 0.05 * size);
-            let left = scaled.region_mask(FaceRegion::LeftEye, mw, mh, 0.05 * size);
+            // The masks are drawn on a crop round the face, not on the whole grid: a few
+            // face-sized planes instead of a dozen grid-sized ones per face.
+            let Some(crop) = FaceCrop::new(&face_on_grid(face, factor), 0.05 * size + 2.0, w, h)
+            else {
+                continue;
+            };
+            let oval = crop.region_mask(FaceRegion::Oval, 0.0);
+            let mut eye = crop.region_mask(FaceRegion::RightEye, 0.05 * size);
+            let left = crop.region_mask(FaceRegion::LeftEye, 0.05 * size);
             max_into(&mut eye.data, &left.data);
             let mut feature = eye.clone();
             for region in [
@@ -72,18 +63,18 @@ impl SketchGuides {
                 FaceRegion::LeftBrow,
                 FaceRegion::Lips,
             ] {
-                let m = scaled.region_mask(region, mw, mh, 0.04 * size);
+                let m = crop.region_mask(region, 0.04 * size);
                 max_into(&mut feature.data, &m.data);
             }
-            max_into(&mut eyes.data, &eye.data);
-            max_into(&mut features.data, &feature.data);
+            crop.max_into(&mut eyes.data, w, &eye.data);
+            crop.max_into(&mut features.data, w, &feature.data);
             let face_skin: Vec<f32> = oval
                 .data
                 .iter()
                 .zip(&feature.data)
                 .map(|(&o, &f)| (o - f).max(0.0))
                 .collect();
-            max_into(&mut skin.data, &face_skin);
+            crop.max_into(&mut skin.data, w, &face_skin);
         }
         if has_face {
             // The oval's own edge is hard; skin fades out towards the jaw and hairline so the
