@@ -75,18 +75,9 @@ pub fn render(image: &RgbImage, portrait: &Portrait, params: &Params) -> RgbImag
     });
     clock.mark("wash");
 
-    // Nearness to the person: the background wash thins out into paper away from them.
-    // Blurred on an 8× smaller copy: the wide Gaussian would cost more there than all else.
-    let small = reduce_raster(&masks.person, 3);
-    let near = gaussian_blur(&small, 3.0 * s.max(0.25));
-    let reach = reach_from_person(&small);
-    let aux = pigment_plane(
-        &wash,
-        (&masks, &near, reach.as_ref()),
-        s,
-        strength,
-        params.seed,
-    );
+    // Where the background wash thins out into paper, on an 8× smaller copy of the mask.
+    let openness = Openness::of(&reduce_raster(&masks.person, 3), s);
+    let aux = pigment_plane(&wash, (&masks, &openness), s, strength, params.seed);
     let pencil = under_drawing(&luma(&src), &masks, s);
     // Granules sit in the wash (they move with it), one per reduced pixel.
     let granules = gaussian_blur(&white_plane(src.w, src.h, seed32(params.seed, 35)), 0.8);
@@ -149,7 +140,7 @@ pub fn render(image: &RgbImage, portrait: &Portrait, params: &Params) -> RgbImag
 /// how much white paper is left (highlights, and loose patches in the background).
 fn pigment_plane(
     wash: &Raster,
-    (masks, near, reach): (&WorkMasks, &Raster, Option<&Raster>),
+    (masks, openness): (&WorkMasks, &Openness),
     s: f32,
     strength: f32,
     seed: u64,
@@ -197,24 +188,25 @@ fn pigment_plane(
                 // open patches where the wash was never laid.
                 let lum = row[x] + 0.12 * (turb[x] - 0.5);
                 let highlight = smoothstep(0.7, 0.9, lum);
-                let far =
-                    1.0 - near.sample_px::<1>((x as f32 - 3.5) / 8.0, (y as f32 - 3.5) / 8.0)[0];
                 // More paper towards the picture's borders, as a loose wash is laid from
                 // the sitter outwards; soft, irregular edges (a wide ramp over the noise).
                 let inset =
                     (x.min(w - 1 - x) as f32 / w as f32).min(y.min(h - 1 - y) as f32 / h as f32);
                 let border = 1.0 - smoothstep(0.0, 0.22, inset);
                 let (sx, sy) = ((x as f32 - 3.5) / 8.0, (y as f32 - 3.5) / 8.0);
-                let open = match reach {
+                let open = match openness {
                     // A vignette, as a portrait is washed in: the wash is laid round the
                     // sitter and thins into paper with the distance from them, its edge made
                     // ragged by the noise, instead of open patches scattered anywhere (they
                     // left holes beside the face and took the flags away).
-                    Some(reach) => {
+                    Openness::Reach(reach) => {
                         let d = reach.sample_px::<1>(sx, sy)[0];
                         smoothstep(0.4, 0.8, d + 0.6 * (patch[x] - 0.5) + 0.3 * border)
                     }
-                    None => smoothstep(0.5, 0.85, patch[x] + 0.1 * far + 0.35 * border),
+                    Openness::Near(near) => {
+                        let far = 1.0 - near.sample_px::<1>(sx, sy)[0];
+                        smoothstep(0.5, 0.85, patch[x] + 0.1 * far + 0.35 * border)
+                    }
                 } * (1.0 - person);
                 // The dried edge of an open patch holds only a little more pigment.
                 let boundary = 1.0 - (2.0 * open - 1.0).abs();
@@ -226,23 +218,33 @@ fn pigment_plane(
     )
 }
 
-/// How far each pixel of the 8× reduced person mask lies from the person, as a fraction of
-/// 0.4 × the shorter side (0 on the person, 1 and more far from them), or `None` when there
-/// is (almost) no person to measure from.
-fn reach_from_person(small: &Raster) -> Option<Raster> {
-    let covered = small.data.iter().filter(|&&v| v >= 0.5).count();
-    if covered * 200 < small.data.len() {
-        return None;
-    }
-    let outside = Raster::from_rows(small.w, small.h, 1, |y, out| {
-        for (o, &v) in out.iter_mut().zip(small.row(y)) {
-            *o = 1.0 - v;
+/// What says where the background's paper opens, on the 8× reduced person mask.
+enum Openness {
+    /// The distance from the person, as a fraction of 0.4 × the shorter side (0 on the
+    /// person, 1 and more far from them): with a person to measure from.
+    Reach(Raster),
+    /// The mask widely blurred (nearness to the person, 0..1): with (almost) no person, open
+    /// patches anywhere, a little fewer near what person there is.
+    Near(Raster),
+}
+
+impl Openness {
+    fn of(small: &Raster, s: f32) -> Openness {
+        let covered = small.data.iter().filter(|&&v| v >= 0.5).count();
+        if covered * 200 < small.data.len() {
+            // Blurred here: the wide Gaussian would cost more at full size than all else.
+            return Openness::Near(gaussian_blur(small, 3.0 * s.max(0.25)));
         }
-    });
-    let mut d = distance_inside(&outside, 0.5);
-    let scale = 1.0 / (0.4 * small.w.min(small.h).max(1) as f32);
-    d.data.iter_mut().for_each(|v| *v *= scale);
-    Some(gaussian_blur(&d, 1.0))
+        let outside = Raster::from_rows(small.w, small.h, 1, |y, out| {
+            for (o, &v) in out.iter_mut().zip(small.row(y)) {
+                *o = 1.0 - v;
+            }
+        });
+        let mut d = distance_inside(&outside, 0.5);
+        let scale = 1.0 / (0.4 * small.w.min(small.h).max(1) as f32);
+        d.data.iter_mut().for_each(|v| *v *= scale);
+        Openness::Reach(gaussian_blur(&d, 1.0))
+    }
 }
 
 /// Watercolor is laid in a few transparent layers: soft-quantize the luma into washes (five
